@@ -1,0 +1,15 @@
+/** What a CLI command may touch: its arguments, standard streams and working directory. */
+export interface CliIO {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  cwd: string
+  env: Record<string, string | undefined>
+}
+
+/** A CLI command: resolves to the process exit code. */
+export type Command = (argv: string[], io: CliIO) => Promise<number>
+
+/** Thrown for bad command-line usage; printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
