@@ -1,0 +1,182 @@
+// One structure of typed arrays for a whole forest: every tree's nodes and leaves are
+// concatenated, so the kernel walks flat arrays with no object per node.
+
+/** The forest's flat arrays. Node and leaf numbers are global (all trees concatenated). */
+export interface Forest {
+  numTrees: number
+  /** Per tree: global node index of its root, or `~leaf` (global) for a single-leaf tree. */
+  treeRoot: Int32Array
+  /** Per tree (+1): first global internal node of tree t; nodes of t are [t, t+1). */
+  treeNodeOffset: Int32Array
+  /** Per tree (+1): first global leaf of tree t. */
+  treeLeafOffset: Int32Array
+  /** Per tree: TREE_LINEAR | TREE_CATEGORICAL | TREE_SLOW_NODES. */
+  treeFlags: Uint8Array
+  /** Per tree: the longest root-to-leaf path, counted in internal nodes. */
+  treeDepth: Int32Array
+  /** Per tree: LightGBM's `shrinkage` (informational). */
+  treeShrinkage: Float64Array
+
+  /** Per internal node: feature index. */
+  splitFeature: Int32Array
+  /** Per internal node: numeric threshold (categorical nodes: the cat_boundaries index, as written). */
+  threshold: Float64Array
+  /** Per internal node: decision_type as written in the file. */
+  decisionType: Uint8Array
+  /** Per internal node: kernel node kind (decision.ts). */
+  nodeKind: Uint8Array
+  /** Per internal node: child, >= 0 a global node, < 0 `~leaf` with a global leaf. */
+  leftChild: Int32Array
+  rightChild: Int32Array
+  /** Per internal node: training rows through it (internal_count), used by TreeSHAP. */
+  internalCount: Float64Array
+  /** Per internal node (categorical models only, else empty): word range of its bitset in catWords. */
+  catStart: Int32Array
+  catEnd: Int32Array
+  /** All categorical bitsets (cat_threshold words). */
+  catWords: Uint32Array
+
+  /** Per leaf: output value. */
+  leafValue: Float64Array
+  /** Per leaf: training rows (leaf_count), used by TreeSHAP. */
+  leafCount: Float64Array
+
+  /** Linear leaves (empty unless some tree is linear): per leaf constant. */
+  leafConst: Float64Array
+  /** Per leaf (+1): range of its terms in linearFeature / linearCoeff. */
+  linearOffset: Int32Array
+  linearFeature: Int32Array
+  linearCoeff: Float64Array
+}
+
+export const TREE_LINEAR = 1
+export const TREE_CATEGORICAL = 2
+/** The tree has nodes of a slow kind (ZeroAware or Categorical). */
+export const TREE_SLOW_NODES = 4
+
+class Growable<T extends Int32Array | Float64Array | Uint8Array | Uint32Array> {
+  data: T
+  length = 0
+  constructor(private readonly make: (n: number) => T) {
+    this.data = make(1024)
+  }
+  reserve(capacity: number): void {
+    if (capacity <= this.data.length) return
+    const next = this.make(capacity)
+    next.set(this.data.subarray(0, this.length) as never)
+    this.data = next
+  }
+  ensure(extra: number, estimate: number): void {
+    const needed = this.length + extra
+    if (needed > this.data.length) this.reserve(Math.max(needed, estimate, Math.ceil(this.data.length * 1.5)))
+  }
+  finish(): T {
+    // Copy only when the spare capacity is worth giving back.
+    if (this.data.length > this.length * 1.1 + 1024) return this.data.slice(0, this.length) as T
+    return this.data.subarray(0, this.length) as T
+  }
+}
+
+const i32 = (n: number) => new Int32Array(n)
+const f64 = (n: number) => new Float64Array(n)
+const u8 = (n: number) => new Uint8Array(n)
+const u32 = (n: number) => new Uint32Array(n)
+
+/** Collects trees one by one into growing arrays; `finish` trims them into a Forest. */
+export class ForestBuilder {
+  readonly treeRoot = new Growable(i32)
+  readonly treeNodeOffset = new Growable(i32)
+  readonly treeLeafOffset = new Growable(i32)
+  readonly treeFlags = new Growable(u8)
+  readonly treeDepth = new Growable(i32)
+  readonly treeShrinkage = new Growable(f64)
+  readonly splitFeature = new Growable(i32)
+  readonly threshold = new Growable(f64)
+  readonly decisionType = new Growable(u8)
+  readonly nodeKind = new Growable(u8)
+  readonly leftChild = new Growable(i32)
+  readonly rightChild = new Growable(i32)
+  readonly internalCount = new Growable(f64)
+  readonly catStart = new Growable(i32)
+  readonly catEnd = new Growable(i32)
+  readonly catWords = new Growable(u32)
+  readonly leafValue = new Growable(f64)
+  readonly leafCount = new Growable(f64)
+  readonly leafConst = new Growable(f64)
+  readonly linearOffset = new Growable(i32)
+  readonly linearFeature = new Growable(i32)
+  readonly linearCoeff = new Growable(f64)
+  anyCategorical = false
+  anyLinear = false
+
+  /** Called before the first linear tree: earlier leaves get empty linear terms. */
+  startLinear(): void {
+    if (this.anyLinear) return
+    this.anyLinear = true
+    const leaves = this.leafValue.length
+    this.linearOffset.reserve(Math.max(leaves, this.leafValue.data.length))
+    this.leafConst.reserve(Math.max(leaves, this.leafValue.data.length))
+    this.linearOffset.data.fill(0, 0, leaves)
+    this.leafConst.data.fill(0, 0, leaves)
+    this.linearOffset.length = leaves
+    this.leafConst.length = leaves
+  }
+
+  /** Room for `nodes` more internal nodes and `leaves` more leaves; `scale` estimates the final size. */
+  reserveFor(nodes: number, leaves: number, estimatedNodes: number, estimatedLeaves: number): void {
+    for (const g of [
+      this.splitFeature,
+      this.threshold,
+      this.decisionType,
+      this.nodeKind,
+      this.leftChild,
+      this.rightChild,
+      this.internalCount,
+      this.catStart,
+      this.catEnd,
+    ] as Growable<never>[]) {
+      g.ensure(nodes, estimatedNodes)
+    }
+    for (const g of [this.leafValue, this.leafCount] as Growable<never>[]) g.ensure(leaves, estimatedLeaves)
+  }
+
+  finish(): Forest {
+    const numTrees = this.treeRoot.length
+    const nodeCount = this.splitFeature.length
+    const leafCount = this.leafValue.length
+    this.treeNodeOffset.ensure(1, 0)
+    this.treeNodeOffset.data[this.treeNodeOffset.length++] = nodeCount
+    this.treeLeafOffset.ensure(1, 0)
+    this.treeLeafOffset.data[this.treeLeafOffset.length++] = leafCount
+    if (this.anyLinear) {
+      this.linearOffset.ensure(1, 0)
+      this.linearOffset.data[this.linearOffset.length++] = this.linearFeature.length
+    }
+    const empty32 = new Int32Array(0)
+    return {
+      numTrees,
+      treeRoot: this.treeRoot.finish(),
+      treeNodeOffset: this.treeNodeOffset.finish(),
+      treeLeafOffset: this.treeLeafOffset.finish(),
+      treeFlags: this.treeFlags.finish(),
+      treeDepth: this.treeDepth.finish(),
+      treeShrinkage: this.treeShrinkage.finish(),
+      splitFeature: this.splitFeature.finish(),
+      threshold: this.threshold.finish(),
+      decisionType: this.decisionType.finish(),
+      nodeKind: this.nodeKind.finish(),
+      leftChild: this.leftChild.finish(),
+      rightChild: this.rightChild.finish(),
+      internalCount: this.internalCount.finish(),
+      catStart: this.anyCategorical ? this.catStart.finish() : empty32,
+      catEnd: this.anyCategorical ? this.catEnd.finish() : empty32,
+      catWords: this.catWords.finish(),
+      leafValue: this.leafValue.finish(),
+      leafCount: this.leafCount.finish(),
+      leafConst: this.anyLinear ? this.leafConst.finish() : new Float64Array(0),
+      linearOffset: this.anyLinear ? this.linearOffset.finish() : empty32,
+      linearFeature: this.linearFeature.finish(),
+      linearCoeff: this.linearCoeff.finish(),
+    }
+  }
+}

@@ -1,0 +1,30 @@
+// The LightGBM core: parse model.txt into flat typed arrays, and predict.
+import { Model } from './model.ts'
+import { type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
+
+export { kZeroThreshold, NodeKind } from './decision.ts'
+export { ModelParseError, PredictionError } from './errors.ts'
+export type { Forest } from './forest.ts'
+export { type IterationWindow, Model, type PredictOptions } from './model.ts'
+export { type Objective, type ObjectiveName, SUPPORTED_OBJECTIVES } from './objective.ts'
+export type { ModelInfo, ParseOptions } from './parse.ts'
+
+/**
+ * Parses a LightGBM text model (`model.txt`) held in memory.
+ * Throws `ModelParseError` (with line, tree and key) for a file LightGBM would refuse
+ * or that could not be predicted safely.
+ */
+export function parseModel(input: Uint8Array | string, options?: ParseOptions): Model {
+  return new Model(parseModelData(input, options))
+}
+
+/**
+ * Parses a LightGBM text model from a stream of chunks (a `ReadableStream` from
+ * `fetch`, a Node file stream, ...) without holding the file in memory.
+ */
+export async function loadModel(
+  chunks: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options?: ParseOptions,
+): Promise<Model> {
+  return new Model(await parseModelStream(chunks, options))
+}

@@ -1,0 +1,66 @@
+// Splits a byte stream into lines without ever holding the file as one string.
+// A line is reported as a byte range; a line that spans chunks is copied once into a
+// carry buffer. Handles LF and CRLF endings, a missing final newline and a UTF-8 BOM.
+
+/** Receives one line: `bytes[start..end)` without its line terminator; `lineNumber` is 1-based. */
+export type LineHandler = (bytes: Uint8Array, start: number, end: number, lineNumber: number) => void
+
+export class LineSplitter {
+  private carry: Uint8Array = new Uint8Array(0)
+  private carryLength = 0
+  private lineNumber = 0
+  private first = true
+
+  constructor(private readonly onLine: LineHandler) {}
+
+  /** Feeds the next chunk of the file. */
+  push(chunk: Uint8Array): void {
+    let offset = 0
+    if (this.first && chunk.length > 0) {
+      this.first = false
+      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) offset = 3
+    }
+    const length = chunk.length
+    while (offset < length) {
+      const newline = chunk.indexOf(10, offset)
+      if (newline < 0) {
+        this.append(chunk, offset, length)
+        return
+      }
+      if (this.carryLength > 0) {
+        this.append(chunk, offset, newline)
+        this.emit(this.carry, 0, this.carryLength)
+        this.carryLength = 0
+      } else {
+        this.emit(chunk, offset, newline)
+      }
+      offset = newline + 1
+    }
+  }
+
+  /** Ends the file: emits a last line that had no final newline. */
+  end(): number {
+    if (this.carryLength > 0) {
+      this.emit(this.carry, 0, this.carryLength)
+      this.carryLength = 0
+    }
+    return this.lineNumber
+  }
+
+  private emit(bytes: Uint8Array, start: number, end: number): void {
+    if (end > start && bytes[end - 1] === 13) end--
+    this.lineNumber++
+    this.onLine(bytes, start, end, this.lineNumber)
+  }
+
+  private append(chunk: Uint8Array, start: number, end: number): void {
+    const needed = this.carryLength + (end - start)
+    if (needed > this.carry.length) {
+      const grown = new Uint8Array(Math.max(needed, this.carry.length * 2, 1024))
+      grown.set(this.carry.subarray(0, this.carryLength))
+      this.carry = grown
+    }
+    this.carry.set(chunk.subarray(start, end), this.carryLength)
+    this.carryLength = needed
+  }
+}

@@ -1,0 +1,193 @@
+// The Model: a parsed forest plus its facts, with LightGBM's prediction entry points.
+
+import { ModelParseError, PredictionError } from './errors.ts'
+import type { Forest } from './forest.ts'
+import { TREE_LINEAR } from './forest.ts'
+import { predictLeafKernel, predictRawKernel } from './kernel.ts'
+import { applyTransform, type ObjectiveName } from './objective.ts'
+import type { ModelInfo, ParsedModel } from './parse.ts'
+import { predictContribKernel } from './shap.ts'
+
+/** Which iterations to use, as LightGBM's `start_iteration` / `num_iteration`. */
+export interface PredictOptions {
+  /** First iteration (clipped to [0, numIterations]). Default 0. */
+  startIteration?: number
+  /** Iterations to use from the start; <= 0 or absent means all remaining. */
+  numIteration?: number
+}
+
+/** The resolved window: iterations [startIteration, startIteration + numIterations). */
+export interface IterationWindow {
+  startIteration: number
+  numIterations: number
+  treeStart: number
+  treeEnd: number
+}
+
+type Rows = Float64Array | ArrayLike<number>
+
+/** A LightGBM model, ready to predict. Create it with `parseModel` or `loadModel`. */
+export class Model {
+  /** The flat typed arrays of all trees. */
+  readonly forest: Forest
+  /** Header and trailer facts (objective, feature infos, parameters, ...). */
+  readonly info: ModelInfo
+
+  constructor(parsed: ParsedModel) {
+    this.forest = parsed.forest
+    this.info = parsed.info
+  }
+
+  /** Columns of every input row (`max_feature_idx + 1`). */
+  get numFeatures(): number {
+    return this.info.maxFeatureIdx + 1
+  }
+  /** `num_class` of the header: outputs per row of `predict` / `predictRaw`. */
+  get numClass(): number {
+    return this.info.numTreePerIteration
+  }
+  get numTrees(): number {
+    return this.forest.numTrees
+  }
+  /** Boosting iterations (trees / num_tree_per_iteration). */
+  get numIterations(): number {
+    return this.forest.numTrees / this.info.numTreePerIteration
+  }
+  get featureNames(): string[] {
+    return this.info.featureNames
+  }
+  /** Objective name, e.g. `binary`, `multiclass`, `regression` (`custom` when absent). */
+  get objective(): ObjectiveName {
+    return this.info.objective.name
+  }
+  /** True when some tree has linear leaves (`linear_tree=true`). */
+  get isLinear(): boolean {
+    return this.forest.treeFlags.some((f) => (f & TREE_LINEAR) !== 0)
+  }
+
+  /** Resolves start/num iteration exactly as GBDT::InitPredict does. */
+  window(options: PredictOptions = {}): IterationWindow {
+    const total = this.numIterations
+    const requestedStart = options.startIteration ?? 0
+    const requestedNum = options.numIteration ?? -1
+    if (!Number.isInteger(requestedStart) || !Number.isInteger(requestedNum)) {
+      throw new PredictionError('startIteration and numIteration must be integers')
+    }
+    const startIteration = Math.min(Math.max(requestedStart, 0), total)
+    const numIterations =
+      requestedNum > 0 ? Math.min(requestedNum, total - startIteration) : total - startIteration
+    const k = this.info.numTreePerIteration
+    return {
+      startIteration,
+      numIterations,
+      treeStart: startIteration * k,
+      treeEnd: (startIteration + numIterations) * k,
+    }
+  }
+
+  private rowsOf(rows: Rows): { data: Float64Array; numRows: number } {
+    const data = rows instanceof Float64Array ? rows : Float64Array.from(rows as ArrayLike<number>)
+    const numFeatures = this.numFeatures
+    if (data.length % numFeatures !== 0) {
+      throw new PredictionError(
+        `rows hold ${data.length} values, not a multiple of the model's ${numFeatures} features`,
+      )
+    }
+    return { data, numRows: data.length / numFeatures }
+  }
+
+  private outputOf<T extends Float64Array | Int32Array>(
+    out: T | undefined,
+    size: number,
+    make: (n: number) => T,
+  ): T {
+    if (out === undefined) return make(size)
+    if (out.length < size)
+      throw new PredictionError(`the output buffer holds ${out.length} values but ${size} are needed`)
+    return out
+  }
+
+  /**
+   * Raw scores (no objective transform): `numClass` values a row, row-major.
+   * For `average_output` models this is the un-averaged sum, as LightGBM returns it.
+   */
+  predictRaw(rows: Rows, out?: Float64Array, options?: PredictOptions): Float64Array {
+    const { data, numRows } = this.rowsOf(rows)
+    const w = this.window(options)
+    const width = this.numClass
+    const result = this.outputOf(out, numRows * width, (n) => new Float64Array(n))
+    predictRawKernel(this.forest, data, numRows, this.numFeatures, width, w.treeStart, w.treeEnd, result)
+    return result
+  }
+
+  /** Predictions with the objective's transform (probabilities, exp, ...), `numClass` a row. */
+  predict(rows: Rows, out?: Float64Array, options?: PredictOptions): Float64Array {
+    const { data, numRows } = this.rowsOf(rows)
+    const w = this.window(options)
+    const width = this.numClass
+    const result = this.outputOf(out, numRows * width, (n) => new Float64Array(n))
+    predictRawKernel(this.forest, data, numRows, this.numFeatures, width, w.treeStart, w.treeEnd, result)
+    // GBDT::Predict: average_output divides by the iterations used, then ConvertOutput.
+    const divisor = this.info.averageOutput ? w.numIterations : 1
+    applyTransform(this.info.objective, result, numRows, width, divisor)
+    return result
+  }
+
+  /** Leaf index reached in every tree of the window: one Int32 per tree, row-major. */
+  predictLeafIndex(rows: Rows, out?: Int32Array, options?: PredictOptions): Int32Array {
+    const { data, numRows } = this.rowsOf(rows)
+    const w = this.window(options)
+    const perRow = w.treeEnd - w.treeStart
+    const result = this.outputOf(out, numRows * perRow, (n) => new Int32Array(n))
+    predictLeafKernel(this.forest, data, numRows, this.numFeatures, w.treeStart, w.treeEnd, result)
+    return result
+  }
+
+  /**
+   * SHAP contributions (TreeSHAP, as LightGBM's pred_contrib): per row and class,
+   * `numFeatures` contributions then the expected value; `(numFeatures + 1) * numClass` a row.
+   */
+  predictContrib(rows: Rows, out?: Float64Array, options?: PredictOptions): Float64Array {
+    if (this.isLinear) {
+      throw new ModelParseError(
+        'SHAP contributions are not defined for linear trees (LightGBM refuses them too)',
+        { key: 'is_linear' },
+      )
+    }
+    const { data, numRows } = this.rowsOf(rows)
+    const w = this.window(options)
+    const width = this.numClass
+    const result = this.outputOf(out, numRows * (this.numFeatures + 1) * width, (n) => new Float64Array(n))
+    predictContribKernel(this.forest, data, numRows, this.numFeatures, width, w.treeStart, w.treeEnd, result)
+    return result
+  }
+
+  /** One row (any array of numbers, NaN = missing): `predict`, or `predictRaw` with `raw: true`. */
+  predictRow(row: ArrayLike<number>, options: PredictOptions & { raw?: boolean } = {}): Float64Array {
+    if (row.length !== this.numFeatures) {
+      throw new PredictionError(
+        `the row holds ${row.length} values but the model has ${this.numFeatures} features`,
+      )
+    }
+    return options.raw ? this.predictRaw(row, undefined, options) : this.predict(row, undefined, options)
+  }
+
+  /** Many rows as arrays (e.g. `number[][]`): one Float64Array of `numClass` values per row. */
+  predictRows(rows: ArrayLike<number>[], options: PredictOptions & { raw?: boolean } = {}): Float64Array[] {
+    const numFeatures = this.numFeatures
+    const flat = new Float64Array(rows.length * numFeatures)
+    rows.forEach((row, i) => {
+      if (row.length !== numFeatures) {
+        throw new PredictionError(
+          `row ${i} holds ${row.length} values but the model has ${numFeatures} features`,
+        )
+      }
+      for (let j = 0; j < numFeatures; j++) flat[i * numFeatures + j] = row[j]
+    })
+    const out = options.raw
+      ? this.predictRaw(flat, undefined, options)
+      : this.predict(flat, undefined, options)
+    const width = this.numClass
+    return rows.map((_, i) => out.slice(i * width, (i + 1) * width))
+  }
+}
