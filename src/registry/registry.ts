@@ -120,7 +120,11 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
   }
 
   /** Runs `fn`, mapping every error to a result; gives up after `timeoutMs`. */
-  async function guard<T>(fn: () => Promise<T>, timed = true, migrateFirst = true): Promise<RegistryResult<T>> {
+  async function guard<T>(
+    fn: () => Promise<T>,
+    timed = true,
+    migrateFirst = true,
+  ): Promise<RegistryResult<T>> {
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
       const work = (async () => {

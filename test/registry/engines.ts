@@ -44,7 +44,9 @@ const postgresEngine = (adminUrl: string): Engine => ({
 export const engines: Engine[] = postgresUrl ? [pgliteEngine, postgresEngine(postgresUrl)] : [pgliteEngine]
 
 if (!postgresUrl) {
-  console.warn('SKIP: registry suite runs on PGlite only (no PostgreSQL server; see the global setup notice).')
+  console.warn(
+    'SKIP: registry suite runs on PGlite only (no PostgreSQL server; see the global setup notice).',
+  )
 }
 
 /** Resolves when `predicate` is true, polling; rejects after `timeoutMs`. */

@@ -14,13 +14,20 @@ export function readMigrationFiles(): { id: number; name: string; sql: string }[
   return readdirSync(migrationsDir)
     .filter((file) => /^\d+_[a-z0-9_]+\.sql$/.test(file))
     .sort()
-    .map((file) => ({ id: Number(file.split('_')[0]), name: file.replace(/\.sql$/, ''), sql: readFileSync(join(migrationsDir, file), 'utf8') }))
+    .map((file) => ({
+      id: Number(file.split('_')[0]),
+      name: file.replace(/\.sql$/, ''),
+      sql: readFileSync(join(migrationsDir, file), 'utf8'),
+    }))
 }
 
 /** The text of src/registry/migrations.ts for the current files. */
 export function renderMigrationsModule(): string {
   const entries = readMigrationFiles()
-    .map((m) => `  {\n    id: ${m.id},\n    name: ${JSON.stringify(m.name)},\n    sql: ${JSON.stringify(m.sql)},\n  },`)
+    .map(
+      (m) =>
+        `  {\n    id: ${m.id},\n    name: ${JSON.stringify(m.name)},\n    sql: ${JSON.stringify(m.sql)},\n  },`,
+    )
     .join('\n')
   return `// GENERATED from migrations/*.sql by test/registry/generate-migrations.ts: do not edit by hand.
 // The SQL is embedded so that the registry runs where there is no file system.

@@ -88,7 +88,10 @@ describe.each(engines)('registry on $name', (engine) => {
   it('applies the table defaults: tier premium, status deployed', async () => {
     const { tierRequirement: _t, status: _s, ...rest } = base
     const result = await registry.registerModel({ ...rest, modelName: 'defaults-model' })
-    expect(result.success && [result.data.tierRequirement, result.data.status]).toEqual(['premium', 'deployed'])
+    expect(result.success && [result.data.tierRequirement, result.data.status]).toEqual([
+      'premium',
+      'deployed',
+    ])
   })
 
   it("answers DUPLICATE_MODEL naming the model and the guide's two fixes (Issue 3)", async () => {
@@ -133,7 +136,11 @@ describe.each(engines)('registry on $name', (engine) => {
     [{ testScore: Number.NaN }, /score/],
     [{ targetVariable: '' }, /targetVariable must not be empty/],
   ])('rejects %o with INVALID_INPUT', async (patch, message) => {
-    const result = await registry.registerModel({ ...base, modelVersion: 'v9.9.9', ...patch } as RegisterModelInput)
+    const result = await registry.registerModel({
+      ...base,
+      modelVersion: 'v9.9.9',
+      ...patch,
+    } as RegisterModelInput)
     expect(result).toMatchObject({ success: false, error: { code: 'INVALID_INPUT' } })
     if (!result.success) expect(result.error.message).toMatch(message)
   })
@@ -167,7 +174,9 @@ describe.each(engines)('registry on $name', (engine) => {
     expect(registered.success && registered.data.targetVariable).toBe(nasty)
     const read = await registry.getModel('verbatim-model', 'v1.1.0')
     expect(read.success && read.data.targetVariable).toBe(nasty)
-    const changed = await registry.updateStatus('verbatim-model', 'v1.1.0', 'shadow', { reason: `${nasty} again` })
+    const changed = await registry.updateStatus('verbatim-model', 'v1.1.0', 'shadow', {
+      reason: `${nasty} again`,
+    })
     expect(changed.success).toBe(true)
     const history = await registry.history('verbatim-model')
     expect(history.success && history.data.map((e) => e.reason)).toEqual([nasty, `${nasty} again`])
@@ -175,11 +184,14 @@ describe.each(engines)('registry on $name', (engine) => {
     expect(tables[0].present).toBe(true)
   })
 
-  it('MODEL_NOT_FOUND uses the guide\'s wording (Issue 1)', async () => {
+  it("MODEL_NOT_FOUND uses the guide's wording (Issue 1)", async () => {
     const result = await registry.getModel('missing-model', 'v1.0.0')
     expect(result).toEqual({
       success: false,
-      error: { code: 'MODEL_NOT_FOUND', message: expect.stringContaining('Model not found: missing-model v1.0.0') },
+      error: {
+        code: 'MODEL_NOT_FOUND',
+        message: expect.stringContaining('Model not found: missing-model v1.0.0'),
+      },
     })
     const status = await registry.updateStatus('missing-model', 'v1.0.0', 'deployed')
     expect(!status.success && status.error.code).toBe('MODEL_NOT_FOUND')
@@ -193,10 +205,17 @@ describe.each(engines)('registry on $name', (engine) => {
     for (const tier of Object.values(TierRequirement)) {
       await registry.registerModel({ ...base, modelName: `tier-${tier}`, tierRequirement: tier })
     }
-    await registry.registerModel({ ...base, modelName: 'tier-shadow', tierRequirement: 'free', status: 'shadow' })
+    await registry.registerModel({
+      ...base,
+      modelName: 'tier-shadow',
+      tierRequirement: 'free',
+      status: 'shadow',
+    })
     const names = async (tier?: TierRequirement) => {
       const result = await registry.getDeployedModels(tier ? { tier } : {})
-      return result.success ? result.data.map((m) => m.modelName).filter((n) => n.startsWith('tier-')) : result
+      return result.success
+        ? result.data.map((m) => m.modelName).filter((n) => n.startsWith('tier-'))
+        : result
     }
     expect(await names('free')).toEqual(['tier-free'])
     expect(await names('premium')).toEqual(['tier-free', 'tier-premium'])
@@ -206,7 +225,12 @@ describe.each(engines)('registry on $name', (engine) => {
 
   it('listModels filters by name, status (one or several) and tier, versions in semver order', async () => {
     for (const version of ['v1.10.0', 'v1.9.0', 'v1.9.0-rc1']) {
-      await registry.registerModel({ ...base, modelName: 'list-model', modelVersion: version, status: 'validated' })
+      await registry.registerModel({
+        ...base,
+        modelName: 'list-model',
+        modelVersion: version,
+        status: 'validated',
+      })
     }
     const all = await registry.listModels({ modelName: 'list-model' })
     expect(all.success && all.data.map((m) => m.modelVersion)).toEqual(['v1.9.0-rc1', 'v1.9.0', 'v1.10.0'])
@@ -221,17 +245,21 @@ describe.each(engines)('registry on $name', (engine) => {
     const refused = await registry.updateStatus('status-model', 'v1.1.0', 'deployed')
     expect(refused).toMatchObject({ success: false, error: { code: 'INVALID_TRANSITION' } })
     if (!refused.success) expect(refused.error.message).toMatch(/training to deployed.*validated first/)
-    expect((await registry.updateStatus('status-model', 'v1.1.0', 'validated', { reason: 'eval done' })).success).toBe(true)
+    expect(
+      (await registry.updateStatus('status-model', 'v1.1.0', 'validated', { reason: 'eval done' })).success,
+    ).toBe(true)
     const deployed = await registry.updateStatus('status-model', 'v1.1.0', 'deployed', { reason: 'go live' })
     expect(deployed.success && deployed.data.status).toBe('deployed')
     const same = await registry.updateStatus('status-model', 'v1.1.0', 'deployed')
     expect(same.success).toBe(true)
     const history = await registry.history('status-model')
-    expect(history.success && history.data.map((e) => [e.fromStatus, e.toStatus, e.reason, e.actor])).toEqual([
-      [null, 'training', 'registered', 'test-suite'],
-      ['training', 'validated', 'eval done', 'test-suite'],
-      ['validated', 'deployed', 'go live', 'test-suite'],
-    ])
+    expect(history.success && history.data.map((e) => [e.fromStatus, e.toStatus, e.reason, e.actor])).toEqual(
+      [
+        [null, 'training', 'registered', 'test-suite'],
+        ['training', 'validated', 'eval done', 'test-suite'],
+        ['validated', 'deployed', 'go live', 'test-suite'],
+      ],
+    )
   })
 
   it('updateScores changes only the scores given, and the trigger moves updated_at', async () => {
@@ -268,11 +296,9 @@ describe.each(engines)('registry on $name', (engine) => {
     expect(result.success && result.data.status).toBe('deployed')
     expect(await deployedVersions('promo')).toEqual(['v2.0.0'])
     const history = await registry.history('promo')
-    expect(history.success && history.data.slice(3).map((e) => `${e.modelVersion} ${e.fromStatus}->${e.toStatus}`)).toEqual([
-      'v1.0.0 deployed->deprecated',
-      'v1.1.0 deployed->deprecated',
-      'v2.0.0 validated->deployed',
-    ])
+    expect(
+      history.success && history.data.slice(3).map((e) => `${e.modelVersion} ${e.fromStatus}->${e.toStatus}`),
+    ).toEqual(['v1.0.0 deployed->deprecated', 'v1.1.0 deployed->deprecated', 'v2.0.0 validated->deployed'])
   })
 
   it('promote refuses a model still in training and changes nothing', async () => {
@@ -352,7 +378,7 @@ describe.each(engines)('registry on $name', (engine) => {
     expect(history.success && history.data).toEqual([])
   })
 
-  it('status values are the guide\'s', () => {
+  it("status values are the guide's", () => {
     expect(Object.values(ModelStatus)).toEqual(['training', 'validated', 'deployed', 'shadow', 'deprecated'])
   })
 })

@@ -21,16 +21,22 @@ export default async function setup(project: TestProject): Promise<() => void> {
   if (notice) console.warn(notice)
 
   let server: PostgresServer | undefined
-  const reason = process.env.LEAFWISE_SKIP_POSTGRES === '1' ? 'LEAFWISE_SKIP_POSTGRES=1' : postgresUnavailableReason()
+  const reason =
+    process.env.LEAFWISE_SKIP_POSTGRES === '1' ? 'LEAFWISE_SKIP_POSTGRES=1' : postgresUnavailableReason()
   if (reason) {
-    if (postgresRequired) throw new Error(`LEAFWISE_REQUIRE_POSTGRES=1 but PostgreSQL cannot be started: ${reason}`)
-    console.warn(`SKIP: registry tests against a real PostgreSQL server are skipped (${reason}); they run on PGlite only.`)
+    if (postgresRequired)
+      throw new Error(`LEAFWISE_REQUIRE_POSTGRES=1 but PostgreSQL cannot be started: ${reason}`)
+    console.warn(
+      `SKIP: registry tests against a real PostgreSQL server are skipped (${reason}); they run on PGlite only.`,
+    )
   } else {
     try {
       server = await startPostgresServer()
     } catch (error) {
       if (postgresRequired) throw error
-      console.warn(`SKIP: could not start a throwaway PostgreSQL server (${(error as Error).message}); registry tests run on PGlite only.`)
+      console.warn(
+        `SKIP: could not start a throwaway PostgreSQL server (${(error as Error).message}); registry tests run on PGlite only.`,
+      )
     }
   }
   project.provide('postgresUrl', server?.url)

@@ -65,8 +65,10 @@ export interface PostgresServer {
 
 /** Why a server cannot be started here, or undefined when it can. */
 export function postgresUnavailableReason(): string | undefined {
-  if (!findPostgresBin()) return 'no PostgreSQL binaries (initdb, pg_ctl) found under /usr/lib/postgresql/*/bin or on PATH'
-  if (process.getuid?.() === 0 && !postgresIds()) return 'running as root but there is no `postgres` user to run the server'
+  if (!findPostgresBin())
+    return 'no PostgreSQL binaries (initdb, pg_ctl) found under /usr/lib/postgresql/*/bin or on PATH'
+  if (process.getuid?.() === 0 && !postgresIds())
+    return 'running as root but there is no `postgres` user to run the server'
   return undefined
 }
 
