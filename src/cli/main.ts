@@ -5,22 +5,70 @@ import { LeafwiseError } from '../errors.ts'
 import { type CliIO, type Command, UsageError } from './io.ts'
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  predict: { summary: 'predict rows of a CSV file with a model.txt', load: async () => (await import('./predict.ts')).predictCommand },
-  inspect: { summary: 'describe a model.txt (objective, trees, features, flags)', load: async () => (await import('./inspect.ts')).inspectCommand },
-  explain: { summary: 'SHAP contributions of a row as a bar chart', load: async () => (await import('./explain.ts')).explainCommand },
-  compile: { summary: 'compile a model.txt into a standalone ES module', load: async () => (await import('./compile.ts')).compileCommand },
-  check: { summary: 'validate every package under a models root', load: async () => (await import('./check.ts')).checkCommand },
-  analyze: { summary: 'ensemble analysis of feature records', load: async () => (await import('./analyze.ts')).analyzeCommand },
-  demo: { summary: 'migrate, register, verify and analyze the example models (embedded registry)', load: async () => (await import('./demo.ts')).demoCommand },
-  migrate: { summary: 'apply the registry migrations', load: async () => (await import('./registry-commands.ts')).migrateCommand },
-  register: { summary: 'register models/<name>/<version> in the registry', load: async () => (await import('./registry-commands.ts')).registerCommand },
-  list: { summary: 'list registered models', load: async () => (await import('./registry-commands.ts')).listCommand },
-  status: { summary: 'change the status of a model version', load: async () => (await import('./registry-commands.ts')).statusCommand },
-  promote: { summary: 'deploy a version and deprecate the other deployed versions', load: async () => (await import('./registry-commands.ts')).promoteCommand },
-  rollback: { summary: 're-deploy the version deployed before', load: async () => (await import('./registry-commands.ts')).rollbackCommand },
-  history: { summary: 'status history of a model', load: async () => (await import('./registry-commands.ts')).historyCommand },
-  verify: { summary: "the guide's verification steps for every registered model", load: async () => (await import('./registry-commands.ts')).verifyCommand },
-  registry: { summary: 'registry tools (export a static manifest)', load: async () => (await import('./registry-commands.ts')).registryCommand },
+  predict: {
+    summary: 'predict rows of a CSV file with a model.txt',
+    load: async () => (await import('./predict.ts')).predictCommand,
+  },
+  inspect: {
+    summary: 'describe a model.txt (objective, trees, features, flags)',
+    load: async () => (await import('./inspect.ts')).inspectCommand,
+  },
+  explain: {
+    summary: 'SHAP contributions of a row as a bar chart',
+    load: async () => (await import('./explain.ts')).explainCommand,
+  },
+  compile: {
+    summary: 'compile a model.txt into a standalone ES module',
+    load: async () => (await import('./compile.ts')).compileCommand,
+  },
+  check: {
+    summary: 'validate every package under a models root',
+    load: async () => (await import('./check.ts')).checkCommand,
+  },
+  analyze: {
+    summary: 'ensemble analysis of feature records',
+    load: async () => (await import('./analyze.ts')).analyzeCommand,
+  },
+  demo: {
+    summary: 'migrate, register, verify and analyze the example models (embedded registry)',
+    load: async () => (await import('./demo.ts')).demoCommand,
+  },
+  migrate: {
+    summary: 'apply the registry migrations',
+    load: async () => (await import('./registry-commands.ts')).migrateCommand,
+  },
+  register: {
+    summary: 'register models/<name>/<version> in the registry',
+    load: async () => (await import('./registry-commands.ts')).registerCommand,
+  },
+  list: {
+    summary: 'list registered models',
+    load: async () => (await import('./registry-commands.ts')).listCommand,
+  },
+  status: {
+    summary: 'change the status of a model version',
+    load: async () => (await import('./registry-commands.ts')).statusCommand,
+  },
+  promote: {
+    summary: 'deploy a version and deprecate the other deployed versions',
+    load: async () => (await import('./registry-commands.ts')).promoteCommand,
+  },
+  rollback: {
+    summary: 're-deploy the version deployed before',
+    load: async () => (await import('./registry-commands.ts')).rollbackCommand,
+  },
+  history: {
+    summary: 'status history of a model',
+    load: async () => (await import('./registry-commands.ts')).historyCommand,
+  },
+  verify: {
+    summary: "the guide's verification steps for every registered model",
+    load: async () => (await import('./registry-commands.ts')).verifyCommand,
+  },
+  registry: {
+    summary: 'registry tools (export a static manifest)',
+    load: async () => (await import('./registry-commands.ts')).registryCommand,
+  },
 }
 
 function usage(): string {
@@ -65,4 +113,3 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return 1
   }
 }
-
