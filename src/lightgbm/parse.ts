@@ -36,6 +36,11 @@ export interface ModelInfo {
   parameters: Record<string, string>
   /** The `pandas_categorical:` line's JSON text, when present. */
   pandasCategoricalText?: string
+  /**
+   * Category labels of each pandas categorical column (`pandas_categorical:` as JSON),
+   * or null when the line is absent, `null`, or not a list of lists.
+   */
+  pandasCategorical: unknown[][] | null
 }
 
 enum Section {
@@ -218,6 +223,7 @@ export class ModelParser {
     info.featureImportances = this.importances
     info.parameters = this.parameters
     info.pandasCategoricalText = this.pandasCategoricalText
+    info.pandasCategorical = parsePandasCategorical(this.pandasCategoricalText)
     const forest = this.builder.finish()
     if (info.treeSizes && info.treeSizes.length !== forest.numTrees) {
       this.fail(`tree_sizes lists ${info.treeSizes.length} trees but the file holds ${forest.numTrees}`, {
@@ -396,6 +402,7 @@ export class ModelParser {
       headerExtra,
       featureImportances: [],
       parameters: {},
+      pandasCategorical: null,
     }
   }
 
@@ -861,6 +868,18 @@ export class ModelParser {
     }
     // Anything else after the trees is ignored, as LightGBM does.
   }
+}
+
+/** The pandas_categorical JSON, when it is a list of lists (the only shape LightGBM writes). */
+function parsePandasCategorical(text: string | undefined): unknown[][] | null {
+  if (text === undefined) return null
+  try {
+    const value: unknown = JSON.parse(text)
+    if (Array.isArray(value) && value.every((column) => Array.isArray(column))) return value as unknown[][]
+  } catch {
+    // Not JSON: kept as text only.
+  }
+  return null
 }
 
 async function* chunksOf(

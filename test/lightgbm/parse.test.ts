@@ -91,6 +91,7 @@ describe.skipIf(skipShared)('public variants', () => {
   it('reads pandas_categorical lists', () => {
     const model = parseModel(readFileSync(sharedPath('fixtures/lightgbm/categorical-pandas/model.txt')))
     expect(JSON.parse(model.info.pandasCategoricalText ?? 'null')).toBeInstanceOf(Array)
+    expect(model.info.pandasCategorical?.[0]?.length).toBeGreaterThan(0)
   })
   it('reads monotone constraints', () => {
     const model = parseModel(readFileSync(sharedPath('fixtures/lightgbm/monotone/model.txt')))
