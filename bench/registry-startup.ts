@@ -15,7 +15,11 @@ const runs = Number(process.env.BENCH_RUNS ?? 7)
 
 function wall(args: string[]): number {
   const start = performance.now()
-  execFileSync(process.execPath, args, { cwd: repo, stdio: 'pipe', env: { ...process.env, DATABASE_URL: '' } })
+  execFileSync(process.execPath, args, {
+    cwd: repo,
+    stdio: 'pipe',
+    env: { ...process.env, DATABASE_URL: '' },
+  })
   return performance.now() - start
 }
 
