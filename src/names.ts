@@ -26,7 +26,7 @@ function nameReason(name: string): string | undefined {
   if (MODEL_NAME_PATTERN.test(name)) return undefined
   if (/[A-Z]/.test(name)) return 'uppercase letters are not allowed'
   if (/\s/.test(name)) return 'no spaces'
-  if (/[/\\]/.test(name) || name.includes('..')) return 'no path separators or dots'
+  if (/[/\\.]/.test(name)) return 'no path separators or dots'
   if (name.includes('_')) return 'no underscores'
   if (/^-|-$/.test(name)) return 'no leading or trailing hyphen'
   if (name.includes('--')) return 'no double hyphens'
@@ -44,14 +44,13 @@ export function validateModelName(name: string): string | undefined {
     return `model name is ${name.length} characters long: at most ${MODEL_NAME_MAX} allowed`
   const reason = nameReason(name)
   if (reason === undefined) return undefined
-  return `model name ${JSON.stringify(name)} is not kebab-case (${reason}): expected ${NAME_RULE} (${MODEL_NAME_PATTERN.source})`
+  return `model name ${JSON.stringify(name)} is not kebab-case: ${reason}; expected ${NAME_RULE} (${MODEL_NAME_PATTERN.source})`
 }
 
 /** Why `version` breaks the version rule, in a few words (undefined when it does not). */
 function versionReason(version: string): string | undefined {
   if (MODEL_VERSION_PATTERN.test(version)) return undefined
-  if (MODEL_VERSION_PATTERN.test(`v${version}`))
-    return `the leading 'v' is missing (expected v${version})`
+  if (MODEL_VERSION_PATTERN.test(`v${version}`)) return `the leading 'v' is missing (expected v${version})`
   if (/^V/.test(version) && MODEL_VERSION_PATTERN.test(`v${version.slice(1)}`))
     return `the leading 'v' must be lowercase (expected v${version.slice(1)})`
   const core = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(version)
@@ -75,7 +74,7 @@ export function validateModelVersion(version: string): string | undefined {
     return `model version is ${version.length} characters long: at most ${MODEL_VERSION_MAX} allowed`
   const reason = versionReason(version)
   if (reason === undefined) return undefined
-  return `model version ${JSON.stringify(version)} is not vMAJOR.MINOR.PATCH (${reason}): expected ${VERSION_RULE}`
+  return `model version ${JSON.stringify(version)} is not vMAJOR.MINOR.PATCH: ${reason}; expected ${VERSION_RULE}`
 }
 
 /** Compares two versions by precedence (semver rules, `v` prefix); negative when a < b. */

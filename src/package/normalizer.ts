@@ -1,0 +1,137 @@
+// The z-score normalizer: z = (x - mean) / std per feature, by name, into the model's order.
+import { PackageError, PackageErrorCode } from './errors.ts'
+import type { NormalizerEntry } from './normalizer-file.ts'
+
+/** A record of raw feature values by name. `null`, `undefined` or an absent key is missing (NaN). */
+export type FeatureRecord = Readonly<Record<string, number | null | undefined>>
+
+/** Input of the normalizer: a record by name, or values already in the model's feature order. */
+export type FeatureInput = FeatureRecord | ReadonlyMap<string, number | null | undefined> | ArrayLike<number>
+
+/** Options of `normalize`. */
+export interface NormalizeOptions {
+  /** Reject keys of a record that are not features of the model (default false: ignored). */
+  strict?: boolean
+}
+
+function isOrdered(input: FeatureInput): input is ArrayLike<number> {
+  return ArrayBuffer.isView(input) || Array.isArray(input)
+}
+
+/**
+ * z-score parameters in the model's feature order. Features without an entry (only the
+ * model's categorical features may lack one) pass through unchanged. Computed in float64
+ * exactly as `(x - mean) / std`, so a missing value (NaN) stays NaN.
+ */
+export class Normalizer {
+  /** The model's feature names, in its order. */
+  readonly featureNames: readonly string[]
+  /** Mean per feature (0 for pass-through features). */
+  readonly mean: Float64Array
+  /** Standard deviation per feature (1 for pass-through features). */
+  readonly std: Float64Array
+  /** 1 where the feature passes through unchanged (categorical, no normalizer entry). */
+  readonly passThrough: Uint8Array
+  private readonly indexOf: Map<string, number>
+  private readonly label: string
+
+  constructor(featureNames: readonly string[], entries: ReadonlyMap<string, NormalizerEntry>, label = '') {
+    const n = featureNames.length
+    this.featureNames = featureNames
+    this.mean = new Float64Array(n)
+    this.std = new Float64Array(n).fill(1)
+    this.passThrough = new Uint8Array(n)
+    this.indexOf = new Map(featureNames.map((name, i) => [name, i]))
+    this.label = label
+    for (let i = 0; i < n; i++) {
+      const entry = entries.get(featureNames[i])
+      if (entry === undefined) this.passThrough[i] = 1
+      else {
+        this.mean[i] = entry.mean
+        this.std[i] = entry.std
+      }
+    }
+  }
+
+  get numFeatures(): number {
+    return this.featureNames.length
+  }
+
+  /** The normalized row of one input, in the model's feature order (a new array). */
+  normalize(input: FeatureInput, options?: NormalizeOptions): Float64Array {
+    const out = new Float64Array(this.featureNames.length)
+    this.normalizeInto(input, out, 0, options)
+    return out
+  }
+
+  /** Many inputs into one row-major Float64Array (`numFeatures` values a row). */
+  normalizeMany(inputs: readonly FeatureInput[], options?: NormalizeOptions): Float64Array {
+    const n = this.featureNames.length
+    const out = new Float64Array(inputs.length * n)
+    for (let r = 0; r < inputs.length; r++) this.normalizeInto(inputs[r], out, r * n, options, r)
+    return out
+  }
+
+  /** Writes the normalized row of `input` into `out` at `offset`. */
+  normalizeInto(
+    input: FeatureInput,
+    out: Float64Array,
+    offset: number,
+    options?: NormalizeOptions,
+    rowIndex?: number,
+  ): void {
+    const n = this.featureNames.length
+    const mean = this.mean
+    const std = this.std
+    const passThrough = this.passThrough
+    if (isOrdered(input)) {
+      if (input.length !== n)
+        this.fail(`holds ${input.length} values but the model has ${n} features`, rowIndex)
+      for (let i = 0; i < n; i++) {
+        const x = +input[i]
+        out[offset + i] = passThrough[i] === 1 ? x : (x - mean[i]) / std[i]
+      }
+      return
+    }
+    const isMap = input instanceof Map
+    if (options?.strict) this.rejectUnknown(isMap ? [...input.keys()] : Object.keys(input), rowIndex)
+    const names = this.featureNames
+    for (let i = 0; i < n; i++) {
+      const name = names[i]
+      // Own keys only: a feature named `constructor` must not read Object.prototype.
+      const value = isMap
+        ? (input as ReadonlyMap<string, unknown>).get(name)
+        : Object.hasOwn(input, name)
+          ? (input as FeatureRecord)[name]
+          : undefined
+      let x: number
+      if (typeof value === 'number') x = value
+      else if (value === undefined || value === null) x = Number.NaN
+      else {
+        this.fail(
+          `feature '${name}' must be a number, null or absent but is ${typeof value} ${JSON.stringify(value)}`,
+          rowIndex,
+        )
+      }
+      out[offset + i] = passThrough[i] === 1 ? x : (x - mean[i]) / std[i]
+    }
+  }
+
+  private rejectUnknown(keys: string[], rowIndex: number | undefined): void {
+    const unknown = keys.filter((key) => !this.indexOf.has(key))
+    if (unknown.length === 0) return
+    const listed = unknown
+      .slice(0, 5)
+      .map((key) => `'${key}'`)
+      .join(', ')
+    const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''
+    this.fail(`has keys that are not features of the model (strict): ${listed}${more}`, rowIndex)
+  }
+
+  private fail(reason: string, rowIndex: number | undefined): never {
+    const subject = rowIndex === undefined ? 'the input' : `record ${rowIndex}`
+    throw new PackageError(PackageErrorCode.INVALID_INPUT, `${subject} ${reason}`, {
+      package: this.label,
+    })
+  }
+}
