@@ -1,0 +1,114 @@
+// Bundle size of the portable entry points: each bundled by esbuild for the `neutral`
+// platform (no Node built-ins, no polyfills), minified, then gzipped at level 9: what an
+// edge or browser application pays to include leafwise. Writes the `size` section of
+// bench/RESULTS.md. Run: `npx tsx bench/size.ts` (or `npm run bench:size`).
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { build, version as esbuildVersion, type Metafile } from 'esbuild'
+import { writeSection } from './lib/results.ts'
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
+
+/** A measured bundle. */
+export interface BundleSize {
+  entry: string
+  /** Minified bytes. */
+  minified: number
+  /** Minified then gzipped (level 9) bytes. */
+  gzipped: number
+  /** Modules in the bundle (repo-relative paths, node_modules included). */
+  inputs: string[]
+  /** Imports esbuild left outside the bundle (must be empty on the neutral platform). */
+  external: string[]
+  code: string
+}
+
+/**
+ * Bundles `entry` (repo-relative) as one ES module for the neutral platform. Fails, as
+ * esbuild does, when any module imports something that does not resolve without Node
+ * (a `node:` module is not resolvable there, so it cannot slip through).
+ */
+export async function bundleForNeutral(
+  entry: string,
+  options: { minify?: boolean } = {},
+): Promise<BundleSize> {
+  const result = await build({
+    absWorkingDir: repoRoot,
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'neutral',
+    format: 'esm',
+    target: 'es2022',
+    // The neutral platform has no default main fields; packages without `exports` need these.
+    mainFields: ['module', 'main'],
+    minify: options.minify ?? true,
+    treeShaking: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  })
+  const code = result.outputFiles[0].text
+  const bytes = result.outputFiles[0].contents
+  const metafile = result.metafile as Metafile
+  const external = Object.values(metafile.inputs).flatMap((input) =>
+    input.imports.filter((imp) => imp.external).map((imp) => imp.path),
+  )
+  return {
+    entry,
+    minified: bytes.byteLength,
+    gzipped: gzipSync(bytes, { level: 9 }).byteLength,
+    inputs: Object.keys(metafile.inputs).sort(),
+    external: [...new Set(external)],
+    code,
+  }
+}
+
+/** The entries measured, with what each one holds. */
+export const SIZE_ENTRIES = [
+  { entry: 'src/lightgbm/index.ts', what: 'LightGBM core alone (parse, predict, SHAP, compiled kernel)' },
+  { entry: 'src/index.ts', what: '`leafwise` (core + model packages + ensemble, valibot included)' },
+  { entry: 'src/registry/index.ts', what: '`leafwise/registry` (API, manifest registry; no driver)' },
+] as const
+
+/** Size budget of the `leafwise` entry, minified and gzipped. */
+export const SIZE_BUDGET = 30 * 1024
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
+
+async function main(): Promise<void> {
+  const rows: string[] = []
+  let main: BundleSize | undefined
+  for (const { entry, what } of SIZE_ENTRIES) {
+    const size = await bundleForNeutral(entry)
+    if (entry === 'src/index.ts') main = size
+    const dependencies = [
+      ...new Set(size.inputs.filter((p) => p.startsWith('node_modules/')).map((p) => p.split('/')[1])),
+    ]
+    rows.push(
+      `| \`${entry}\` | ${what} | ${kib(size.minified)} | **${kib(size.gzipped)}** | ${dependencies.join(', ') || 'none'} |`,
+    )
+    console.log(`${entry}: ${size.minified} B minified, ${size.gzipped} B gzipped`)
+  }
+  const verdict =
+    main && main.gzipped <= SIZE_BUDGET
+      ? `**met** (${kib(main.gzipped)})`
+      : `**over** (${main ? kib(main.gzipped) : '?'})`
+  writeSection(
+    'size',
+    `## Bundle size (\`bench/size.ts\`)
+
+Node ${process.versions.node}; esbuild ${esbuildVersion}; ${new Date().toISOString().slice(0, 10)}
+
+Each entry bundled by esbuild as one ES module for the \`neutral\` platform (no Node
+built-ins, no polyfills), minified, tree-shaken, then gzipped at level 9.
+
+| entry | holds | minified | min + gzip | bundled packages |
+|---|---|---|---|---|
+${rows.join('\n')}
+
+Target: \`leafwise\` under 30 KB minified and gzipped: ${verdict}. The LightGBM core
+imports nothing; the package layer adds valibot's schemas it uses (tree-shaken).`,
+  )
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main()

@@ -1,0 +1,143 @@
+// The portable core guard: the layers of DESIGN.md ("Layers") checked on the import
+// statements of every source file. Only src/node/ and src/cli/ may reach for `node:`
+// modules, fast-glob or a database driver; everything else must run on every runtime.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const root = resolve(import.meta.dirname, '../..')
+
+/** Modules a portable layer must never import (bare specifiers, and any `node:` one). */
+const FORBIDDEN = ['fast-glob', 'postgres', '@electric-sql/pglite']
+/** The registry adapters: the only registry files allowed a driver. */
+const DRIVER_FILES = new Set(['src/registry/postgres.ts', 'src/registry/pglite.ts'])
+
+interface ImportSite {
+  file: string
+  line: number
+  specifier: string
+  /** Repo-relative path for a relative specifier; undefined for a bare one. */
+  target?: string
+}
+
+function listTs(dir: string): string[] {
+  if (!existsSync(dir)) return []
+  const out: string[] = []
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) out.push(...listTs(path))
+    else if (name.endsWith('.ts')) out.push(path)
+  }
+  return out
+}
+
+// Static `import ... from`, `export ... from`, side-effect `import '...'` and dynamic
+// `import('...')`; comments are stripped first so prose never counts as an import.
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"]+)\1/gm
+
+function importsOf(file: string): ImportSite[] {
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, (block) => block.replace(/[^\n]/g, ' '))
+    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+  const rel = relative(root, file)
+  const sites: ImportSite[] = []
+  for (const match of text.matchAll(IMPORT)) {
+    const specifier = match[2]
+    const line = text.slice(0, match.index).split('\n').length
+    const target = specifier.startsWith('.') ? relative(root, resolve(dirname(file), specifier)) : undefined
+    sites.push({ file: rel, line, specifier, target })
+  }
+  return sites
+}
+
+function show(site: ImportSite): string {
+  return `${site.file}:${site.line} imports '${site.specifier}'`
+}
+
+/** Every import of the files under `paths` (repo-relative), minus `skip`. */
+function importsUnder(paths: string[], skip: Set<string> = new Set()): ImportSite[] {
+  return paths
+    .flatMap((p) => {
+      const abs = join(root, p)
+      return p.endsWith('.ts') ? (existsSync(abs) ? [abs] : []) : listTs(abs)
+    })
+    .filter((file) => !skip.has(relative(root, file)))
+    .flatMap(importsOf)
+}
+
+const inside = (target: string | undefined, ...prefixes: string[]) =>
+  target !== undefined &&
+  prefixes.some((p) => (p.endsWith('.ts') ? target === p : target.startsWith(`${p}/`)))
+
+describe('portable layers (DESIGN.md, "Layers")', () => {
+  const portable = [
+    'src/lightgbm',
+    'src/package',
+    'src/ensemble',
+    'src/registry',
+    'src/errors.ts',
+    'src/names.ts',
+  ]
+
+  it('the scanner finds imports in this tree (guards against a vacuous pass)', () => {
+    const sites = importsUnder(['src/lightgbm', 'src/package'])
+    expect(sites.some((s) => s.specifier === './forest.ts')).toBe(true)
+    expect(sites.some((s) => s.specifier === 'valibot')).toBe(true)
+    expect(importsUnder(['src/registry/postgres.ts']).some((s) => s.specifier === 'postgres')).toBe(true)
+  })
+
+  it('no portable file imports node: modules, fast-glob, postgres or PGlite', () => {
+    const bad = importsUnder(portable, DRIVER_FILES).filter(
+      (s) => s.specifier.startsWith('node:') || FORBIDDEN.includes(s.specifier),
+    )
+    expect(bad.map(show)).toEqual([])
+  })
+
+  it('the LightGBM core imports nothing outside src/lightgbm but src/errors.ts', () => {
+    const bad = importsUnder(['src/lightgbm']).filter(
+      (s) => !inside(s.target, 'src/lightgbm', 'src/errors.ts'),
+    )
+    expect(bad.map(show)).toEqual([])
+  })
+
+  it('the package layer imports only the core, valibot, src/errors.ts and src/names.ts', () => {
+    const bad = importsUnder(['src/package']).filter(
+      (s) =>
+        s.specifier !== 'valibot' &&
+        !inside(s.target, 'src/package', 'src/lightgbm', 'src/errors.ts', 'src/names.ts'),
+    )
+    expect(bad.map(show)).toEqual([])
+  })
+
+  it('the ensemble imports only the core, the package layer, the portable registry and shared modules', () => {
+    const bad = importsUnder(['src/ensemble']).filter(
+      (s) =>
+        s.specifier !== 'valibot' &&
+        (!inside(
+          s.target,
+          'src/ensemble',
+          'src/lightgbm',
+          'src/package',
+          'src/registry',
+          'src/errors.ts',
+          'src/names.ts',
+        ) ||
+          inside(s.target, ...DRIVER_FILES)),
+    )
+    expect(bad.map(show)).toEqual([])
+  })
+
+  it('the registry imports none of the core, package or ensemble layers', () => {
+    const bad = importsUnder(['src/registry']).filter((s) =>
+      inside(s.target, 'src/lightgbm', 'src/package', 'src/ensemble', 'src/node', 'src/cli'),
+    )
+    expect(bad.map(show)).toEqual([])
+  })
+
+  it('src/errors.ts and src/names.ts import nothing but each other', () => {
+    const bad = importsUnder(['src/errors.ts', 'src/names.ts']).filter(
+      (s) => !inside(s.target, 'src/errors.ts', 'src/names.ts'),
+    )
+    expect(bad.map(show)).toEqual([])
+  })
+})
