@@ -1,0 +1,502 @@
+// The ensemble: every deployed model a tier sees votes, shadow models run beside them, and
+// the answer is one weighted consensus. The model set is replaced whole (hot reload): an
+// analysis reads the current set once and finishes on it.
+import { LeafwiseError } from '../errors.ts'
+import type { ArtifactSource, FeatureInput } from '../package/index.ts'
+import type { ModelChange, ModelReader, RegistryResult, TierRequirement } from '../registry/types.ts'
+import { createPackageCache, type PackageCache, type PackageLoader } from './cache.ts'
+import { type Consensus, consensusOf } from './consensus.ts'
+import { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
+import { inputHash, type PredictionLogEntry, type PredictionSink } from './log.ts'
+import {
+  type LoadFailure,
+  loadModelSet,
+  type ModelMember,
+  type ModelSet,
+  type ModelSetOptions,
+} from './model-set.ts'
+import {
+  argmaxSignal,
+  CLASS_SIGNALS,
+  resolveSignalOptions,
+  type Signal,
+  type SignalProbabilities,
+  toProbabilities,
+} from './signals.ts'
+
+/** One model's vote. */
+export interface Vote {
+  modelName: string
+  modelVersion: string
+  signal: Signal
+  /** The probability of `signal`. */
+  confidence: number
+  probabilities: SignalProbabilities
+  /** Consensus weight; 0 for shadow votes. */
+  weight: number
+  /** The model's own output: class probabilities, P(positive class), or the predicted value. */
+  prediction: number[]
+  /** With explanations on: the features that pushed this vote most (SHAP). */
+  topFeatures?: FeatureContribution[]
+}
+
+/** A model that could not predict a record (its vote is left out). */
+export interface VoteError {
+  modelName: string
+  modelVersion: string
+  message: string
+}
+
+/** The result of `analyze`. */
+export interface Analysis {
+  /** Caller's label of the record, when given. */
+  id?: string
+  /** Weighted soft vote of `votes`; null when no deployed model voted. */
+  consensus: Consensus | null
+  /** Deployed models' votes, in registry order (name, then version). */
+  votes: Vote[]
+  /** Shadow models' votes: reported, never counted. */
+  shadowVotes: Vote[]
+  /** The generation of the model set that answered. */
+  generation: number
+  tier: TierRequirement
+  /** Time taken, in milliseconds (for `analyzeMany`, the batch's time divided by its size). */
+  latencyMs: number
+  errors: VoteError[]
+}
+
+/** Options of one analysis. */
+export interface AnalyzeOptions {
+  /** Attach each vote's top features (SHAP). Default: the ensemble's `explain` option. */
+  explain?: boolean
+  /** How many features per vote (default: the ensemble's, else 5). */
+  top?: number
+  /** A label for the record (a symbol), echoed in the result and the log. */
+  id?: string
+}
+
+/** What a registry must offer the ensemble: reads, and optionally change events for `watch`. */
+export type EnsembleRegistry = ModelReader & {
+  watch?(callback: (change: ModelChange) => void): Promise<RegistryResult<() => Promise<void>>>
+}
+
+/** The outcome of a reload. */
+export interface ReloadResult {
+  /** True when a new model set was swapped in. */
+  swapped: boolean
+  /** The generation serving after the reload. */
+  generation: number
+  /** Failures of the set that was loaded (whether or not it was swapped in). */
+  failures: LoadFailure[]
+  /** Why the new set was not swapped in (absent when swapped, or when nothing changed). */
+  reason?: string
+}
+
+/** Options of `createEnsemble`. */
+export interface EnsembleOptions extends ModelSetOptions {
+  /** The registry (`createPgliteRegistry`, `createRegistry`, or `createManifestRegistry` for a static manifest). */
+  registry: EnsembleRegistry
+  /** Where packages are read from. Required unless `cache` is given. */
+  source?: ArtifactSource
+  /** A package cache to share between ensembles (e.g. one per tier). Default: one of its own. */
+  cache?: PackageCache
+  /** Custom package loader for the ensemble's own cache. */
+  loader?: PackageLoader
+  /** The caller tier this ensemble serves: models requiring more are left out. Default `enterprise` (all). */
+  tier?: TierRequirement
+  /** Explanations on every analysis: `true` (top 5) or `{ top }`. Default off. */
+  explain?: boolean | { top?: number }
+  /** The prediction log sink (one entry per analysis). */
+  log?: PredictionSink
+  /** Start watching the registry's change events at once (needs `registry.watch`). */
+  watch?: boolean
+  /** Delay after a change event before reloading, so a burst of changes loads once (default 25 ms). */
+  debounceMs?: number
+  /** Told of every reload, swapped or refused. */
+  onReload?: (result: ReloadResult) => void
+}
+
+const now = () => performance.now()
+
+function signature(set: ModelSet): string {
+  return [...set.deployed, ...set.shadow]
+    .map((m) => `${m.package.id}:${m.role}:${m.weight}`)
+    .concat(set.failures.map((f) => `${f.modelName}/${f.modelVersion}:failed`))
+    .join('|')
+}
+
+/**
+ * A weighted ensemble over the models a registry lists for one tier. Create it with
+ * `createEnsemble`; it serves one immutable model set at a time and swaps in a new one on
+ * `refresh()` or, with `watch()`, when the registry changes.
+ */
+export class Ensemble {
+  readonly tier: TierRequirement
+  readonly cache: PackageCache
+  private set: ModelSet
+  private readonly options: EnsembleOptions
+  private readonly ownsCache: boolean
+  private readonly explainTop: number | undefined
+  private running: Promise<ReloadResult> | undefined
+  private queued: Promise<ReloadResult> | undefined
+  private stopWatching: (() => Promise<void>) | undefined
+  private debounce: ReturnType<typeof setTimeout> | undefined
+  private lastReload: ReloadResult | undefined
+
+  /** Use `createEnsemble`. */
+  constructor(options: EnsembleOptions, cache: PackageCache, ownsCache: boolean, first: ModelSet) {
+    this.options = options
+    this.tier = first.tier
+    this.cache = cache
+    this.ownsCache = ownsCache
+    this.set = first
+    const explain = options.explain
+    this.explainTop = explain === true ? 5 : explain ? (explain.top ?? 5) : undefined
+  }
+
+  /** The model set serving now. */
+  get current(): ModelSet {
+    return this.set
+  }
+  /** The generation serving now (1 for the first set; +1 per swap). */
+  get generation(): number {
+    return this.set.generation
+  }
+  /** Packages of the current set that failed to load. */
+  get failures(): readonly LoadFailure[] {
+    return this.set.failures
+  }
+  /** The last reload's outcome, if any. */
+  get lastReloadResult(): ReloadResult | undefined {
+    return this.lastReload
+  }
+
+  /** Every deployed model votes on `record`; shadow models run beside them. */
+  analyze(record: FeatureInput, options: AnalyzeOptions = {}): Analysis {
+    const start = now()
+    const set = this.set
+    const top = this.topOf(options)
+    const errors: VoteError[] = []
+    const votes = this.votesOf(set.deployed, record, top, errors)
+    const shadowVotes = this.votesOf(set.shadow, record, top, errors)
+    const analysis = this.finish(set, votes, shadowVotes, errors, now() - start, options.id)
+    if (this.options.log) this.writeLog(analysis, record)
+    return analysis
+  }
+
+  /** `analyze` for many records, each model predicting them as one batch. */
+  analyzeMany(
+    records: readonly FeatureInput[],
+    options: AnalyzeOptions & { ids?: readonly string[] } = {},
+  ): Analysis[] {
+    const start = now()
+    const set = this.set
+    const top = this.topOf(options)
+    const n = records.length
+    const errors: VoteError[][] = Array.from({ length: n }, () => [])
+    const votes: Vote[][] = Array.from({ length: n }, () => [])
+    const shadowVotes: Vote[][] = Array.from({ length: n }, () => [])
+    for (const [members, into] of [
+      [set.deployed, votes],
+      [set.shadow, shadowVotes],
+    ] as const) {
+      for (const member of members) {
+        const pkg = member.package
+        let outputs: Float64Array
+        try {
+          outputs = pkg.predictMany(records)
+        } catch {
+          // One bad record fails the batch: fall back to record by record to find it.
+          for (let r = 0; r < n; r++) {
+            const vote = this.voteOf(member, records[r], top, errors[r])
+            if (vote) into[r].push(vote)
+          }
+          continue
+        }
+        const width = pkg.numOutputs
+        for (let r = 0; r < n; r++) {
+          into[r].push(this.voteFrom(member, outputs.subarray(r * width, (r + 1) * width), records[r], top))
+        }
+      }
+    }
+    const each = n ? (now() - start) / n : 0
+    const analyses = records.map((_, r) =>
+      this.finish(set, votes[r], shadowVotes[r], errors[r], each, options.ids?.[r] ?? options.id),
+    )
+    if (this.options.log) for (let r = 0; r < n; r++) this.writeLog(analyses[r], records[r])
+    return analyses
+  }
+
+  /**
+   * Reads the registry and loads the new model set in the background, then swaps it in
+   * atomically. The new set is refused, and the current one keeps serving, when the
+   * registry cannot be read or a package fails that was not already failing in the current
+   * set. Concurrent calls coalesce: at most one reload runs, and one more is queued.
+   */
+  refresh(): Promise<ReloadResult> {
+    if (!this.running) {
+      this.running = this.reload().finally(() => {
+        this.running = undefined
+      })
+      return this.running
+    }
+    this.queued ??= this.running.then(
+      () => {
+        this.queued = undefined
+        return this.refresh()
+      },
+      () => {
+        this.queued = undefined
+        return this.refresh()
+      },
+    )
+    return this.queued
+  }
+
+  /**
+   * Reloads on every change event of the registry (debounced). Resolves to a function that
+   * stops watching. Throws `WATCH_UNSUPPORTED` for a registry without change events.
+   */
+  async watch(): Promise<() => Promise<void>> {
+    if (this.stopWatching) return this.stopWatching
+    const registry = this.options.registry
+    if (typeof registry.watch !== 'function') {
+      throw new LeafwiseError(
+        'WATCH_UNSUPPORTED',
+        'this registry has no change events: call refresh() instead',
+      )
+    }
+    const delay = this.options.debounceMs ?? 25
+    const result = await registry.watch(() => {
+      if (this.debounce) clearTimeout(this.debounce)
+      this.debounce = setTimeout(() => {
+        this.debounce = undefined
+        this.refresh().catch(() => {})
+      }, delay)
+    })
+    if (!result.success) {
+      throw new LeafwiseError(
+        'WATCH_FAILED',
+        `cannot watch the registry (${result.error.code}): ${result.error.message}`,
+      )
+    }
+    const unlisten = result.data
+    this.stopWatching = async () => {
+      this.stopWatching = undefined
+      if (this.debounce) clearTimeout(this.debounce)
+      this.debounce = undefined
+      await unlisten()
+    }
+    return this.stopWatching
+  }
+
+  /** Stops watching and waits for a reload in progress. The registry and log sink are the caller's to close. */
+  async close(): Promise<void> {
+    await this.stopWatching?.()
+    await this.queued?.catch(() => {})
+    await this.running?.catch(() => {})
+  }
+
+  private async reload(): Promise<ReloadResult> {
+    const current = this.set
+    let next: ModelSet
+    try {
+      next = await loadModelSet(
+        this.options.registry,
+        this.cache,
+        this.tier,
+        current.generation + 1,
+        this.options,
+      )
+    } catch (error) {
+      return this.report({
+        swapped: false,
+        generation: current.generation,
+        failures: [],
+        reason: error instanceof Error ? error.message : String(error),
+      })
+    }
+    const failedBefore = new Set(current.failures.map((f) => `${f.modelName}/${f.modelVersion}`))
+    const newFailures = next.failures.filter((f) => !failedBefore.has(`${f.modelName}/${f.modelVersion}`))
+    if (newFailures.length > 0) {
+      const reason = newFailures
+        .map((f) => `${f.modelName}/${f.modelVersion} (${f.status}) failed to load: ${f.code}: ${f.message}`)
+        .join('; ')
+      return this.report({
+        swapped: false,
+        generation: current.generation,
+        failures: [...next.failures],
+        reason: `kept generation ${current.generation}: ${reason}`,
+      })
+    }
+    if (signature(next) === signature(current)) {
+      return this.report({ swapped: false, generation: current.generation, failures: [...next.failures] })
+    }
+    this.set = next
+    if (this.ownsCache) this.cache.retain([...next.deployed, ...next.shadow].map((m) => m.package.id))
+    return this.report({ swapped: true, generation: next.generation, failures: [...next.failures] })
+  }
+
+  private report(result: ReloadResult): ReloadResult {
+    this.lastReload = result
+    try {
+      this.options.onReload?.(result)
+    } catch {
+      // A listener's failure is not the reload's.
+    }
+    return result
+  }
+
+  private topOf(options: AnalyzeOptions): number | undefined {
+    const on = options.explain ?? this.explainTop !== undefined
+    if (!on) return undefined
+    const top = options.top ?? this.explainTop ?? 5
+    if (!(Number.isInteger(top) && top >= 0)) {
+      throw new LeafwiseError('INVALID_INPUT', `top must be a whole number >= 0, got ${top}`)
+    }
+    return top
+  }
+
+  private votesOf(
+    members: readonly ModelMember[],
+    record: FeatureInput,
+    top: number | undefined,
+    errors: VoteError[],
+  ): Vote[] {
+    const votes: Vote[] = []
+    for (const member of members) {
+      const vote = this.voteOf(member, record, top, errors)
+      if (vote) votes.push(vote)
+    }
+    return votes
+  }
+
+  private voteOf(
+    member: ModelMember,
+    record: FeatureInput,
+    top: number | undefined,
+    errors: VoteError[],
+  ): Vote | undefined {
+    try {
+      return this.voteFrom(member, member.package.predict(record), record, top)
+    } catch (error) {
+      errors.push({
+        modelName: member.record.modelName,
+        modelVersion: member.record.modelVersion,
+        message: error instanceof Error ? error.message : String(error),
+      })
+      return undefined
+    }
+  }
+
+  private voteFrom(
+    member: ModelMember,
+    output: Float64Array,
+    record: FeatureInput,
+    top: number | undefined,
+  ): Vote {
+    const p = new Float64Array(3)
+    member.mapper(output, p)
+    const signal = argmaxSignal(p)
+    const vote: Vote = {
+      modelName: member.record.modelName,
+      modelVersion: member.record.modelVersion,
+      signal,
+      confidence: signal === 'BEARISH' ? p[0] : signal === 'BULLISH' ? p[2] : p[1],
+      probabilities: toProbabilities(p),
+      weight: member.weight,
+      prediction: Array.from(output),
+    }
+    if (top !== undefined) {
+      const pkg = member.package
+      const index = outputIndexOf(pkg, output, signal, (name) => CLASS_SIGNALS[name])
+      vote.topFeatures = topFeatures(pkg, record, index, top)
+    }
+    return vote
+  }
+
+  private finish(
+    set: ModelSet,
+    votes: Vote[],
+    shadowVotes: Vote[],
+    errors: VoteError[],
+    latencyMs: number,
+    id: string | undefined,
+  ): Analysis {
+    const analysis: Analysis = {
+      consensus: consensusOf(votes),
+      votes,
+      shadowVotes,
+      generation: set.generation,
+      tier: set.tier,
+      latencyMs,
+      errors,
+    }
+    return id === undefined ? analysis : { id, ...analysis }
+  }
+
+  private writeLog(analysis: Analysis, record: FeatureInput): void {
+    const c = analysis.consensus
+    const entry: PredictionLogEntry = {
+      time: new Date().toISOString(),
+      ...(analysis.id === undefined ? {} : { id: analysis.id }),
+      tier: analysis.tier,
+      generation: analysis.generation,
+      inputHash: inputHash(record),
+      latencyMs: Math.round(analysis.latencyMs * 1000) / 1000,
+      consensus: c ? { signal: c.signal, confidence: c.confidence, score: c.score } : null,
+      votes: analysis.votes.map((v) => ({
+        model: `${v.modelName}/${v.modelVersion}`,
+        signal: v.signal,
+        confidence: v.confidence,
+        weight: v.weight,
+      })),
+      shadow: analysis.shadowVotes.map((v) => ({
+        model: `${v.modelName}/${v.modelVersion}`,
+        signal: v.signal,
+        confidence: v.confidence,
+      })),
+      ...(analysis.errors.length
+        ? {
+            errors: analysis.errors.map((e) => ({
+              model: `${e.modelName}/${e.modelVersion}`,
+              message: e.message,
+            })),
+          }
+        : {}),
+    }
+    try {
+      this.options.log?.write(entry)
+    } catch {
+      // The log never fails an analysis.
+    }
+  }
+}
+
+/**
+ * Builds an ensemble: reads the registry for `tier`, loads every deployed and shadow
+ * package concurrently (failures are reported in `ensemble.failures`, the rest serve), and
+ * starts watching when `watch: true`. Throws `REGISTRY_UNAVAILABLE` when the registry
+ * cannot be read.
+ */
+export async function createEnsemble(options: EnsembleOptions): Promise<Ensemble> {
+  const ownsCache = options.cache === undefined
+  if (ownsCache && options.source === undefined) {
+    throw new LeafwiseError('INVALID_INPUT', 'createEnsemble needs a `source` (or a shared `cache`)')
+  }
+  for (const [key, weight] of Object.entries(options.weights ?? {})) {
+    if (!(typeof weight === 'number' && Number.isFinite(weight) && weight >= 0)) {
+      throw new LeafwiseError(
+        'INVALID_INPUT',
+        `weight override ${JSON.stringify(key)} must be a finite number >= 0, got ${weight}`,
+      )
+    }
+  }
+  resolveSignalOptions(options.signals)
+  const cache = options.cache ?? createPackageCache(options.source!, { loader: options.loader })
+  const tier = options.tier ?? 'enterprise'
+  const first = await loadModelSet(options.registry, cache, tier, 1, options)
+  const ensemble = new Ensemble(options, cache, ownsCache, first)
+  if (options.watch) await ensemble.watch()
+  return ensemble
+}
