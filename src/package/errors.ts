@@ -16,6 +16,7 @@ export const PackageErrorCode = {
   INVALID_FEATURE_IMPORTANCE: 'INVALID_FEATURE_IMPORTANCE',
   ARTIFACT_READ_ERROR: 'ARTIFACT_READ_ERROR',
   INVALID_INPUT: 'INVALID_INPUT',
+  MISPLACED_PACKAGE: 'MISPLACED_PACKAGE',
 } as const
 export type PackageErrorCode = (typeof PackageErrorCode)[keyof typeof PackageErrorCode]
 
@@ -38,6 +39,8 @@ export class PackageError extends LeafwiseError {
   readonly package: string
   readonly file?: string
   readonly field?: string
+  /** The message without the leading `package/file: ` location. */
+  readonly reason: string
 
   constructor(
     code: PackageErrorCode,
@@ -51,6 +54,7 @@ export class PackageError extends LeafwiseError {
     this.package = location.package
     this.file = location.file
     this.field = location.field
+    this.reason = message
   }
 }
 

@@ -1,0 +1,5 @@
+// leafwise/node: the Node adapters (filesystem source, discovery, prediction checks).
+export { type DiscoveredPackage, type DiscoverOptions, discoverPackages } from './discover.ts'
+export { type FileSourceOptions, fileSource } from './fs-source.ts'
+export { loadModelFile } from './load-model-file.ts'
+export { checkPackagePrediction, type PackagePredictionCheck } from './verify-package.ts'
