@@ -4,7 +4,7 @@
 // Run: npx tsx bench/registry-startup.ts   (writes the registry-startup section of RESULTS.md)
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { machineLine, writeSection } from './lib/results.ts'
@@ -29,6 +29,7 @@ const ms = (value: number) => `${Math.round(value)} ms`
 export function runRegistryStartup(): string {
   const dir = mkdtempSync(join(tmpdir(), 'leafwise-bench-registry-'))
   const dataDir = join(dir, 'registry')
+  const loadBefore = loadavg()[0]
   try {
     const nodeBaseline = Array.from({ length: runs }, () => wall(['-e', '0']))
     const firstOpen = wall([bin, 'migrate', '--data-dir', dataDir])
@@ -41,7 +42,7 @@ export function runRegistryStartup(): string {
     const verdict = median(list) < target ? 'under' : 'over'
     const markdown = `## Embedded registry start-up (\`bench/registry-startup.ts\`)
 
-${machineLine()}
+${machineLine()}; 1-minute load average at start ${loadBefore.toFixed(1)}
 
 Wall time of one \`leafwise\` process, cold each run (${runs} runs, median and min), on an embedded
 PGlite registry in a temporary directory holding 3 registered models.
@@ -55,7 +56,8 @@ PGlite registry in a temporary directory holding 3 registered models.
 
 Target: \`leafwise list\` on an existing embedded registry under ${target} ms: **${verdict}** (median ${ms(median(list))}).
 The first open of a new data directory pays PGlite's initdb (several seconds); later opens
-only boot the existing cluster. The registry opens PGlite lazily and checks migrations with
+only boot the existing cluster. PGlite's boot is CPU-bound, so the figure grows with the
+machine's load; compare it with the `node -e 0` and `--help` rows of the same run. The registry opens PGlite lazily and checks migrations with
 one query, so commands that do not touch the registry never pay for it.`
     writeSection('registry-startup', markdown)
     return markdown
