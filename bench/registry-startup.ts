@@ -57,8 +57,8 @@ PGlite registry in a temporary directory holding 3 registered models.
 Target: \`leafwise list\` on an existing embedded registry under ${target} ms: **${verdict}** (median ${ms(median(list))}).
 The first open of a new data directory pays PGlite's initdb (several seconds); later opens
 only boot the existing cluster. PGlite's boot is CPU-bound, so the figure grows with the
-machine's load; compare it with the `node -e 0` and `--help` rows of the same run. The registry opens PGlite lazily and checks migrations with
-one query, so commands that do not touch the registry never pay for it.`
+machine's load; compare it with the \`node -e 0\` and \`--help\` rows of the same run. The
+registry opens PGlite lazily and checks migrations with one query, so commands that do not touch the registry never pay for it.`
     writeSection('registry-startup', markdown)
     return markdown
   } finally {
