@@ -48,13 +48,21 @@ function table(rows: string[][]): string {
     .join('\n')
 }
 
+function parseOptions(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+      allowPositionals: true,
+      strict: true,
+    })
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+}
+
 export const checkCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-    allowPositionals: true,
-    strict: true,
-  })
+  const { values, positionals } = parseOptions(argv)
   if (values.help) {
     io.stdout(`${help}\n`)
     return 0
