@@ -187,7 +187,7 @@ export class Ensemble {
   /** `analyze` for many records, each model predicting them as one batch. */
   analyzeMany(
     records: readonly FeatureInput[],
-    options: AnalyzeOptions & { ids?: readonly string[] } = {},
+    options: AnalyzeOptions & { ids?: readonly (string | undefined)[] } = {},
   ): Analysis[] {
     const start = now()
     const set = this.set

@@ -27,6 +27,7 @@ export {
   type VoteError,
 } from './ensemble.ts'
 export { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
+export { type FeatureProvider, memoryFeatureStore } from './features.ts'
 export { inputHash, lineSink, memorySink, type PredictionLogEntry, type PredictionSink } from './log.ts'
 export {
   type LoadFailure,

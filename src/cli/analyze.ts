@@ -1,0 +1,275 @@
+// `leafwise analyze`: the ensemble's consensus for feature records, from the registry (embedded,
+// PostgreSQL, or a static manifest) and the packages under a models root.
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { type Analysis, createEnsemble, type Ensemble, type PredictionSink } from '../ensemble/index.ts'
+import { LeafwiseError } from '../errors.ts'
+import { fileSource } from '../node/fs-source.ts'
+import { DEFAULT_PREDICTION_LOG, filePredictionLog } from '../node/prediction-log.ts'
+import type { FeatureRecord } from '../package/index.ts'
+import { createManifestRegistry, type ModelRegistry, TierRequirement } from '../registry/index.ts'
+import type { CliIO, Command } from './io.ts'
+import { UsageError } from './io.ts'
+import { formatTable, openRegistry } from './registry-commands.ts'
+
+const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T] [--explain] [--top K] [--json]
+                        [--models ROOT] [--manifest FILE | --database-url URL | --data-dir DIR]
+                        [--log FILE | --no-log]
+  --features FILE   one record {feature: value}, an array of records, or {"SYMBOL": record, ...}
+  --symbols A,B     only these symbols of a {"SYMBOL": record} file
+  --tier T          caller tier: free, premium or enterprise (default enterprise: every model)
+  --explain         each vote's top features (SHAP); --top K of them (default 5)
+  --json            the analysis object(s) the library returns
+  --models ROOT     package root (default models)
+  --manifest FILE   a static registry manifest (leafwise registry export) instead of a database
+  --log FILE        prediction log (default ${DEFAULT_PREDICTION_LOG}); --no-log for none`
+
+/** A record and its label, read from a features file. */
+export interface LabeledRecord {
+  id?: string
+  record: FeatureRecord
+}
+
+function isRecord(value: unknown): value is FeatureRecord {
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => v === null || typeof v === 'number')
+  )
+}
+
+/** Reads the records of a features file (see `usage`). */
+export function readFeatureFile(path: string, symbols?: string[]): LabeledRecord[] {
+  let data: unknown
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw new LeafwiseError('INVALID_INPUT', `cannot read ${path}: ${(error as Error).message}`)
+  }
+  let records: LabeledRecord[]
+  if (Array.isArray(data)) {
+    records = data.map((item, i) => {
+      if (isRecord(item)) return { record: item }
+      const labeled = item as { id?: unknown; symbol?: unknown; features?: unknown }
+      if (labeled && isRecord(labeled.features)) {
+        const id = labeled.id ?? labeled.symbol
+        return { id: id === undefined ? undefined : String(id), record: labeled.features }
+      }
+      throw new LeafwiseError('INVALID_INPUT', `${path}: item ${i} is neither a record nor {id, features}`)
+    })
+  } else if (isRecord(data)) {
+    records = [{ record: data }]
+  } else if (data && typeof data === 'object') {
+    records = Object.entries(data).map(([id, record]) => {
+      if (!isRecord(record))
+        throw new LeafwiseError('INVALID_INPUT', `${path}: ${id} is not a record {feature: number | null}`)
+      return { id, record }
+    })
+  } else
+    throw new LeafwiseError('INVALID_INPUT', `${path}: expected a record, an array or an object of records`)
+  if (symbols?.length) {
+    const byId = new Map(records.map((r) => [r.id, r]))
+    const unknown = symbols.filter((s) => !byId.has(s))
+    if (unknown.length) throw new UsageError(`unknown symbol(s) in ${path}: ${unknown.join(', ')}`)
+    records = symbols.map((s) => byId.get(s)!)
+  }
+  if (records.length === 0) throw new LeafwiseError('INVALID_INPUT', `${path} holds no records`)
+  return records
+}
+
+const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : String(x))
+
+/** Votes and consensus of analyses as a table for people. */
+export function formatAnalyses(analyses: readonly Analysis[]): string {
+  const header = ['symbol', 'model', 'signal', 'conf', 'P(bear)', 'P(neut)', 'P(bull)', 'weight', 'output']
+  const rows: string[][] = []
+  analyses.forEach((a, i) => {
+    const voteRow = (v: Analysis['votes'][number], shadow: boolean) => [
+      '',
+      `${v.modelName} ${v.modelVersion}${shadow ? ' (shadow)' : ''}`,
+      v.signal,
+      fixed(v.confidence),
+      fixed(v.probabilities.BEARISH),
+      fixed(v.probabilities.NEUTRAL),
+      fixed(v.probabilities.BULLISH),
+      shadow ? '-' : fixed(v.weight, 4),
+      v.prediction.length === 1 ? fixed(v.prediction[0], 4) : v.prediction.map((p) => fixed(p)).join('/'),
+    ]
+    const c = a.consensus
+    const block = [
+      ...a.votes.map((v) => voteRow(v, false)),
+      ...a.shadowVotes.map((v) => voteRow(v, true)),
+      ...a.errors.map((e) => ['', `${e.modelName} ${e.modelVersion}`, 'ERROR', e.message]),
+      c
+        ? [
+            '',
+            `=> consensus, score ${c.score}`,
+            c.signal,
+            fixed(c.confidence),
+            fixed(c.probabilities.BEARISH),
+            fixed(c.probabilities.NEUTRAL),
+            fixed(c.probabilities.BULLISH),
+          ]
+        : ['', '=> consensus', 'none (no deployed model voted)'],
+    ]
+    block[0][0] = a.id ?? `#${i + 1}`
+    if (i > 0) rows.push([])
+    rows.push(...block)
+  })
+  const explained = analyses.flatMap((a, i) =>
+    a.votes
+      .filter((v) => v.topFeatures?.length)
+      .map(
+        (v) =>
+          `  ${a.id ?? `#${i + 1}`} ${v.modelName} ${v.modelVersion}: ${v
+            .topFeatures!.map(
+              (f) => `${f.feature} ${f.contribution >= 0 ? '+' : ''}${fixed(f.contribution, 4)}`,
+            )
+            .join(', ')}`,
+      ),
+  )
+  return `${formatTable(header, rows)}\n${explained.length ? `\ntop features (SHAP, raw units):\n${explained.join('\n')}\n` : ''}`
+}
+
+/** Options shared by `analyze` and `demo` to build an ensemble from the command line. */
+export interface CliEnsembleOptions {
+  'database-url'?: string
+  'data-dir'?: string
+  manifest?: string
+  models?: string
+  tier?: string
+  explain?: boolean
+  top?: string
+  log?: string
+  'no-log'?: boolean
+}
+
+/** The tier of `--tier` (default enterprise). */
+export function tierOption(value: string | undefined): TierRequirement {
+  const tiers = Object.values(TierRequirement)
+  if (value === undefined) return 'enterprise'
+  if (!tiers.includes(value as TierRequirement))
+    throw new UsageError(`--tier must be one of ${tiers.join(', ')}; got ${JSON.stringify(value)}`)
+  return value as TierRequirement
+}
+
+/** Opens the registry, builds the ensemble and the log the options select; `close` releases all. */
+export async function openCliEnsemble(
+  values: CliEnsembleOptions,
+  io: CliIO,
+  registry?: ModelRegistry,
+): Promise<{
+  ensemble: Ensemble
+  log?: PredictionSink & { path: string; count: number }
+  close: () => Promise<void>
+}> {
+  const modelsRoot = resolve(io.cwd, values.models ?? 'models')
+  if (!existsSync(modelsRoot))
+    throw new UsageError(`models root ${modelsRoot} does not exist (--models ROOT)`)
+  const top = values.top === undefined ? undefined : Number(values.top)
+  if (top !== undefined && !(Number.isInteger(top) && top >= 0))
+    throw new UsageError(`--top must be a whole number >= 0; got ${JSON.stringify(values.top)}`)
+  let owned: ModelRegistry | undefined
+  let reader: Parameters<typeof createEnsemble>[0]['registry']
+  if (registry) reader = registry
+  else if (values.manifest) {
+    const path = resolve(io.cwd, values.manifest)
+    reader = createManifestRegistry(readFileSync(path, 'utf8'))
+  } else {
+    owned = await openRegistry(values, io)
+    reader = owned
+  }
+  const log = values['no-log']
+    ? undefined
+    : filePredictionLog(resolve(io.cwd, values.log ?? DEFAULT_PREDICTION_LOG))
+  try {
+    const ensemble = await createEnsemble({
+      registry: reader,
+      source: fileSource(modelsRoot),
+      tier: tierOption(values.tier),
+      explain: values.explain || top !== undefined ? { top: top ?? 5 } : false,
+      log,
+    })
+    return {
+      ensemble,
+      log,
+      close: async () => {
+        await ensemble.close()
+        await log?.close()
+        await owned?.close()
+      },
+    }
+  } catch (error) {
+    await log?.close()
+    await owned?.close()
+    throw error
+  }
+}
+
+/** The failures of an ensemble's model set, one line each, for stderr. */
+export function formatFailures(ensemble: Ensemble): string {
+  return ensemble.failures
+    .map(
+      (f) => `warning: ${f.modelName} ${f.modelVersion} (${f.status}) is left out: ${f.code}: ${f.message}\n`,
+    )
+    .join('')
+}
+
+export const analyzeCommand: Command = async (argv, io) => {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: false }>>
+  const options = {
+    features: { type: 'string' },
+    symbols: { type: 'string' },
+    tier: { type: 'string' },
+    explain: { type: 'boolean' },
+    top: { type: 'string' },
+    json: { type: 'boolean' },
+    models: { type: 'string' },
+    manifest: { type: 'string' },
+    'database-url': { type: 'string' },
+    'data-dir': { type: 'string' },
+    log: { type: 'string' },
+    'no-log': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: false, strict: true })
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${usage}`)
+  }
+  const { values } = parsed
+  if (values.help) {
+    io.stdout(`${usage}\n`)
+    return 0
+  }
+  if (!values.features) throw new UsageError(`--features is required\n${usage}`)
+  tierOption(values.tier)
+  const symbols = values.symbols
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  const records = readFeatureFile(resolve(io.cwd, values.features), symbols)
+  const { ensemble, close } = await openCliEnsemble(values, io)
+  try {
+    io.stderr(formatFailures(ensemble))
+    const analyses = ensemble.analyzeMany(
+      records.map((r) => r.record),
+      { ids: records.map((r) => r.id) },
+    )
+    if (values.json) {
+      const out =
+        analyses.length === 1 && !symbols?.length && records[0].id === undefined ? analyses[0] : analyses
+      io.stdout(`${JSON.stringify(out, null, 2)}\n`)
+    } else {
+      io.stdout(
+        `tier ${ensemble.tier}, generation ${ensemble.generation}: ${ensemble.current.deployed.length} deployed, ${ensemble.current.shadow.length} shadow\n\n`,
+      )
+      io.stdout(formatAnalyses(analyses))
+    }
+    return analyses.every((a) => a.errors.length === 0) ? 0 : 1
+  } finally {
+    await close()
+  }
+}
