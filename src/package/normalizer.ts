@@ -93,28 +93,40 @@ export class Normalizer {
       }
       return
     }
-    const isMap = input instanceof Map
-    if (options?.strict) this.rejectUnknown(isMap ? [...input.keys()] : Object.keys(input), rowIndex)
-    const names = this.featureNames
-    for (let i = 0; i < n; i++) {
-      const name = names[i]
-      // Own keys only: a feature named `constructor` must not read Object.prototype.
-      const value = isMap
-        ? (input as ReadonlyMap<string, unknown>).get(name)
-        : Object.hasOwn(input, name)
-          ? (input as FeatureRecord)[name]
-          : undefined
-      let x: number
-      if (typeof value === 'number') x = value
-      else if (value === undefined || value === null) x = Number.NaN
-      else {
-        this.fail(
-          `feature '${name}' must be a number, null or absent but is ${typeof value} ${JSON.stringify(value)}`,
-          rowIndex,
-        )
+    if (input instanceof Map) {
+      if (options?.strict) this.rejectUnknown([...input.keys()], rowIndex)
+      const names = this.featureNames
+      for (let i = 0; i < n; i++) {
+        const x = this.valueOf(input.get(names[i]), names[i], rowIndex)
+        out[offset + i] = passThrough[i] === 1 ? x : (x - mean[i]) / std[i]
       }
+      return
+    }
+    // Walk the record's keys once (for-in is V8's fast path for keyed loads) and place each
+    // feature by name; features the record lacks stay NaN. Object.prototype's own keys are
+    // not enumerable, so a feature named `constructor` is never read from it.
+    for (let i = 0; i < n; i++) out[offset + i] = Number.NaN
+    const indexOf = this.indexOf
+    let unknown = 0
+    for (const key in input) {
+      const i = indexOf.get(key)
+      if (i === undefined) {
+        unknown++
+        continue
+      }
+      const x = this.valueOf((input as FeatureRecord)[key], key, rowIndex)
       out[offset + i] = passThrough[i] === 1 ? x : (x - mean[i]) / std[i]
     }
+    if (unknown > 0 && options?.strict) this.rejectUnknown(Object.keys(input), rowIndex)
+  }
+
+  private valueOf(value: unknown, name: string, rowIndex: number | undefined): number {
+    if (typeof value === 'number') return value
+    if (value === undefined || value === null) return Number.NaN
+    this.fail(
+      `feature '${name}' must be a number, null or absent but is ${typeof value} ${JSON.stringify(value)}`,
+      rowIndex,
+    )
   }
 
   private rejectUnknown(keys: string[], rowIndex: number | undefined): void {
