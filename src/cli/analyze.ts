@@ -3,10 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { type Analysis, createEnsemble, type Ensemble, type PredictionSink } from '../ensemble/index.ts'
+import { type Analysis, createEnsemble, type Ensemble } from '../ensemble/index.ts'
 import { LeafwiseError } from '../errors.ts'
 import { fileSource } from '../node/fs-source.ts'
-import { DEFAULT_PREDICTION_LOG, filePredictionLog } from '../node/prediction-log.ts'
+import { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } from '../node/prediction-log.ts'
 import type { FeatureRecord } from '../package/index.ts'
 import { createManifestRegistry, type ModelRegistry, TierRequirement } from '../registry/index.ts'
 import type { CliIO, Command } from './io.ts'
@@ -162,7 +162,7 @@ export async function openCliEnsemble(
   registry?: ModelRegistry,
 ): Promise<{
   ensemble: Ensemble
-  log?: PredictionSink & { path: string; count: number }
+  log?: FilePredictionLog
   close: () => Promise<void>
 }> {
   const modelsRoot = resolve(io.cwd, values.models ?? 'models')
