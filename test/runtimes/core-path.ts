@@ -5,6 +5,8 @@
 // run.ts. Every float leaves as the hex of its float64 bits, so the comparison with Node
 // is bit for bit (NaN payloads and -0 included).
 import {
+  type Analysis,
+  createEnsemble,
   loadModel,
   loadPackage,
   type Model,
@@ -40,6 +42,8 @@ export interface CorePathInput {
   packages: PackageInput[]
   /** A manifest written by `leafwise registry export`. */
   manifest: string
+  /** Feature records (the union of every model's features) for the ensemble. */
+  ensembleRecords: Record<string, number | null>[]
 }
 
 /** Values compared with Node's, by key; and facts expected to differ by runtime. */
@@ -177,6 +181,46 @@ async function manifestPath(input: CorePathInput, out: CorePathOutput): Promise<
   out.values['manifest/absent'] = absent.success ? ['found'] : [absent.error.code]
 }
 
+function analysisValues(analysis: Analysis): string[] {
+  const out: string[] = []
+  const c = analysis.consensus
+  out.push(c ? `${c.signal}:${c.score}:${doubleToHex(c.confidence)}` : 'no-consensus')
+  if (c) out.push(...hexes([c.probabilities.BEARISH, c.probabilities.NEUTRAL, c.probabilities.BULLISH]))
+  for (const vote of [...analysis.votes, ...analysis.shadowVotes]) {
+    out.push(
+      `${vote.modelName}/${vote.modelVersion}:${vote.signal}:${doubleToHex(vote.confidence)}:${doubleToHex(vote.weight)}`,
+    )
+    out.push(...hexes(vote.prediction))
+    for (const feature of vote.topFeatures ?? [])
+      out.push(JSON.stringify(feature, (_, v) => (typeof v === 'number' ? doubleToHex(v) : v)))
+  }
+  for (const error of analysis.errors)
+    out.push(`error:${error.modelName}/${error.modelVersion}:${error.message}`)
+  out.push(`generation:${analysis.generation}:${analysis.tier}`)
+  return out
+}
+
+async function ensemblePath(input: CorePathInput, out: CorePathOutput): Promise<void> {
+  // The same interface as a live registry: the ensemble reads the static manifest.
+  const ensemble = await createEnsemble({
+    registry: createManifestRegistry(input.manifest),
+    source: memorySource(input.packageFiles),
+    tier: 'premium',
+    explain: { top: 3 },
+  })
+  out.values['ensemble/members'] = [
+    ...ensemble.current.deployed.map((m) => `deployed:${m.package.id}:${doubleToHex(m.weight)}`),
+    ...ensemble.current.shadow.map((m) => `shadow:${m.package.id}`),
+    ...ensemble.failures.map((f) => `failed:${f.modelName}/${f.modelVersion}`),
+  ]
+  ensemble.analyzeMany(input.ensembleRecords).forEach((analysis, i) => {
+    out.values[`ensemble/analysis-${i}`] = analysisValues(analysis)
+  })
+  out.values['ensemble/single'] = analysisValues(
+    ensemble.analyze(input.ensembleRecords[0], { explain: false }),
+  )
+}
+
 /** Runs the whole core path; `runtime` names the runtime in the output. */
 export async function runCorePath(input: CorePathInput, runtime: string): Promise<CorePathOutput> {
   const out: CorePathOutput = { runtime, values: {}, facts: {} }
@@ -185,5 +229,6 @@ export async function runCorePath(input: CorePathInput, runtime: string): Promis
   for (const fixture of input.fixtures) await fixturePath(fixture, out)
   await packagePath(input, out)
   await manifestPath(input, out)
+  await ensemblePath(input, out)
   return out
 }

@@ -105,7 +105,11 @@ export function buildInput(): CorePathInput {
     }
     packages.push({ name, version, records: samples.samples.slice(0, 8).map((s) => s.features) })
   }
-  return { fixtures, packageFiles, packages, manifest: readFileSync(MANIFEST_PATH, 'utf8') }
+  // Records with every model's features: the union, as an application's feature store keeps them.
+  const ensembleRecords = packages[0].records.map((record, i) =>
+    Object.assign({}, ...packages.map((p) => p.records[i % p.records.length]), record),
+  )
+  return { fixtures, packageFiles, packages, manifest: readFileSync(MANIFEST_PATH, 'utf8'), ensembleRecords }
 }
 
 /** Bundles the core path for the neutral platform into `dir`, next to the runtime entries. */
