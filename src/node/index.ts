@@ -1,7 +1,7 @@
 // leafwise/node: the Node adapters (filesystem source, discovery, prediction checks).
 export { type DiscoveredPackage, type DiscoverOptions, discoverPackages } from './discover.ts'
+export { featureRecordsFromSamples, fileFeatureStore } from './feature-store.ts'
 export { type FileSourceOptions, fileSource } from './fs-source.ts'
 export { loadModelFile } from './load-model-file.ts'
-export { checkPackagePrediction, type PackagePredictionCheck } from './verify-package.ts'
 export { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } from './prediction-log.ts'
-export { featureRecordsFromSamples, fileFeatureStore } from './feature-store.ts'
+export { checkPackagePrediction, type PackagePredictionCheck } from './verify-package.ts'

@@ -2,13 +2,8 @@
 // samples.json records (or a record of mean values) and compare with the expected outputs.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import {
-  assertPackageId,
-  type FeatureRecord,
-  LeafwiseError,
-  loadPackage,
-  type ModelPackage,
-} from '../index.ts'
+import { LeafwiseError } from '../errors.ts'
+import { assertPackageId, type FeatureRecord, loadPackage, type ModelPackage } from '../package/index.ts'
 import { fileSource } from './fs-source.ts'
 
 /** The result of `checkPackagePrediction`. */
