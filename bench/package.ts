@@ -5,6 +5,7 @@
 //   node --expose-gc --import tsx bench/package.ts [--quick]
 
 import { readdirSync, readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Bench } from 'tinybench'
@@ -143,7 +144,12 @@ const ratioP50 = full.p50 / raw.p50
 
 const markdown = `## Model packages (\`bench/package.ts\`)
 
-${machineLine()}
+${machineLine()}; load average ${loadavg()[0].toFixed(1)} at the end of the run
+
+The overhead of a package is the column *other files + checks alone*: normalizer.json,
+metadata.json, test_evaluation.json and feature_importance.csv read, validated and
+cross-checked against the parsed model. The difference of two whole loads also carries
+the machine's noise (it can even come out negative on a busy machine).
 
 **Load** (milliseconds, best of ${repeats}): \`loadPackage\` reads and validates all five files
 (schemas, cross-checks) and parses model.txt; the baseline is \`parseModel\` of the same bytes.
