@@ -1,37 +1,50 @@
-// TreeSHAP contributions, as LightGBM computes pred_contrib (src/io/tree.cpp:
-// Tree::TreeSHAP, ExtendPath, UnwindPath, UnwoundPathSum, ExpectedValue; tree.h:
-// Tree::PredictContrib; gbdt.cpp: GBDT::PredictContrib). Every floating-point operation
-// is done in LightGBM's order, so the values agree with LightGBM's to the last bit or
-// within an ulp or two.
+// SHAP contributions (LightGBM's pred_contrib), computed from what does not depend on the row.
 //
-// What does not depend on the row is computed once per forest and cached: each tree's
-// expected value, each node's zero fractions (child count / node count), the path
-// buffers (sized by the deepest tree) and the (d - i) / (d + 1) ratios that
-// UnwoundPathSum divides by. A row then costs only the recursion itself.
+// LightGBM's Tree::TreeSHAP (src/io/tree.cpp) walks every node for every row, growing and
+// unwinding a "unique path" of (feature, zero fraction, one fraction) and its path weights.
+// Two facts make most of that work row-independent:
+//   * the unique path reaching a leaf (its features and zero fractions, the products of
+//     child count / node count over the splits on each feature) depends only on the tree;
+//   * a one fraction is 1 when the row follows the leaf's path at every split on that
+//     feature, else 0.
+// So each leaf's path is built once per forest, and for a row the leaf's value splits into
+// Shapley shares with the hot features H (one fraction 1) and cold features C:
+//   share(p) = v * (o_p - z_p) * prod_{C \ p} z * sum_k w(|H \ p| - k) * e_k(z over H \ p)
+// where e_k are elementary symmetric polynomials and w(s) = s! (d - 1 - s)! / d!. One
+// polynomial per leaf, deflated by (1 + z_p t) for each hot p: O(d + |H|^2) multiply-adds
+// per leaf, no division, against LightGBM's O(d^2) divisions per leaf plus path upkeep at
+// every node. The sums are the same Shapley values LightGBM computes, rounded differently:
+// the tests hold every value within 1e-12 of LightGBM's (in practice a few ulp); the exact
+// replay of LightGBM's arithmetic is `predictContribExactKernel` (shap-exact.ts).
 
 import { slowGoesLeft } from './decision.ts'
-import { PredictionError } from './errors.ts'
-import { type Forest, TREE_LINEAR } from './forest.ts'
+import type { Forest } from './forest.ts'
+import { refuseLinearTrees, treeExpectedValues } from './shap-exact.ts'
 
-/** Row-independent tables and reusable buffers for one forest. */
-class ShapWorkspace {
+export { predictContribExactKernel } from './shap-exact.ts'
+
+/** Per forest: every leaf's unique path, the Shapley weights and the work buffers. */
+class LeafPaths {
   /** Per tree: Tree::ExpectedValue(). */
   readonly expectedValue: Float64Array
-  /** Per internal node: data_count(left) / data_count(node), data_count(right) / data_count(node). */
-  readonly leftZeroFraction: Float64Array
-  readonly rightZeroFraction: Float64Array
-  /** Longest path in elements (max depth + 1); ratio rows are this long. */
-  readonly maxPathLength: number
-  /** ratio[d * maxPathLength + i] = (d - i) / (d + 1), as UnwoundPathSum computes it. */
-  readonly ratio: Float64Array
-  /** The unique paths of the recursion, LightGBM's triangular PathElement array as columns. */
-  readonly pathFeature: Int32Array
-  readonly pathZero: Float64Array
-  readonly pathOne: Float64Array
-  readonly pathWeight: Float64Array
+  /** Per global leaf (+1): range of its path elements in elementFeature / elementZero. */
+  readonly elementStart: Int32Array
+  readonly elementFeature: Int32Array
+  readonly elementZero: Float64Array
+  /** Row length of `weights`: the longest unique path + 1. */
+  readonly stride: number
+  /** weights[d * stride + s] = s! (d - 1 - s)! / d!, the Shapley weight of a coalition of s among d. */
+  readonly weights: Float64Array
+  /** Per feature: how many splits on the current walk the row does not follow (0 = hot). */
+  readonly coldCount: Int32Array
+  // Per-leaf work buffers, `stride` long: the leaf's path, hot features first, then cold.
+  readonly zeroBuffer: Float64Array
+  readonly featureBuffer: Int32Array
+  readonly polynomial: Float64Array
+  readonly suffix: Float64Array
 
-  // Per call: the row and the output block being filled (set before each tree).
-  forest: Forest
+  readonly forest: Forest
+  // Per call: the row being explained and the output block of the current tree.
   rows: Float64Array = new Float64Array(0)
   rowBase = 0
   out: Float64Array = new Float64Array(0)
@@ -39,69 +52,96 @@ class ShapWorkspace {
 
   constructor(forest: Forest) {
     this.forest = forest
-    const numTrees = forest.numTrees
-    const nodeCount = forest.splitFeature.length
-    const { internalCount, leafCount, leftChild, rightChild, leafValue } = forest
+    this.expectedValue = treeExpectedValues(forest)
+    const { internalCount, leafCount, leftChild, rightChild, splitFeature } = forest
+    const numLeaves = forest.leafValue.length
+    const starts = new Int32Array(numLeaves + 1)
+    const features: number[] = []
+    const zeros: number[] = []
+    const pathsByLeaf: { features: number[]; zeros: number[] }[] = new Array(numLeaves)
+    let longest = 0
 
-    this.expectedValue = new Float64Array(numTrees)
-    for (let t = 0; t < numTrees; t++) {
+    // The unique path as Tree::TreeSHAP builds it: a feature met again is taken out and put
+    // back at the end with its zero fraction multiplied by the new split's.
+    const walk = (node: number, pathFeatures: number[], pathZeros: number[]): void => {
+      if (node < 0) {
+        pathsByLeaf[~node] = { features: pathFeatures, zeros: pathZeros }
+        if (pathFeatures.length > longest) longest = pathFeatures.length
+        return
+      }
+      const feature = splitFeature[node]
+      const count = internalCount[node]
+      let incomingZero = 1
+      let baseFeatures = pathFeatures
+      let baseZeros = pathZeros
+      const at = pathFeatures.indexOf(feature)
+      if (at >= 0) {
+        incomingZero = pathZeros[at]
+        baseFeatures = pathFeatures.filter((_, i) => i !== at)
+        baseZeros = pathZeros.filter((_, i) => i !== at)
+      }
+      for (const child of [leftChild[node], rightChild[node]]) {
+        const zeroFraction = (child >= 0 ? internalCount[child] : leafCount[~child]) / count
+        walk(child, [...baseFeatures, feature], [...baseZeros, zeroFraction * incomingZero])
+      }
+    }
+    let maxFeature = -1
+    for (let node = 0; node < splitFeature.length; node++) {
+      if (splitFeature[node] > maxFeature) maxFeature = splitFeature[node]
+    }
+    for (let t = 0; t < forest.numTrees; t++) {
       const root = forest.treeRoot[t]
-      if (root < 0) {
-        this.expectedValue[t] = leafValue[~root]
-        continue
-      }
-      // Tree::ExpectedValue: sum over leaves in index order of (leaf_count / root count) * value.
-      const totalCount = internalCount[root]
-      let expected = 0.0
-      for (let leaf = forest.treeLeafOffset[t]; leaf < forest.treeLeafOffset[t + 1]; leaf++) {
-        expected += (leafCount[leaf] / totalCount) * leafValue[leaf]
-      }
-      this.expectedValue[t] = expected
+      if (root >= 0) walk(root, [], [])
     }
+    for (let leaf = 0; leaf < numLeaves; leaf++) {
+      starts[leaf] = features.length
+      const path = pathsByLeaf[leaf]
+      if (path === undefined) continue
+      features.push(...path.features)
+      zeros.push(...path.zeros)
+    }
+    starts[numLeaves] = features.length
+    this.elementStart = starts
+    this.elementFeature = Int32Array.from(features)
+    this.elementZero = Float64Array.from(zeros)
 
-    this.leftZeroFraction = new Float64Array(nodeCount)
-    this.rightZeroFraction = new Float64Array(nodeCount)
-    for (let node = 0; node < nodeCount; node++) {
-      const w = internalCount[node]
-      const left = leftChild[node]
-      const right = rightChild[node]
-      this.leftZeroFraction[node] = (left >= 0 ? internalCount[left] : leafCount[~left]) / w
-      this.rightZeroFraction[node] = (right >= 0 ? internalCount[right] : leafCount[~right]) / w
+    const stride = longest + 1
+    this.stride = stride
+    this.weights = new Float64Array(stride * stride)
+    for (let d = 1; d < stride; d++) {
+      // s! (d - 1 - s)! / d! = 1 / (d * C(d - 1, s)); C(d - 1, s) is exact in a double here.
+      let binomial = 1
+      for (let s = 0; s < d; s++) {
+        this.weights[d * stride + s] = 1 / (d * binomial)
+        binomial = (binomial * (d - 1 - s)) / (s + 1)
+      }
     }
-
-    let maxDepth = 0
-    for (let t = 0; t < numTrees; t++) if (forest.treeDepth[t] > maxDepth) maxDepth = forest.treeDepth[t]
-    const length = maxDepth + 1
-    this.maxPathLength = length
-    this.ratio = new Float64Array(length * length)
-    for (let d = 0; d < length; d++) {
-      for (let i = 0; i < d; i++) this.ratio[d * length + i] = (d - i) / (d + 1)
-    }
-    // Tree::PredictContrib: max_path_len * (max_path_len + 1) / 2 elements.
-    const size = (length * (length + 1)) / 2
-    this.pathFeature = new Int32Array(size)
-    this.pathZero = new Float64Array(size)
-    this.pathOne = new Float64Array(size)
-    this.pathWeight = new Float64Array(size)
+    this.coldCount = new Int32Array(maxFeature + 1)
+    this.zeroBuffer = new Float64Array(stride)
+    this.featureBuffer = new Int32Array(stride)
+    this.polynomial = new Float64Array(stride + 1)
+    this.suffix = new Float64Array(stride + 1)
   }
 }
 
-const workspaces = new WeakMap<Forest, ShapWorkspace>()
+const leafPathsByForest = new WeakMap<Forest, LeafPaths>()
 
-function workspaceOf(forest: Forest): ShapWorkspace {
-  let workspace = workspaces.get(forest)
-  if (workspace === undefined) {
-    workspace = new ShapWorkspace(forest)
-    workspaces.set(forest, workspace)
+function leafPathsOf(forest: Forest): LeafPaths {
+  let paths = leafPathsByForest.get(forest)
+  if (paths === undefined) {
+    paths = new LeafPaths(forest)
+    leafPathsByForest.set(forest, paths)
   }
-  return workspace
+  return paths
 }
 
 /**
- * SHAP contributions of `numRows` rows for trees [treeStart, treeEnd), as GBDT::PredictContrib:
- * per row, `width` blocks of `numFeatures + 1` values (class k's block at `k * (numFeatures + 1)`;
- * the last value of a block is the expected value). Tree t adds to class `t % width`.
- * No `average_output` division: LightGBM's contributions sum to the un-averaged raw score.
+ * SHAP contributions of `numRows` rows for trees [treeStart, treeEnd), laid out as
+ * GBDT::PredictContrib: per row, `width` blocks of `numFeatures + 1` values (class k's block
+ * at `k * (numFeatures + 1)`, the last value of a block the expected value); tree t adds to
+ * class `t % width`. No `average_output` division: as in LightGBM, the contributions sum to
+ * the un-averaged raw score. Throws `PredictionError` for linear trees (LightGBM refuses them).
+ * The per-forest tables are built on the first call and cached; rows allocate nothing.
  */
 export function predictContribKernel(
   forest: Forest,
@@ -113,93 +153,45 @@ export function predictContribKernel(
   treeEnd: number,
   out: Float64Array,
 ): void {
-  for (let t = treeStart; t < treeEnd; t++) {
-    if ((forest.treeFlags[t] & TREE_LINEAR) !== 0) {
-      throw new PredictionError(
-        `SHAP contributions are not defined for linear trees (tree ${t}); LightGBM refuses them too`,
-      )
-    }
-  }
+  refuseLinearTrees(forest, treeStart, treeEnd)
   const block = numFeatures + 1
   const rowWidth = block * width
   out.fill(0, 0, numRows * rowWidth)
   if (treeEnd <= treeStart) return
-  const workspace = workspaceOf(forest)
-  workspace.rows = rows
+  const paths = leafPathsOf(forest)
+  paths.rows = rows
+  paths.out = out
   const treeRoot = forest.treeRoot
-  const expectedValue = workspace.expectedValue
+  const expectedValue = paths.expectedValue
   for (let r = 0; r < numRows; r++) {
-    workspace.rowBase = r * numFeatures
+    paths.rowBase = r * numFeatures
     const rowOut = r * rowWidth
     let klass = treeStart % width
     for (let t = treeStart; t < treeEnd; t++) {
       const outBase = rowOut + klass * block
-      // Tree::PredictContrib: the expected value first, then the recursion (if any split).
       out[outBase + numFeatures] += expectedValue[t]
       const root = treeRoot[t]
       if (root >= 0) {
-        workspace.out = out
-        workspace.outBase = outBase
-        treeShap(workspace, root, 0, 0, 1, 1, -1)
+        paths.outBase = outBase
+        visit(paths, root)
       }
       if (++klass === width) klass = 0
     }
   }
-  // Drop the references so the workspace does not keep the caller's buffers alive.
-  workspace.rows = new Float64Array(0)
-  workspace.out = workspace.rows
+  // Do not keep the caller's buffers alive through the cache.
+  paths.rows = new Float64Array(0)
+  paths.out = paths.rows
 }
 
-/**
- * Tree::TreeSHAP for one node. The unique path of this call starts at `parentOffset +
- * uniqueDepth` in the path columns; the parent's path (uniqueDepth elements) is copied
- * there, then extended with the parent's split.
- */
-function treeShap(
-  ws: ShapWorkspace,
-  node: number,
-  depth: number,
-  parentOffset: number,
-  parentZeroFraction: number,
-  parentOneFraction: number,
-  parentFeature: number,
-): void {
-  const pathFeature = ws.pathFeature
-  const pathZero = ws.pathZero
-  const pathOne = ws.pathOne
-  const pathWeight = ws.pathWeight
-  const offset = parentOffset + depth
-  let uniqueDepth = depth
-
-  // Copy the parent's path.
-  for (let i = 0; i < uniqueDepth; i++) {
-    pathFeature[offset + i] = pathFeature[parentOffset + i]
-    pathZero[offset + i] = pathZero[parentOffset + i]
-    pathOne[offset + i] = pathOne[parentOffset + i]
-    pathWeight[offset + i] = pathWeight[parentOffset + i]
-  }
-
-  // ExtendPath.
-  pathFeature[offset + uniqueDepth] = parentFeature
-  pathZero[offset + uniqueDepth] = parentZeroFraction
-  pathOne[offset + uniqueDepth] = parentOneFraction
-  pathWeight[offset + uniqueDepth] = uniqueDepth === 0 ? 1 : 0
-  const extendDenominator = uniqueDepth + 1
-  for (let i = uniqueDepth - 1; i >= 0; i--) {
-    const weight = pathWeight[offset + i]
-    pathWeight[offset + i + 1] += (parentOneFraction * weight * (i + 1)) / extendDenominator
-    pathWeight[offset + i] = (parentZeroFraction * weight * (uniqueDepth - i)) / extendDenominator
-  }
-
+/** Walks the tree below `node`, marking per feature whether the row follows the walk's splits. */
+function visit(paths: LeafPaths, node: number): void {
   if (node < 0) {
-    leafContributions(ws, ~node, offset, uniqueDepth)
+    leafShares(paths, ~node)
     return
   }
-
-  // Internal node: the hot child is where the row goes (Tree::Decision).
-  const forest = ws.forest
+  const forest = paths.forest
   const feature = forest.splitFeature[node]
-  const x = ws.rows[ws.rowBase + feature]
+  const x = paths.rows[paths.rowBase + feature]
   const kind = forest.nodeKind[node]
   let goesLeft: boolean
   if (kind === 0) goesLeft = x <= forest.threshold[node]
@@ -214,94 +206,80 @@ function treeShap(
       forest.catEnd[node],
     )
   }
-  const hotIndex = goesLeft ? forest.leftChild[node] : forest.rightChild[node]
-  const coldIndex = goesLeft ? forest.rightChild[node] : forest.leftChild[node]
-  const hotZeroFraction = goesLeft ? ws.leftZeroFraction[node] : ws.rightZeroFraction[node]
-  const coldZeroFraction = goesLeft ? ws.rightZeroFraction[node] : ws.leftZeroFraction[node]
-  let incomingZeroFraction = 1
-  let incomingOneFraction = 1
-
-  // A feature already on the path: undo that split so it can be redone here.
-  let pathIndex = 0
-  for (; pathIndex <= uniqueDepth; pathIndex++) {
-    if (pathFeature[offset + pathIndex] === feature) break
-  }
-  if (pathIndex !== uniqueDepth + 1) {
-    incomingZeroFraction = pathZero[offset + pathIndex]
-    incomingOneFraction = pathOne[offset + pathIndex]
-    unwindPath(ws, offset, uniqueDepth, pathIndex)
-    uniqueDepth -= 1
-  }
-
-  treeShap(
-    ws,
-    hotIndex,
-    uniqueDepth + 1,
-    offset,
-    hotZeroFraction * incomingZeroFraction,
-    incomingOneFraction,
-    feature,
-  )
-  treeShap(ws, coldIndex, uniqueDepth + 1, offset, coldZeroFraction * incomingZeroFraction, 0, feature)
+  visit(paths, goesLeft ? forest.leftChild[node] : forest.rightChild[node])
+  paths.coldCount[feature]++
+  visit(paths, goesLeft ? forest.rightChild[node] : forest.leftChild[node])
+  paths.coldCount[feature]--
 }
 
-/** Tree::UnwindPath: removes element `pathIndex` from the path at `offset`. */
-function unwindPath(ws: ShapWorkspace, offset: number, uniqueDepth: number, pathIndex: number): void {
-  const pathFeature = ws.pathFeature
-  const pathZero = ws.pathZero
-  const pathOne = ws.pathOne
-  const pathWeight = ws.pathWeight
-  const oneFraction = pathOne[offset + pathIndex]
-  const zeroFraction = pathZero[offset + pathIndex]
-  let nextOnePortion = pathWeight[offset + uniqueDepth]
-  const denominator = uniqueDepth + 1
-  for (let i = uniqueDepth - 1; i >= 0; i--) {
-    if (oneFraction !== 0) {
-      const previous = pathWeight[offset + i]
-      const weight = (nextOnePortion * denominator) / ((i + 1) * oneFraction)
-      pathWeight[offset + i] = weight
-      nextOnePortion = previous - (weight * zeroFraction * (uniqueDepth - i)) / denominator
-    } else {
-      pathWeight[offset + i] = (pathWeight[offset + i] * denominator) / (zeroFraction * (uniqueDepth - i))
-    }
-  }
-  for (let i = pathIndex; i < uniqueDepth; i++) {
-    pathFeature[offset + i] = pathFeature[offset + i + 1]
-    pathZero[offset + i] = pathZero[offset + i + 1]
-    pathOne[offset + i] = pathOne[offset + i + 1]
-  }
-}
+/** Adds one leaf's Shapley shares for the current row to the output block. */
+function leafShares(paths: LeafPaths, leaf: number): void {
+  const start = paths.elementStart[leaf]
+  const end = paths.elementStart[leaf + 1]
+  const elementFeature = paths.elementFeature
+  const elementZero = paths.elementZero
+  const coldCount = paths.coldCount
+  const zeroBuffer = paths.zeroBuffer
+  const featureBuffer = paths.featureBuffer
+  const polynomial = paths.polynomial
+  const suffix = paths.suffix
+  const weights = paths.weights
+  const out = paths.out
+  const outBase = paths.outBase
+  const value = paths.forest.leafValue[leaf]
 
-/** The leaf case of Tree::TreeSHAP: each path element's UnwoundPathSum times its share of the leaf value. */
-function leafContributions(ws: ShapWorkspace, leaf: number, offset: number, uniqueDepth: number): void {
-  const pathFeature = ws.pathFeature
-  const pathZero = ws.pathZero
-  const pathOne = ws.pathOne
-  const pathWeight = ws.pathWeight
-  const ratio = ws.ratio
-  const ratioBase = uniqueDepth * ws.maxPathLength
-  const denominator = uniqueDepth + 1
-  const value = ws.forest.leafValue[leaf]
-  const out = ws.out
-  const outBase = ws.outBase
-  const lastWeight = pathWeight[offset + uniqueDepth]
-  for (let p = 1; p <= uniqueDepth; p++) {
-    // UnwoundPathSum(unique_path, unique_depth, p).
-    const oneFraction = pathOne[offset + p]
-    const zeroFraction = pathZero[offset + p]
-    let total = 0
-    if (oneFraction !== 0) {
-      let nextOnePortion = lastWeight
-      for (let i = uniqueDepth - 1; i >= 0; i--) {
-        const tmp = (nextOnePortion * denominator) / ((i + 1) * oneFraction)
-        total += tmp
-        nextOnePortion = pathWeight[offset + i] - tmp * zeroFraction * ratio[ratioBase + i]
-      }
-    } else {
-      for (let i = uniqueDepth - 1; i >= 0; i--) {
-        total += pathWeight[offset + i] / zeroFraction / ratio[ratioBase + i]
-      }
+  // Split the path into hot and cold features without a branch (which a random row
+  // would mispredict half the time): hot ones fill the buffers from the front, cold from the back.
+  const length = end - start
+  let hot = 0
+  let cold = 0
+  for (let j = start; j < end; j++) {
+    const feature = elementFeature[j]
+    const isCold = -coldCount[feature] >>> 31
+    const at = isCold === 0 ? hot : length - 1 - cold
+    zeroBuffer[at] = elementZero[j]
+    featureBuffer[at] = feature
+    hot += 1 - isCold
+    cold += isCold
+  }
+  const weightBase = length * paths.stride
+
+  // e_k over the hot zero fractions: coefficients of prod (1 + z t).
+  polynomial[0] = 1
+  for (let i = 0; i < hot; i++) {
+    const z = zeroBuffer[i]
+    polynomial[i + 1] = z * polynomial[i]
+    for (let k = i; k >= 1; k--) polynomial[k] += z * polynomial[k - 1]
+  }
+
+  // Products of the cold zero fractions, leaving one out via prefix * suffix.
+  // (cold features sit at hot .. length - 1 of the buffers)
+  suffix[cold] = 1
+  for (let i = cold - 1; i >= 0; i--) suffix[i] = suffix[i + 1] * zeroBuffer[hot + i]
+  const coldProduct = suffix[0]
+
+  if (cold > 0) {
+    // A cold feature p leaves H whole: one weighted sum serves every cold p.
+    let hotSum = 0
+    for (let k = 0; k <= hot; k++) hotSum += weights[weightBase + hot - k] * polynomial[k]
+    let prefix = 1
+    for (let i = 0; i < cold; i++) {
+      const z = zeroBuffer[hot + i]
+      out[outBase + featureBuffer[hot + i]] -= value * z * (prefix * suffix[i + 1] * hotSum)
+      prefix *= z
     }
-    out[outBase + pathFeature[offset + p]] += total * (oneFraction - zeroFraction) * value
+  }
+
+  // A hot feature p: deflate the polynomial by (1 + z_p t), e'_k = e_k - z_p e'_(k-1).
+  const top = hot - 1
+  for (let p = 0; p < hot; p++) {
+    const z = zeroBuffer[p]
+    let deflated = 1
+    let sum = weights[weightBase + top]
+    for (let k = 1; k <= top; k++) {
+      deflated = polynomial[k] - z * deflated
+      sum += weights[weightBase + top - k] * deflated
+    }
+    out[outBase + featureBuffer[p]] += value * (1 - z) * (coldProduct * sum)
   }
 }
