@@ -4,6 +4,7 @@ import { type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
 
 export { kZeroThreshold, NodeKind } from './decision.ts'
 export { ModelParseError, PredictionError } from './errors.ts'
+export { type ClassExplanation, type ExplainedFeature, type ExplainOptions, explainRow } from './explain.ts'
 export type { Forest } from './forest.ts'
 export { type IterationWindow, Model, type PredictOptions } from './model.ts'
 export { type Objective, type ObjectiveName, SUPPORTED_OBJECTIVES } from './objective.ts'
