@@ -281,8 +281,9 @@ export class ModelParser {
       if (required) this.fail(`the header has no '${key}' line`, { key })
       return fallback
     }
-    const value = Number(entry.value)
-    if (!Number.isInteger(value) || value < min || entry.value.trim() === '') {
+    // Decimal digits only: Number() would also take '0x10', '1e3' or '1e-400' (= 0).
+    const value = /^\s*[+-]?[0-9]{1,10}\s*$/.test(entry.value) ? Number(entry.value) : Number.NaN
+    if (!Number.isInteger(value) || value < min || value > 2147483647) {
       this.fail(`'${key}' must be an integer >= ${min}, found '${entry.value.slice(0, 40)}'`, {
         line: entry.line,
         key,
@@ -320,6 +321,18 @@ export class ModelParser {
         key: 'objective',
       })
     }
+    // feature_infos first: its length bounds max_feature_idx before any array is sized by it.
+    const infosEntry = this.header.get('feature_infos')!
+    const featureInfos = infosEntry.value.split(' ')
+    if (featureInfos.length !== numFeatures) {
+      this.fail(
+        `feature_infos lists ${featureInfos.length} entries but the model has ${numFeatures} features`,
+        {
+          line: infosEntry.line,
+          key: 'feature_infos',
+        },
+      )
+    }
     const namesEntry = this.header.get('feature_names')
     let featureNames: string[]
     if (namesEntry) {
@@ -336,17 +349,6 @@ export class ModelParser {
     } else {
       featureNames = Array.from({ length: numFeatures }, (_, i) => `Column_${i}`)
     }
-    const infosEntry = this.header.get('feature_infos')!
-    const featureInfos = infosEntry.value.split(' ')
-    if (featureInfos.length !== numFeatures) {
-      this.fail(
-        `feature_infos lists ${featureInfos.length} entries but the model has ${numFeatures} features`,
-        {
-          line: infosEntry.line,
-          key: 'feature_infos',
-        },
-      )
-    }
     const categoricalFeatures: number[] = []
     featureInfos.forEach((entry, i) => {
       if (entry !== 'none' && !entry.startsWith('[')) categoricalFeatures.push(i)
@@ -354,7 +356,8 @@ export class ModelParser {
     const intList = (key: string): number[] | undefined => {
       const entry = this.header.get(key)
       if (!entry) return undefined
-      const values = entry.value.trim() === '' ? [] : entry.value.trim().split(/\s+/).map(Number)
+      const tokens = entry.value.trim() === '' ? [] : entry.value.trim().split(/\s+/)
+      const values = tokens.map((t) => (/^[+-]?[0-9]{1,15}$/.test(t) ? Number(t) : Number.NaN))
       const bad = values.findIndex((v) => !Number.isInteger(v))
       if (bad >= 0)
         this.fail(`'${key}' holds a non-integer entry at position ${bad + 1}`, { line: entry.line, key })
