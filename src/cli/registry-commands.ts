@@ -423,7 +423,7 @@ export const registryCommand: Command = async (argv, io) => {
   })
   const out = resolve(io.cwd, values.out)
   writeFileSync(out, `${JSON.stringify(manifest, null, 2)}\n`)
-  io.stdout(`wrote ${manifest.models.length} models (${tier} tier) to ${relative(io.cwd, out) || out}\n`)
+  io.stdout(`wrote ${manifest.models.length} models (${tier} tier) to ${displayPath(io.cwd, out)}\n`)
   return 0
 }
 
@@ -781,4 +781,10 @@ export const verifyCommand: Command = async (argv, io) => {
   const report = await withRegistry(parsed.values, io, (registry) => verifyRegistry(registry, modelsRoot))
   io.stdout(parsed.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report))
   return report.ok ? 0 : 1
+}
+
+/** A path as a person would type it: relative below the working directory, else absolute. */
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path)
+  return rel && !rel.startsWith('..') ? rel : path
 }
