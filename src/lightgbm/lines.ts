@@ -5,20 +5,37 @@
 /** Receives one line: `bytes[start..end)` without its line terminator; `lineNumber` is 1-based. */
 export type LineHandler = (bytes: Uint8Array, start: number, end: number, lineNumber: number) => void
 
+const BOM = [0xef, 0xbb, 0xbf]
+
 export class LineSplitter {
   private carry: Uint8Array = new Uint8Array(0)
   private carryLength = 0
   private lineNumber = 0
-  private first = true
+  /** The first bytes, held while they could still be the start of a BOM split across chunks. */
+  private head: Uint8Array | undefined = new Uint8Array(0)
 
   constructor(private readonly onLine: LineHandler) {}
 
   /** Feeds the next chunk of the file. */
   push(chunk: Uint8Array): void {
     let offset = 0
-    if (this.first && chunk.length > 0) {
-      this.first = false
-      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) offset = 3
+    if (this.head !== undefined) {
+      if (chunk.length === 0) return
+      let joined = chunk
+      if (this.head.length > 0) {
+        joined = new Uint8Array(this.head.length + chunk.length)
+        joined.set(this.head)
+        joined.set(chunk, this.head.length)
+      }
+      let bomPrefix = true
+      for (let i = 0; i < 3 && i < joined.length; i++) if (joined[i] !== BOM[i]) bomPrefix = false
+      if (joined.length < 3 && bomPrefix) {
+        this.head = joined
+        return
+      }
+      this.head = undefined
+      chunk = joined
+      if (joined.length >= 3 && bomPrefix) offset = 3
     }
     const length = chunk.length
     while (offset < length) {
@@ -40,6 +57,12 @@ export class LineSplitter {
 
   /** Ends the file: emits a last line that had no final newline. */
   end(): number {
+    if (this.head !== undefined && this.head.length > 0) {
+      // A file of one or two bytes that begin like a BOM: they are data.
+      const head = this.head
+      this.head = undefined
+      this.push(head)
+    }
     if (this.carryLength > 0) {
       this.emit(this.carry, 0, this.carryLength)
       this.carryLength = 0
