@@ -111,7 +111,7 @@ export function referenceParse(input: string | Uint8Array): ReferenceModel {
       if (fallback === undefined) refuse('header-missing', key)
       return fallback
     }
-    return toInt(value, key)
+    return toInt(value.trim(), key)
   }
   const numClass = headerInt('num_class')
   const numTreePerIteration = headerInt('num_tree_per_iteration', numClass)
@@ -125,8 +125,9 @@ export function referenceParse(input: string | Uint8Array): ReferenceModel {
   const objective = (header.get('objective') ?? '').trim()
   checkObjective(objective, numClass)
   const sizes = header.get('tree_sizes')
-  const treeSizes = sizes === undefined ? undefined : tokens(sizes).map((t) => toCount(t, 'tree_sizes'))
-  if (header.has('monotone_constraints')) tokens(header.get('monotone_constraints')!).map((t) => toInt(t, 'mc'))
+  const words = (value: string) => (value.trim() === '' ? [] : value.trim().split(/\s+/))
+  const treeSizes = sizes === undefined ? undefined : words(sizes).map((t) => toCount(t, 'tree_sizes'))
+  if (header.has('monotone_constraints')) words(header.get('monotone_constraints')!).map((t) => toInt(t, 'mc'))
 
   // Trees: `Tree=N` then key=value lines until a blank line or the next block.
   const trees: ReferenceTree[] = []
@@ -157,7 +158,9 @@ export function referenceParse(input: string | Uint8Array): ReferenceModel {
     const fields = new Map<string, string>()
     for (; i < lines.length; i++) {
       const row = lines[i]
-      if (row === '' || row.startsWith('Tree=') || row.startsWith('end of trees')) break
+      // A block runs to the next marker; blank lines inside it are skipped.
+      if (row === '') continue
+      if (row.startsWith('Tree=') || row.startsWith('end of trees')) break
       if (
         row.startsWith('feature_importances:') ||
         row.startsWith('feature importances:') ||
@@ -175,10 +178,14 @@ export function referenceParse(input: string | Uint8Array): ReferenceModel {
   }
   if (!sawEnd) refuse('no-end-of-trees')
   // The trailer must be closed properly when it has a parameters section.
-  const rest = lines.slice(i)
-  const parametersAt = rest.indexOf('parameters:')
-  if (parametersAt >= 0 && !rest.slice(parametersAt).includes('end of parameters')) refuse('open-parameters')
-  if (rest.some((line, k) => k > 0 && line.startsWith('Tree='))) refuse('tree-after-end')
+  // Lines between 'parameters:' and 'end of parameters' are free text.
+  let inParameters = false
+  for (const line of lines.slice(i)) {
+    if (inParameters) inParameters = line !== 'end of parameters'
+    else if (line === 'parameters:') inParameters = true
+    else if (line.startsWith('Tree=')) refuse('tree-after-end')
+  }
+  if (inParameters) refuse('open-parameters')
   if (treeSizes && treeSizes.length !== trees.length) refuse('tree-sizes-count')
   if (trees.length % numTreePerIteration !== 0) refuse('tree-count')
   return { numClass, numTreePerIteration, numFeatures, objective, averageOutput, trees }
