@@ -1,5 +1,6 @@
-// Why a model voted as it did: the features with the largest SHAP contributions (TreeSHAP,
-// `Model.predictContrib`) to the output behind its vote.
+// Why a model voted as it did: the features with the largest SHAP contributions (the core's
+// `explainRow`, TreeSHAP) to the output behind its vote.
+import { explainRow } from '../lightgbm/index.ts'
 import type { FeatureInput, ModelPackage } from '../package/index.ts'
 import type { Signal } from './signals.ts'
 
@@ -25,7 +26,8 @@ function rawValue(input: FeatureInput, name: string, index: number): number | nu
 
 /**
  * The `top` features with the largest |SHAP contribution| to output `outputIndex` (see
- * `outputIndexOf`), largest first; features contributing exactly 0 are left out.
+ * `outputIndexOf`), largest first; features contributing exactly 0 are left out. Computed by
+ * the core's `explainRow` on the normalized row, reported with the caller's raw values.
  */
 export function topFeatures(
   pkg: ModelPackage,
@@ -33,16 +35,13 @@ export function topFeatures(
   outputIndex: number,
   top: number,
 ): FeatureContribution[] {
-  const n = pkg.numFeatures
-  const contrib = pkg.model.predictContrib(pkg.normalize(input))
-  const base = outputIndex * (n + 1)
   const names = pkg.featureNames
-  const order = Array.from({ length: n }, (_, i) => i).filter((i) => contrib[base + i] !== 0)
-  order.sort((a, b) => Math.abs(contrib[base + b]) - Math.abs(contrib[base + a]))
-  return order.slice(0, Math.max(0, top)).map((i) => ({
-    feature: names[i],
-    value: rawValue(input, names[i], i),
-    contribution: contrib[base + i],
+  const featureValues = names.map((name, i) => rawValue(input, name, i))
+  const explanation = explainRow(pkg.model, pkg.normalize(input), { top, featureValues })[outputIndex]
+  return explanation.contributions.map((c) => ({
+    feature: c.feature,
+    value: c.value,
+    contribution: c.contribution,
   }))
 }
 
