@@ -1,6 +1,9 @@
 // Objective output transforms, as LightGBM's ObjectiveFunction::ConvertOutput
 // (src/objective/*.hpp) applies them to raw scores. Applied as a second pass over the
-// raw output buffer.
+// raw output buffer. exp and log1p are ports of glibc's (./math.ts), so the outputs
+// equal LightGBM's bit for bit on every JavaScript runtime.
+
+import { exp, log1p } from './math.ts'
 
 /** Names LightGBM writes on the `objective=` line. */
 export const SUPPORTED_OBJECTIVES = [
@@ -121,16 +124,16 @@ export function applyTransform(
     case Transform.Sigmoid: {
       // BinaryLogloss: 1 / (1 + exp(-sigmoid * x)); CrossEntropy: 1 / (1 + exp(-x)).
       const s = objective.name === 'cross_entropy' ? 1 : objective.sigmoid
-      for (let i = 0; i < n; i++) values[i] = 1 / (1 + Math.exp(-s * values[i]))
+      for (let i = 0; i < n; i++) values[i] = 1 / (1 + exp(-s * values[i]))
       return
     }
     case Transform.SigmoidPerClass: {
       const s = objective.sigmoid
-      for (let i = 0; i < n; i++) values[i] = 1 / (1 + Math.exp(-s * values[i]))
+      for (let i = 0; i < n; i++) values[i] = 1 / (1 + exp(-s * values[i]))
       return
     }
     case Transform.Exp:
-      for (let i = 0; i < n; i++) values[i] = Math.exp(values[i])
+      for (let i = 0; i < n; i++) values[i] = exp(values[i])
       return
     case Transform.SignedSquare:
       // RegressionL2loss with sqrt: Common::Sign(x) * x * x.
@@ -140,7 +143,7 @@ export function applyTransform(
       }
       return
     case Transform.Log1pExp:
-      for (let i = 0; i < n; i++) values[i] = Math.log1p(Math.exp(values[i]))
+      for (let i = 0; i < n; i++) values[i] = log1p(exp(values[i]))
       return
     case Transform.Softmax:
       // Common::Softmax: subtract the max, exp, sum in class order, divide.
@@ -150,7 +153,7 @@ export function applyTransform(
         for (let k = 1; k < width; k++) if (values[base + k] > max) max = values[base + k]
         let sum = 0
         for (let k = 0; k < width; k++) {
-          const e = Math.exp(values[base + k] - max)
+          const e = exp(values[base + k] - max)
           values[base + k] = e
           sum += e
         }
