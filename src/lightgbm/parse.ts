@@ -52,7 +52,9 @@ enum Section {
   Done,
 }
 
-const utf8 = new TextDecoder('utf-8')
+// ignoreBOM keeps a U+FEFF inside the file as text: only the file's first bytes may be a BOM
+// (LineSplitter drops that one); a BOM before a header key must not make the key valid.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   let text = ''
