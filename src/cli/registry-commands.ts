@@ -537,6 +537,31 @@ export async function verifyRegistry(registry: ModelRegistry, modelsRoot: string
       steps.push({ step, name, status, detail })
     const id = `${row.modelName} ${row.modelVersion}`
 
+    // A row whose name or version breaks the naming rules (a hand-edited or hostile
+    // database) could point anywhere ('../..'): no path is built from it, nothing is read.
+    const rowProblem =
+      validateModelName(row.modelName) ??
+      validateModelVersion(row.modelVersion) ??
+      (existsSync(dir) && !realpathSync(dir).startsWith(rootReal + sep)
+        ? `${dir} resolves outside ${modelsRoot} (${realpathSync(dir)})`
+        : undefined)
+    if (rowProblem) {
+      add(1, 'directory', 'fail', `no path is built from this row: ${rowProblem}`)
+      add(2, 'readable files', 'skip', 'no directory')
+      add(3, 'registration', 'fail', `the row breaks the naming rules: ${rowProblem}`)
+      add(4, 'path resolution', 'fail', rowProblem)
+      add(5, 'test prediction', 'skip', 'no package')
+      findings.push({
+        issue: 'rows-without-files',
+        guideIssue: 2,
+        modelName: row.modelName,
+        modelVersion: row.modelVersion,
+        message: `Failed to load model: the registered name ${JSON.stringify(row.modelName)} / version ${JSON.stringify(row.modelVersion)} breaks the naming rules (${rowProblem})`,
+      })
+      models.push({ modelName: row.modelName, modelVersion: row.modelVersion, status: row.status, steps })
+      continue
+    }
+
     // 1. Directory structure
     const missing = requiredFiles.filter((file) => !existsSync(join(dir, file)))
     const dirExists = existsSync(dir)
