@@ -149,7 +149,7 @@ function summary(stats: Stats, command: string, seconds: number, workers: number
     '',
     `Command: \`${command}\``,
     '',
-    `Inputs are fixture models (${corpus.length} seeds: the committed fixtures and every shared model up to 1 MB, each also cut to its first 2 trees, files above 16 KB used only cut) mutated 1-3 times: byte flips, truncation, duplicated / deleted / swapped lines, swapped keys, hostile counts, NaN/Infinity and enormous tokens, CRLF, bare CR, BOM. Each outcome must be a \`ModelParseError\`, or a model whose raw scores, leaf indices and predictions (all iterations and a random window) equal the reference evaluator's bit for bit on 6 hostile rows; every ${Number(argument('deep-every', '16'))}th input also checks the chunked parse, SHAP and the compiled kernel. A watchdog terminates any input running over ${argument('hang-ms', '10000')} ms.`,
+    `Inputs are fixture models (${corpus.length} seeds: the committed fixtures and every shared model up to 1 MB, each also cut to its first 2 trees, files above 16 KB used only cut) mutated 1-3 times: byte flips, truncation, duplicated / deleted / swapped lines, swapped keys, hostile counts, NaN/Infinity and enormous tokens, CRLF, bare CR, BOM. Each outcome must be a \`ModelParseError\`, or a model whose raw scores, leaf indices (all iterations and a random window) equal the reference evaluator's bit for bit on 6 hostile rows, and transformed predictions within 4 ulp (the reference uses Math.exp, leafwise glibc's exp); every ${Number(argument('deep-every', '16'))}th input also checks the chunked parse, SHAP and the compiled kernel. A watchdog terminates any input running over ${argument('hang-ms', '10000')} ms.`,
     '',
     '| figure | value |',
     '|---|---|',
@@ -259,14 +259,25 @@ async function main(): Promise<void> {
     })
 
   console.log(`fuzzing ${iterations} inputs, seed ${seed}, ${workers} worker(s), ${corpus.length} seed files`)
-  await Promise.all(Array.from({ length: workers }, (_, w) => runWorker(w)))
+  // SIGINT / SIGTERM end the campaign early: the summary covers the inputs finished so far.
+  let stopped = false
+  const stop = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      stopped = true
+      resolve()
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  })
+  await Promise.race([Promise.all(Array.from({ length: workers }, (_, w) => runWorker(w))), stop])
   print(true)
   const seconds = (Date.now() - started) / 1000
-  const markdown = summary(total, command, seconds, workers)
+  const markdown = summary(total, stopped ? `${command}  (stopped after ${total.inputs} inputs)` : command, seconds, workers)
   console.log(`\n${markdown}`)
   for (const crash of total.crashes.slice(0, 20)) console.log(`\ncrash ${crash.input}\n${crash.detail}`)
   if (process.argv.includes('--record')) writeSection('fuzz', markdown)
   process.exitCode = total.crashes.length || total.hangs.length ? 1 : 0
+  if (stopped) process.exit()
 }
 
 if (isMainThread) await main()
