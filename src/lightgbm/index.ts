@@ -6,7 +6,7 @@ export { kZeroThreshold, NodeKind } from './decision.ts'
 export { ModelParseError, PredictionError } from './errors.ts'
 export { type ClassExplanation, type ExplainedFeature, type ExplainOptions, explainRow } from './explain.ts'
 export type { Forest } from './forest.ts'
-export { type IterationWindow, Model, type PredictOptions } from './model.ts'
+export { type IterationWindow, type KernelChoice, Model, type PredictOptions } from './model.ts'
 export { type Objective, type ObjectiveName, SUPPORTED_OBJECTIVES } from './objective.ts'
 export type { ModelInfo, ParseOptions } from './parse.ts'
 

@@ -1,5 +1,6 @@
 // The Model: a parsed forest plus its facts, with LightGBM's prediction entry points.
 
+import { type CompiledKernel, canCompile, compileForest } from './compile.ts'
 import { ModelParseError, PredictionError } from './errors.ts'
 import type { Forest } from './forest.ts'
 import { TREE_LINEAR } from './forest.ts'
@@ -26,16 +27,86 @@ export interface IterationWindow {
 
 type Rows = Float64Array | ArrayLike<number>
 
+/**
+ * Which kernel predicts: `portable` walks the typed arrays (runs everywhere); `compiled`
+ * generates JavaScript for the model (compile.ts) where the runtime allows `new Function`;
+ * `auto` (the default) compiles once the model has done enough work to pay for it.
+ */
+export type KernelChoice = 'auto' | 'portable' | 'compiled'
+
+/** One compiled kernel per forest, shared by every Model over it; null: not compilable here. */
+const compiledKernels = new WeakMap<Forest, CompiledKernel | null>()
+/** `auto` compiles after this many (row, tree) walks: about a tenth of a second of portable work. */
+const AUTO_COMPILE_WORK = 1_000_000
+/** `auto` leaves bigger forests (internal nodes) to the portable kernel: their code would be too large. */
+const AUTO_COMPILE_MAX_NODES = 1_000_000
+
 /** A LightGBM model, ready to predict. Create it with `parseModel` or `loadModel`. */
 export class Model {
   /** The flat typed arrays of all trees. */
   readonly forest: Forest
   /** Header and trailer facts (objective, feature infos, parameters, ...). */
   readonly info: ModelInfo
+  private kernelChoice: KernelChoice = 'auto'
+  private work = 0
 
   constructor(parsed: ParsedModel) {
     this.forest = parsed.forest
     this.info = parsed.info
+  }
+
+  /** The same model (sharing its arrays) predicting with the chosen kernel. */
+  withKernel(choice: KernelChoice): Model {
+    const model = new Model({ forest: this.forest, info: this.info })
+    model.kernelChoice = choice
+    if (choice === 'compiled') model.compiled(true)
+    return model
+  }
+
+  /** The kernel the next full-window prediction uses. */
+  get kernel(): 'portable' | 'compiled' {
+    return this.kernelChoice !== 'portable' && compiledKernels.get(this.forest) ? 'compiled' : 'portable'
+  }
+
+  /** Compiles the model now (see KernelChoice); false where the runtime refuses code generation. */
+  compile(): boolean {
+    if (this.kernelChoice === 'portable') this.kernelChoice = 'auto'
+    return this.compiled(true) !== undefined
+  }
+
+  /** The compiled kernel, compiling it when asked to or when `auto` finds it worth it. */
+  private compiled(force: boolean): CompiledKernel | undefined {
+    const known = compiledKernels.get(this.forest)
+    if (known !== undefined || this.kernelChoice === 'portable') return known ?? undefined
+    const worth =
+      force ||
+      this.kernelChoice === 'compiled' ||
+      (this.work >= AUTO_COMPILE_WORK && this.forest.splitFeature.length <= AUTO_COMPILE_MAX_NODES)
+    if (!worth || !canCompile()) return undefined
+    const kernel = compileForest(this.forest, { numFeatures: this.numFeatures, width: this.numClass }) ?? null
+    compiledKernels.set(this.forest, kernel)
+    return kernel ?? undefined
+  }
+
+  /** Raw scores through the compiled kernel when it covers the window, else the portable one. */
+  private rawKernel(data: Float64Array, numRows: number, w: IterationWindow, result: Float64Array): void {
+    const all = w.treeStart === 0 && w.treeEnd === this.forest.numTrees
+    const compiled = all ? this.compiled(false) : undefined
+    if (compiled) {
+      compiled.predictRaw(data, numRows, result)
+      return
+    }
+    this.work += numRows * (w.treeEnd - w.treeStart)
+    predictRawKernel(
+      this.forest,
+      data,
+      numRows,
+      this.numFeatures,
+      this.numClass,
+      w.treeStart,
+      w.treeEnd,
+      result,
+    )
   }
 
   /** Columns of every input row (`max_feature_idx + 1`). */
@@ -116,7 +187,7 @@ export class Model {
     const w = this.window(options)
     const width = this.numClass
     const result = this.outputOf(out, numRows * width, (n) => new Float64Array(n))
-    predictRawKernel(this.forest, data, numRows, this.numFeatures, width, w.treeStart, w.treeEnd, result)
+    this.rawKernel(data, numRows, w, result)
     return result
   }
 
@@ -126,7 +197,7 @@ export class Model {
     const w = this.window(options)
     const width = this.numClass
     const result = this.outputOf(out, numRows * width, (n) => new Float64Array(n))
-    predictRawKernel(this.forest, data, numRows, this.numFeatures, width, w.treeStart, w.treeEnd, result)
+    this.rawKernel(data, numRows, w, result)
     // GBDT::Predict: average_output divides by the iterations used, then ConvertOutput.
     const divisor = this.info.averageOutput ? w.numIterations : 1
     applyTransform(this.info.objective, result, numRows, width, divisor)
@@ -139,6 +210,11 @@ export class Model {
     const w = this.window(options)
     const perRow = w.treeEnd - w.treeStart
     const result = this.outputOf(out, numRows * perRow, (n) => new Int32Array(n))
+    const compiled = perRow === this.forest.numTrees ? this.compiled(false) : undefined
+    if (compiled) {
+      compiled.predictLeaf(data, numRows, result)
+      return result
+    }
     predictLeafKernel(this.forest, data, numRows, this.numFeatures, w.treeStart, w.treeEnd, result)
     return result
   }

@@ -1,0 +1,241 @@
+// The compiled kernel: each model becomes JavaScript in which every tree is one nested
+// conditional expression with its thresholds as literals, so V8 turns a tree into a chain
+// of compare-and-branch instructions with no array loads for the structure. Trees are cut
+// into chunks of a few thousand nodes: each chunk is one function small enough for V8's
+// optimizing compiler, and the chunks run over blocks of rows so a chunk's machine code
+// stays in cache while it walks the block. The same source serves `new Function` (here)
+// and the standalone ES module of aot.ts.
+//
+// Exactness: decisions follow decision.ts (node kinds decoded at load), thresholds print
+// as the shortest text that reads back as the same double (String(x)), and each output
+// sums its trees in LightGBM's order (GBDT::PredictRaw), exactly as kernel.ts does.
+
+import { type Forest, TREE_LINEAR } from './forest.ts'
+
+/** How a model is cut into functions. */
+export interface CompileOptions {
+  /** Internal nodes per generated function (default 2,000: under V8's size limit for optimization). */
+  nodesPerChunk?: number
+  /** Rows a chunk walks before the next chunk runs (default 64). */
+  blockRows?: number
+}
+
+/** The model facts the generated code needs. */
+export interface CompileShape {
+  numFeatures: number
+  /** Outputs per row (num_tree_per_iteration). */
+  width: number
+}
+
+/**
+ * What to generate: `raw` gives chunk functions then `predictRawAll(rows, numRows, out)`,
+ * which fills `out` with the raw scores of all trees; `leaf` gives `predictLeafAll` with
+ * per-tree leaf indices.
+ */
+export type SourceKind = 'raw' | 'leaf'
+
+/** Names of the typed arrays the generated code reads (parameters of the JIT, constants in AOT). */
+export const DATA_NAMES = [
+  'leafValue',
+  'catWords',
+  'leafConst',
+  'linearOffset',
+  'linearFeature',
+  'linearCoeff',
+] as const
+
+/** The Forest array behind each data name. */
+export function dataOf(forest: Forest): Record<(typeof DATA_NAMES)[number], ArrayLike<number>> {
+  return {
+    leafValue: forest.leafValue,
+    catWords: forest.catWords,
+    leafConst: forest.leafConst,
+    linearOffset: forest.linearOffset,
+    linearFeature: forest.linearFeature,
+    linearCoeff: forest.linearCoeff,
+  }
+}
+
+// decision.ts slowGoesLeft and kernel.ts linearLeafValue, as text for the generated code.
+export const PRELUDE = `const ZERO_THRESHOLD = 1.0000000180025095e-35
+function zeroAware(x, threshold, kind) {
+  if (x !== x) return (kind & 4) !== 0
+  if (x <= ZERO_THRESHOLD && x >= -ZERO_THRESHOLD) return (kind & 8) !== 0
+  return x <= threshold
+}
+function categorical(x, start, end) {
+  if (!(x > -2147483649 && x < 2147483648)) return false
+  const category = x | 0
+  if (category < 0) return false
+  const word = start + (category >>> 5)
+  if (word >= end) return false
+  return ((catWords[word] >>> (category & 31)) & 1) === 1
+}
+function linearLeaf(leaf, rows, base) {
+  let output = leafConst[leaf]
+  const end = linearOffset[leaf + 1]
+  for (let k = linearOffset[leaf]; k < end; k++) {
+    let x = rows[base + linearFeature[k]]
+    if (x !== x) return leafValue[leaf]
+    if (x <= ZERO_THRESHOLD && x >= -ZERO_THRESHOLD) x = 0
+    output += linearCoeff[k] * x
+  }
+  return output
+}
+`
+
+/** A double as source text that reads back as the same double (-0 kept). */
+export function numberLiteral(value: number): string {
+  if (Object.is(value, -0)) return '-0'
+  return String(value)
+}
+
+/** One tree as a nested conditional whose value is its leaf: global, or local when `leafBase` is given. */
+function treeExpression(forest: Forest, tree: number, leafBase: number): string {
+  const { splitFeature, threshold, nodeKind, leftChild, rightChild, catStart, catEnd } = forest
+  const parts: string[] = []
+  const emit = (node: number): void => {
+    if (node < 0) {
+      parts.push(String(~node - leafBase))
+      return
+    }
+    const x = `r[b + ${splitFeature[node]}]`
+    const kind = nodeKind[node]
+    const t = numberLiteral(threshold[node])
+    if (kind === 0) parts.push(`(${x} <= ${t} ? `)
+    else if (kind === 1) parts.push(`(${x} > ${t} ? `)
+    else if ((kind & 3) === 3) parts.push(`(categorical(${x}, ${catStart[node]}, ${catEnd[node]}) ? `)
+    else parts.push(`(zeroAware(${x}, ${t}, ${kind}) ? `)
+    // kind 1 is written as `x > t ? right : left`, so NaN goes left as !(x > t) says.
+    const [first, second] =
+      kind === 1 ? [rightChild[node], leftChild[node]] : [leftChild[node], rightChild[node]]
+    emit(first)
+    parts.push(' : ')
+    emit(second)
+    parts.push(')')
+  }
+  emit(forest.treeRoot[tree])
+  return parts.join('')
+}
+
+function nodesOf(forest: Forest, tree: number): number {
+  return forest.treeNodeOffset[tree + 1] - forest.treeNodeOffset[tree]
+}
+
+/** Tree ranges [start, end) of at most `nodesPerChunk` nodes (a bigger tree gets a chunk alone). */
+export function chunkRanges(forest: Forest, nodesPerChunk: number): [number, number][] {
+  const ranges: [number, number][] = []
+  let start = 0
+  let nodes = 0
+  for (let t = 0; t < forest.numTrees; t++) {
+    const n = nodesOf(forest, t) + 1
+    if (t > start && nodes + n > nodesPerChunk) {
+      ranges.push([start, t])
+      start = t
+      nodes = 0
+    }
+    nodes += n
+  }
+  if (forest.numTrees > start) ranges.push([start, forest.numTrees])
+  return ranges
+}
+
+/** Generates one kernel's source (the PRELUDE's helpers must be in scope). */
+export function generateSource(
+  forest: Forest,
+  shape: CompileShape,
+  kind: SourceKind,
+  options: CompileOptions = {},
+): string {
+  const nodesPerChunk = options.nodesPerChunk ?? 2000
+  const blockRows = options.blockRows ?? 64
+  const { numFeatures, width } = shape
+  const ranges = chunkRanges(forest, nodesPerChunk)
+  const text: string[] = []
+  const stride = kind === 'raw' ? width : forest.numTrees
+  ranges.forEach(([start, end], c) => {
+    text.push(`function ${kind}Chunk${c}(r, s, e, o) {\n  for (let i = s; i < e; i++) {\n`)
+    text.push(`    const b = i * ${numFeatures}, ob = i * ${stride}\n`)
+    for (let t = start; t < end; t++) {
+      if (kind === 'leaf') {
+        text.push(`    o[ob + ${t}] = ${treeExpression(forest, t, forest.treeLeafOffset[t])}\n`)
+        continue
+      }
+      const leaf = treeExpression(forest, t, 0)
+      const value =
+        (forest.treeFlags[t] & TREE_LINEAR) !== 0 ? `linearLeaf(${leaf}, r, b)` : `leafValue[${leaf}]`
+      text.push(`    o[ob + ${t % width}] += ${value}\n`)
+    }
+    text.push('  }\n}\n')
+  })
+  const names = ranges.map((_, c) => `${kind}Chunk${c}`).join(', ')
+  text.push(`const ${kind}Chunks = [${names}]
+function predict${kind === 'raw' ? 'Raw' : 'Leaf'}All(r, n, o) {
+  ${kind === 'raw' ? `o.fill(0, 0, n * ${width})` : ''}
+  for (let s = 0; s < n; s += ${blockRows}) {
+    const e = s + ${blockRows} < n ? s + ${blockRows} : n
+    for (let c = 0; c < ${ranges.length}; c++) ${kind}Chunks[c](r, s, e, o)
+  }
+  return o
+}
+`)
+  return text.join('')
+}
+
+let codegenAllowed: boolean | undefined
+
+/** Can this runtime compile code at run time? (workerd and Vercel's edge runtime refuse `new Function`.) */
+export function canCompile(): boolean {
+  if (codegenAllowed === undefined) {
+    try {
+      codegenAllowed = new Function('return 1')() === 1
+    } catch {
+      codegenAllowed = false
+    }
+  }
+  return codegenAllowed
+}
+
+type RowsFunction<T> = (rows: Float64Array, numRows: number, out: T) => T
+
+/** A forest compiled to JavaScript: all trees, in LightGBM's order. */
+export interface CompiledKernel {
+  /** Raw scores of `numRows` rows for all trees, `width` a row (as predictRawKernel on the full window). */
+  predictRaw: RowsFunction<Float64Array>
+  /** Leaf indices (within each tree) of all trees, `numTrees` a row. */
+  predictLeaf: RowsFunction<Int32Array>
+  chunks: number
+  /** Milliseconds spent generating and compiling the raw kernel. */
+  compileMs: number
+}
+
+/**
+ * Compiles a forest with `new Function`. Returns undefined where the runtime refuses code
+ * generation; callers then use the portable kernel. The leaf kernel is compiled on first use.
+ */
+export function compileForest(
+  forest: Forest,
+  shape: CompileShape,
+  options: CompileOptions = {},
+): CompiledKernel | undefined {
+  if (!canCompile()) return undefined
+  const started = performance.now()
+  const data = dataOf(forest)
+  const build = <T>(kind: SourceKind): RowsFunction<T> => {
+    const body = generateSource(forest, shape, kind, options)
+    const name = kind === 'raw' ? 'predictRawAll' : 'predictLeafAll'
+    const factory = new Function(...DATA_NAMES, `'use strict'\n${PRELUDE}${body}return ${name}`)
+    return factory(...DATA_NAMES.map((n) => data[n])) as RowsFunction<T>
+  }
+  let leafFunction: RowsFunction<Int32Array> | undefined
+  const predictRaw = build<Float64Array>('raw')
+  return {
+    predictRaw,
+    predictLeaf: (rows, numRows, out) => {
+      leafFunction ??= build<Int32Array>('leaf')
+      return leafFunction(rows, numRows, out)
+    },
+    chunks: chunkRanges(forest, options.nodesPerChunk ?? 2000).length,
+    compileMs: performance.now() - started,
+  }
+}

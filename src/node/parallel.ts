@@ -1,0 +1,167 @@
+// Parallel batches: worker threads that share the model's leaf tables (SharedArrayBuffer
+// copies made once per model) and each walk a contiguous range of rows with the compiled
+// kernel (compile.ts, compiled once per worker). Rows and outputs travel through shared
+// memory, so a batch costs one small message per worker. Each row's sum runs tree by tree
+// in LightGBM's order inside one thread, so the bits are those of the one-thread kernels.
+
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { DATA_NAMES, dataOf, generateSource, PRELUDE } from '../lightgbm/compile.ts'
+import type { Forest } from '../lightgbm/forest.ts'
+import type { Model } from '../lightgbm/model.ts'
+import { applyTransform } from '../lightgbm/objective.ts'
+
+/** Options of `predictParallel`. */
+export interface ParallelOptions {
+  /** Worker threads (default: the machine's available parallelism, at most 8). */
+  threads?: number
+  /** Raw scores instead of transformed predictions. */
+  raw?: boolean
+  /** Below this many rows the batch runs on the calling thread (default 4,000). */
+  minRows?: number
+  /** Output buffer to fill (numRows * numClass values). */
+  out?: Float64Array
+}
+
+/** Forests above this many internal nodes are not compiled; their batches stay on the calling thread. */
+const MAX_NODES = 1_000_000
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const { names, data, source, numFeatures, width } = workerData
+const predictRawAll = new Function(...names, "'use strict'\\n" + source + 'return predictRawAll')(
+  ...names.map((name) => data[name]),
+)
+parentPort.on('message', ({ id, rows, out, start, end }) => {
+  const count = end - start
+  predictRawAll(
+    new Float64Array(rows, start * numFeatures * 8, count * numFeatures),
+    count,
+    new Float64Array(out, start * width * 8, count * width),
+  )
+  parentPort.postMessage(id)
+})
+`
+
+interface Pool {
+  workers: Worker[]
+  pending: Map<number, () => void>
+  rows: SharedArrayBuffer
+  out: SharedArrayBuffer
+  /** Batches on one pool run one after the other: they share its row and output buffers. */
+  queue: Promise<unknown>
+}
+
+const pools = new Map<Forest, Pool>()
+let nextId = 0
+
+function shared<T extends Float64Array | Int32Array | Uint32Array>(values: T): T {
+  const copy = new (values.constructor as new (buffer: SharedArrayBuffer) => T)(
+    new SharedArrayBuffer(values.byteLength),
+  )
+  copy.set(values as never)
+  return copy
+}
+
+function poolOf(model: Model, threads: number): Pool {
+  const known = pools.get(model.forest)
+  if (known && known.workers.length === threads) return known
+  if (known) for (const worker of known.workers) void worker.terminate()
+  const data: Record<string, unknown> = {}
+  for (const [name, values] of Object.entries(dataOf(model.forest))) {
+    data[name] = shared(values as Float64Array | Int32Array | Uint32Array)
+  }
+  const shape = { numFeatures: model.numFeatures, width: model.numClass }
+  const source = PRELUDE + generateSource(model.forest, shape, 'raw')
+  const pending = new Map<number, () => void>()
+  const workers = Array.from({ length: threads }, () => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { names: DATA_NAMES, data, source, ...shape },
+    })
+    worker.on('message', (id: number) => {
+      pending.get(id)?.()
+      pending.delete(id)
+    })
+    worker.unref()
+    return worker
+  })
+  const pool: Pool = {
+    workers,
+    pending,
+    rows: new SharedArrayBuffer(8),
+    out: new SharedArrayBuffer(8),
+    queue: Promise.resolve(),
+  }
+  pools.set(model.forest, pool)
+  return pool
+}
+
+/**
+ * Predicts a batch on worker threads; resolves to the same values (bits) as
+ * `model.predict(rows)` (or `predictRaw` with `raw: true`). Small batches and models
+ * too large to compile run on the calling thread.
+ */
+export async function predictParallel(
+  model: Model,
+  rows: Float64Array,
+  options: ParallelOptions = {},
+): Promise<Float64Array> {
+  const numFeatures = model.numFeatures
+  const width = model.numClass
+  const numRows = rows.length / numFeatures
+  const threads = Math.max(1, Math.min(options.threads ?? Math.min(availableParallelism(), 8), numRows))
+  const out = options.out ?? new Float64Array(numRows * width)
+  if (
+    !Number.isInteger(numRows) ||
+    threads < 2 ||
+    numRows < (options.minRows ?? 4000) ||
+    model.forest.splitFeature.length > MAX_NODES
+  ) {
+    return options.raw ? model.predictRaw(rows, out) : model.predict(rows, out)
+  }
+  const pool = poolOf(model, threads)
+  const turn = pool.queue.then(() => runBatch(pool, rows, numRows, width, out))
+  pool.queue = turn.catch(() => undefined)
+  await turn
+  if (!options.raw) {
+    const divisor = model.info.averageOutput ? model.numIterations : 1
+    applyTransform(model.info.objective, out, numRows, width, divisor)
+  }
+  return out
+}
+
+async function runBatch(
+  pool: Pool,
+  rows: Float64Array,
+  numRows: number,
+  width: number,
+  out: Float64Array,
+): Promise<void> {
+  const threads = pool.workers.length
+  if (pool.rows.byteLength < rows.byteLength) pool.rows = new SharedArrayBuffer(rows.byteLength)
+  if (pool.out.byteLength < numRows * width * 8) pool.out = new SharedArrayBuffer(numRows * width * 8)
+  const sharedRows = new Float64Array(pool.rows, 0, rows.length)
+  sharedRows.set(rows)
+  const per = Math.ceil(numRows / threads)
+  await Promise.all(
+    pool.workers.map((worker, i) => {
+      const start = Math.min(numRows, i * per)
+      const end = Math.min(numRows, start + per)
+      if (start === end) return Promise.resolve()
+      const id = nextId++
+      return new Promise<void>((done) => {
+        pool.pending.set(id, done)
+        worker.postMessage({ id, rows: pool.rows, out: pool.out, start, end })
+      })
+    }),
+  )
+  out.set(new Float64Array(pool.out, 0, numRows * width))
+}
+
+/** Stops every worker thread (they never keep the process alive; this frees them early). */
+export async function shutdownParallel(): Promise<void> {
+  const all = [...pools.values()].flatMap((pool) => pool.workers)
+  pools.clear()
+  await Promise.all(all.map((worker) => worker.terminate()))
+}
