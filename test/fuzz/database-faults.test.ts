@@ -7,10 +7,15 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ModelRegistry, RegisterModelInput, RegistryResult } from '../../src/registry/index.ts'
+import type { RegisterModelInput, RegistryResult } from '../../src/registry/index.ts'
 import { createPostgresRegistry } from '../../src/registry/postgres.ts'
+import {
+  freePort,
+  type PostgresServer,
+  postgresUnavailableReason,
+  startPostgresServer,
+} from '../support/postgres-server.ts'
 import { repoRoot } from '../support/shared.ts'
-import { freePort, type PostgresServer, postgresUnavailableReason, startPostgresServer } from '../support/postgres-server.ts'
 
 const skip = process.env.LEAFWISE_SKIP_POSTGRES === '1' || postgresUnavailableReason() !== undefined
 const base: RegisterModelInput = {
@@ -45,7 +50,10 @@ describe.skipIf(skip)('database faults on a throwaway PostgreSQL server', () => 
 
   it('connection refused: every call is DATABASE_UNAVAILABLE within 5 s', async () => {
     const port = await freePort()
-    const registry = createPostgresRegistry({ url: `postgres://postgres@127.0.0.1:${port}/postgres`, connectTimeout: 2 })
+    const registry = createPostgresRegistry({
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      connectTimeout: 2,
+    })
     try {
       for (const call of [
         () => registry.migrate(),
@@ -71,10 +79,23 @@ describe.skipIf(skip)('database faults on a throwaway PostgreSQL server', () => 
       const names = ['alpha-model', 'beta-model', 'gamma-model']
       for (const name of names)
         for (let v = 0; v < 4; v++)
-          expect(codeOf(await registry.registerModel({ ...base, modelName: name, modelVersion: `v1.${v}.0`, status: 'validated' }))).toBe('ok')
+          expect(
+            codeOf(
+              await registry.registerModel({
+                ...base,
+                modelName: name,
+                modelVersion: `v1.${v}.0`,
+                status: 'validated',
+              }),
+            ),
+          ).toBe('ok')
       // A storm of promotions and rollbacks in a child process, each one transaction over
       // several rows and the history table; the server is killed (-m immediate) under it.
-      const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/fuzz/promote-storm-child.ts'), server.url], { cwd: repoRoot })
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(repoRoot, 'test/fuzz/promote-storm-child.ts'), server.url],
+        { cwd: repoRoot },
+      )
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (d) => (stdout += d))
@@ -92,13 +113,16 @@ describe.skipIf(skip)('database faults on a throwaway PostgreSQL server', () => 
       if (exitCode === 0) {
         const outcomes: string[] = JSON.parse(stdout)
         const failures = outcomes.filter((c) => c !== 'ok')
-        for (const code of new Set(failures)) expect(['DATABASE_UNAVAILABLE', 'NO_PREVIOUS_VERSION']).toContain(code)
+        for (const code of new Set(failures))
+          expect(['DATABASE_UNAVAILABLE', 'NO_PREVIOUS_VERSION']).toContain(code)
         expect(failures).toContain('DATABASE_UNAVAILABLE')
       } else {
         // The driver's known uncaught TypeError (docs/robustness.md): the client process died.
         // The database must still hold no partial write, which is checked below.
         expect(stderr).toMatch(/Cannot read properties of null \(reading 'write'\)/)
-        console.warn('the postgres driver crashed the client process (porsager/postgres#1154); checking the database anyway')
+        console.warn(
+          'the postgres driver crashed the client process (porsager/postgres#1154); checking the database anyway',
+        )
       }
 
       server.start()
@@ -112,7 +136,10 @@ describe.skipIf(skip)('database faults on a throwaway PostgreSQL server', () => 
       // Every registration survived.
       expect(rows).toHaveLength(12)
       // No partial promotion: at most one deployed version per model.
-      for (const name of names) expect(rows.filter((r) => r.modelName === name && r.status === 'deployed').length).toBeLessThanOrEqual(1)
+      for (const name of names)
+        expect(
+          rows.filter((r) => r.modelName === name && r.status === 'deployed').length,
+        ).toBeLessThanOrEqual(1)
       // History agrees with the rows: each row's last event ends in its current status, and
       // every row has its registration event.
       for (const row of rows) {
@@ -158,7 +185,9 @@ describe.skipIf(skip)('database faults on a throwaway PostgreSQL server', () => 
       const { result: results, ms } = await timed(() =>
         Promise.all(
           Array.from({ length: 12 }, (_, i) =>
-            i % 3 === 0 ? registry.listModels() : registry.registerModel({ ...base, modelVersion: `v2.0.${i}` }),
+            i % 3 === 0
+              ? registry.listModels()
+              : registry.registerModel({ ...base, modelVersion: `v2.0.${i}` }),
           ),
         ),
       )
@@ -174,7 +203,9 @@ describe.skipIf(skip)('database faults on a throwaway PostgreSQL server', () => 
       expect(listed.success && listed.data.map((r) => r.modelVersion)).toEqual(['v1.0.0'])
       const events = await locker`SELECT count(*)::int AS n FROM ml_model_events`
       expect(events[0].n).toBe(1)
-      const again = await Promise.all(Array.from({ length: 6 }, (_, i) => registry.registerModel({ ...base, modelVersion: `v3.0.${i}` })))
+      const again = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => registry.registerModel({ ...base, modelVersion: `v3.0.${i}` })),
+      )
       expect(again.map(codeOf)).toEqual(Array(6).fill('ok'))
     } finally {
       await locker.end({ timeout: 1 })

@@ -3,18 +3,30 @@
 // try path traversal (../, absolute paths, percent-encoding, Unicode look-alikes) through
 // loadPackage, fileSource, the registry API, the CLI, rows of a hostile database and HTTP.
 // Each gets a typed error, and nothing outside the models root is read.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ensemblesByTier, readApiKeys, startAnalyzeServer } from '../../examples/server.ts'
 import { verifyRegistry } from '../../src/cli/registry-commands.ts'
 import { createPackageCache, loadModelSet } from '../../src/ensemble/index.ts'
 import { LeafwiseError } from '../../src/errors.ts'
+import { fileFeatureStore } from '../../src/node/feature-store.ts'
 import { fileSource } from '../../src/node/fs-source.ts'
 import { type ArtifactSource, loadPackage, memorySource, PackageError } from '../../src/package/index.ts'
 import type { ModelRegistry } from '../../src/registry/index.ts'
 import { createPgliteClient, createPgliteRegistry } from '../../src/registry/pglite.ts'
 import { createRegistry } from '../../src/registry/registry.ts'
+import { exampleRows, registerAll } from '../ensemble/support.ts'
 import { cli } from '../support/cli.ts'
 import { repoRoot } from '../support/shared.ts'
 
@@ -22,10 +34,11 @@ const NAME = 'sentiment-fusion'
 const VERSION = 'v1.1.0'
 const packageDir = join(repoRoot, 'models', NAME, VERSION)
 const packageFiles: Record<string, Uint8Array> = {}
-for (const file of readdirSync(packageDir)) packageFiles[`${NAME}/${VERSION}/${file}`] = new Uint8Array(readFileSync(join(packageDir, file)))
+for (const file of readdirSync(packageDir))
+  packageFiles[`${NAME}/${VERSION}/${file}`] = new Uint8Array(readFileSync(join(packageDir, file)))
 
 /** Names that try to leave the models root or pass for a valid name. */
-export const HOSTILE_NAMES = [
+const HOSTILE_NAMES = [
   '..',
   '.',
   '../../etc',
@@ -51,7 +64,18 @@ export const HOSTILE_NAMES = [
   '',
   'a'.repeat(300),
 ]
-export const HOSTILE_VERSIONS = ['..', '../v1.1.0', 'v1.1.0/../..', 'v1.1.0%2f..', '/v1.1.0', 'v1.1.0\u0000', 'v1\u2024 1.0', 'v１.1.0', '__proto__', '']
+const HOSTILE_VERSIONS = [
+  '..',
+  '../v1.1.0',
+  'v1.1.0/../..',
+  'v1.1.0%2f..',
+  '/v1.1.0',
+  'v1.1.0\u0000',
+  'v1\u2024 1.0',
+  'v１.1.0',
+  '__proto__',
+  '',
+]
 
 /** A source that records every path asked for. */
 function recording(source: ArtifactSource): ArtifactSource & { paths: string[] } {
@@ -95,12 +119,39 @@ describe('hostile package JSON (memory source)', () => {
     ['deeply nested arrays', 'normalizer.json', `${'['.repeat(200_000)}${']'.repeat(200_000)}`],
     ['deeply nested objects', 'metadata.json', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`],
     ['a huge document (20 MB)', 'normalizer.json', `{"x":"${'a'.repeat(20 * 2 ** 20)}"}`],
-    ['__proto__ keys', 'normalizer.json', JSON.stringify(normalizer).replace('{', '{"__proto__":{"polluted":true,"mean":1,"std":1},')],
-    ['__proto__ in metadata', 'metadata.json', JSON.stringify(metadata).replace('{', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},')],
-    ['duplicated keys', 'normalizer.json', JSON.stringify(normalizer).replace('{', `{${JSON.stringify(firstFeature)}:{"mean":"x","std":0},`)],
-    ['NaN and Infinity strings', 'normalizer.json', JSON.stringify({ ...normalizer, [firstFeature]: { mean: 'NaN', std: 'Infinity' } })],
-    ['bare NaN (not JSON)', 'normalizer.json', JSON.stringify(normalizer).replace(/"mean":[^,}]+/, '"mean":NaN')],
-    ['std of 0 and -0', 'normalizer.json', JSON.stringify({ ...normalizer, [firstFeature]: { mean: 0, std: -0 } })],
+    [
+      '__proto__ keys',
+      'normalizer.json',
+      JSON.stringify(normalizer).replace('{', '{"__proto__":{"polluted":true,"mean":1,"std":1},'),
+    ],
+    [
+      '__proto__ in metadata',
+      'metadata.json',
+      JSON.stringify(metadata).replace(
+        '{',
+        '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},',
+      ),
+    ],
+    [
+      'duplicated keys',
+      'normalizer.json',
+      JSON.stringify(normalizer).replace('{', `{${JSON.stringify(firstFeature)}:{"mean":"x","std":0},`),
+    ],
+    [
+      'NaN and Infinity strings',
+      'normalizer.json',
+      JSON.stringify({ ...normalizer, [firstFeature]: { mean: 'NaN', std: 'Infinity' } }),
+    ],
+    [
+      'bare NaN (not JSON)',
+      'normalizer.json',
+      JSON.stringify(normalizer).replace(/"mean":[^,}]+/, '"mean":NaN'),
+    ],
+    [
+      'std of 0 and -0',
+      'normalizer.json',
+      JSON.stringify({ ...normalizer, [firstFeature]: { mean: 0, std: -0 } }),
+    ],
     ['a BOM', 'metadata.json', `\ufeff${JSON.stringify(metadata)}`],
     ['two BOMs', 'metadata.json', `\ufeff\ufeff${JSON.stringify(metadata)}`],
     ['invalid UTF-8', 'metadata.json', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])],
@@ -108,20 +159,27 @@ describe('hostile package JSON (memory source)', () => {
     ['a JSON string', 'metadata.json', '"sentiment-fusion"'],
     ['an array', 'test_evaluation.json', '[1,2,3]'],
     ['null', 'normalizer.json', 'null'],
-    ['a huge feature_importance.csv line', 'feature_importance.csv', `feature,importance\n${'x'.repeat(5 * 2 ** 20)},1\n`],
+    [
+      'a huge feature_importance.csv line',
+      'feature_importance.csv',
+      `feature,importance\n${'x'.repeat(5 * 2 ** 20)},1\n`,
+    ],
   ]
-  it.each(cases)('%s: a PackageError or a valid package, no prototype pollution, bounded time', async (_, file, content) => {
-    const started = performance.now()
-    try {
-      const pkg = await loadPackage(withFile(file, content), NAME, VERSION)
-      expect(pkg.id).toBe(`${NAME}/${VERSION}`)
-    } catch (error) {
-      expectTyped(error)
-      expect(error).toBeInstanceOf(PackageError)
-    }
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    expect(performance.now() - started).toBeLessThan(10_000)
-  })
+  it.each(cases)(
+    '%s: a PackageError or a valid package, no prototype pollution, bounded time',
+    async (_, file, content) => {
+      const started = performance.now()
+      try {
+        const pkg = await loadPackage(withFile(file, content), NAME, VERSION)
+        expect(pkg.id).toBe(`${NAME}/${VERSION}`)
+      } catch (error) {
+        expectTyped(error)
+        expect(error).toBeInstanceOf(PackageError)
+      }
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+      expect(performance.now() - started).toBeLessThan(10_000)
+    },
+  )
 })
 
 describe('hostile names through loadPackage and fileSource', () => {
@@ -140,7 +198,15 @@ describe('hostile names through loadPackage and fileSource', () => {
 
   it('fileSource refuses raw paths that leave the root, including through a symbolic link', async () => {
     const source = fileSource(modelsRoot)
-    for (const path of ['../secret.txt', '/etc/passwd', 'a/../../secret.txt', '..\\secret.txt', 'x/\u0000/y', `${NAME}//${VERSION}/model.txt`, `linked-outside/${VERSION}/model.txt`]) {
+    for (const path of [
+      '../secret.txt',
+      '/etc/passwd',
+      'a/../../secret.txt',
+      '..\\secret.txt',
+      'x/\u0000/y',
+      `${NAME}//${VERSION}/model.txt`,
+      `linked-outside/${VERSION}/model.txt`,
+    ]) {
       const error = await source.read(path).catch((e) => e)
       expectTyped(error, ['PATH_OUTSIDE_ROOT'])
     }
@@ -215,7 +281,8 @@ describe('rows read back from a hostile database', () => {
     const set = await loadModelSet(registry, createPackageCache(source), 'enterprise', 1)
     expect(set.deployed).toEqual([])
     expect(set.failures.map((f) => f.modelName).sort()).toEqual(hostileRows.map(([n]) => n).sort())
-    for (const failure of set.failures) expect(['INVALID_MODEL_NAME', 'INVALID_VERSION', 'ARTIFACT_READ_ERROR']).toContain(failure.code)
+    for (const failure of set.failures)
+      expect(['INVALID_MODEL_NAME', 'INVALID_VERSION', 'ARTIFACT_READ_ERROR']).toContain(failure.code)
     // Only the symlinked name is a valid name: its reads are refused by the source itself.
     expect(source.paths.every((p) => p.startsWith('linked-outside/'))).toBe(true)
   })
@@ -234,7 +301,14 @@ describe('rows read back from a hostile database', () => {
 
 describe('hostile names through the CLI', () => {
   it('leafwise register refuses paths that leave the models root or break the naming rules', async () => {
-    for (const path of ['models/../../etc/v1.0.0', '/etc/passwd', 'models/%2e%2e/v1.0.0', `models/${NAME}/../../../outside/${VERSION}`, `models/SENTIMENT/${VERSION}`, `models/${NAME}/v1.1.0%2f..`]) {
+    for (const path of [
+      'models/../../etc/v1.0.0',
+      '/etc/passwd',
+      'models/%2e%2e/v1.0.0',
+      `models/${NAME}/../../../outside/${VERSION}`,
+      `models/SENTIMENT/${VERSION}`,
+      `models/${NAME}/v1.1.0%2f..`,
+    ]) {
       const run = await cli(['register', path, '--data-dir', join(work, 'registry-never-created')], {}, work)
       expect(run.code, `${path}: ${run.stdout}`).not.toBe(0)
       expect(run.stderr.trim().split('\n').length, run.stderr).toBeLessThanOrEqual(3)
@@ -253,5 +327,75 @@ describe('hostile names through the CLI', () => {
     const report = JSON.parse(run.stdout)
     expect(JSON.stringify(report)).toMatch(/INVALID_MODEL_NAME/)
     expect(JSON.stringify(report)).not.toContain('"secret"')
+  })
+})
+
+describe('hostile HTTP requests to examples/server.ts', () => {
+  let registry: ModelRegistry
+  let ensembles: Awaited<ReturnType<typeof ensemblesByTier>>
+  let server: Awaited<ReturnType<typeof startAnalyzeServer>>
+  beforeAll(async () => {
+    registry = createPgliteRegistry({ dataDir: 'memory' })
+    await registerAll(registry, exampleRows)
+    ensembles = await ensemblesByTier(registry, join(repoRoot, 'models'))
+    server = await startAnalyzeServer({
+      ensembles,
+      features: fileFeatureStore(join(repoRoot, 'examples', 'data', 'features.json')),
+      keys: readApiKeys(join(repoRoot, 'examples', 'data', 'api-keys.json')),
+    })
+  })
+  afterAll(async () => {
+    await server?.close()
+    for (const e of Object.values(ensembles ?? {})) await e.close()
+    await registry?.close()
+  })
+  const post = async (body: string, path = '/api/stocks/analyze', key = 'demo-premium-key') => {
+    const response = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body,
+    })
+    const text = await response.text()
+    return { status: response.status, text }
+  }
+
+  it.each([
+    ['symbols that try path traversal', JSON.stringify({ symbols: ['../../etc/passwd', '..%2f..%2fetc'] })],
+    [
+      'symbols that name Object.prototype members',
+      JSON.stringify({ symbols: ['__proto__', 'constructor', 'toString'] }),
+    ],
+    [
+      'a __proto__ key in the body',
+      '{"__proto__":{"symbols":["SYN25"]},"symbols":["SYN25"],"include_ml":true}',
+    ],
+    ['duplicated keys', '{"symbols":["SYN25"],"symbols":"x"}'],
+    ['a deeply nested body', `${'['.repeat(5000)}${']'.repeat(5000)}`],
+    ['NaN and Infinity', '{"symbols":["SYN25"],"include_ml":NaN}'],
+    ['a BOM', '\ufeff{"symbols":["SYN25"]}'],
+    ['NUL bytes', '{"symbols":["SYN\u000025"]}'],
+  ])('%s: a 4xx with a JSON error code, or a 200; never a 5xx', async (_, body) => {
+    const { status, text } = await post(body)
+    expect(status, text).toBeLessThan(500)
+    const json = JSON.parse(text)
+    if (status !== 200) expect(typeof json.error?.code, text).toBe('string')
+    expect(({} as Record<string, unknown>).symbols).toBeUndefined()
+  })
+
+  it('paths with traversal or encoding, and API keys naming prototype members, are refused', async () => {
+    for (const path of [
+      '/api/stocks/../../etc/passwd',
+      '/api/stocks/%2e%2e/%2e%2e/etc/passwd',
+      '/api/stocks/analyze/..',
+      '//etc/passwd',
+    ]) {
+      const { status } = await post('{"symbols":["SYN25"]}', path)
+      expect([400, 404], path).toContain(status)
+    }
+    for (const key of ['__proto__', 'constructor', 'hasOwnProperty']) {
+      expect((await post('{"symbols":["SYN25"]}', '/api/stocks/analyze', key)).status).toBe(401)
+    }
+    // Still serving.
+    expect((await post('{"symbols":["SYN25"]}')).status).toBe(200)
   })
 })

@@ -21,7 +21,11 @@ function judge(bytes: Uint8Array, random: Random, deep: boolean, label: string):
   const outcome = checkInput(bytes, random, { deep })
   const ms = performance.now() - started
   if (outcome.kind === 'crash') expect.fail(`${label}: ${outcome.detail}`)
-  if (outcome.kind === 'accepted' && outcome.referenceRefusal && !KNOWN_LENIENCIES.has(outcome.referenceRefusal))
+  if (
+    outcome.kind === 'accepted' &&
+    outcome.referenceRefusal &&
+    !KNOWN_LENIENCIES.has(outcome.referenceRefusal)
+  )
     expect.fail(`${label}: the parser accepted a model the reference refuses (${outcome.referenceRefusal})`)
   if (ms > INPUT_BOUND_MS) expect.fail(`${label}: took ${ms.toFixed(0)} ms`)
 }
@@ -50,7 +54,12 @@ describe('parser fuzzing', () => {
       const lines = latin1Decode(entry.bytes).split('\n')
       for (let cut = 0; cut <= lines.length; cut++) {
         const random = new Random(cut)
-        judge(latin1Encode(lines.slice(0, cut).join('\n')), random, cut % 8 === 0, `${entry.name} cut at line ${cut}`)
+        judge(
+          latin1Encode(lines.slice(0, cut).join('\n')),
+          random,
+          cut % 8 === 0,
+          `${entry.name} cut at line ${cut}`,
+        )
         inputs++
       }
     }
@@ -58,14 +67,24 @@ describe('parser fuzzing', () => {
   })
 
   it('deleted and duplicated lines, one at a time, over one seed file of each kind', () => {
-    const picks = ['lightgbm/linear-tree#cut', 'lightgbm/multiclass#cut', 'lightgbm/regression-cat-nan', 'lightgbm/rf-binary#cut']
+    const picks = [
+      'lightgbm/linear-tree#cut',
+      'lightgbm/multiclass#cut',
+      'lightgbm/regression-cat-nan',
+      'lightgbm/rf-binary#cut',
+    ]
     for (const entry of corpus.filter((e) => picks.includes(e.name))) {
       const lines = latin1Decode(entry.bytes).split('\n')
       for (let at = 0; at < lines.length; at++) {
         const deleted = lines.filter((_, i) => i !== at)
         const duplicated = [...lines.slice(0, at + 1), lines[at], ...lines.slice(at + 1)]
         judge(latin1Encode(deleted.join('\n')), new Random(at), false, `${entry.name} without line ${at + 1}`)
-        judge(latin1Encode(duplicated.join('\n')), new Random(at), false, `${entry.name} line ${at + 1} twice`)
+        judge(
+          latin1Encode(duplicated.join('\n')),
+          new Random(at),
+          false,
+          `${entry.name} line ${at + 1} twice`,
+        )
       }
     }
   })
@@ -85,7 +104,17 @@ describe('parser fuzzing', () => {
   it('huge counts with the bounding lines removed are refused at once', () => {
     const text = latin1Decode(corpus.find((e) => e.name === 'lightgbm/binary#cut')!.bytes)
     for (const key of ['max_feature_idx', 'num_class', 'num_tree_per_iteration', 'num_leaves', 'num_cat']) {
-      for (const value of ['2147483646', '2147483647', '2147483648', '200000000', '-1', '0x10', '1e3', '1e-400', '99999999999999999999']) {
+      for (const value of [
+        '2147483646',
+        '2147483647',
+        '2147483648',
+        '200000000',
+        '-1',
+        '0x10',
+        '1e3',
+        '1e-400',
+        '99999999999999999999',
+      ]) {
         const hostile = text
           .split('\n')
           .filter((line) => !line.startsWith('feature_names=') && !line.startsWith('tree_sizes='))
@@ -112,38 +141,60 @@ describe('parser fuzzing', () => {
       text.replace(/split_feature=/, `split_feature=${' 0'.repeat(500_000)}`),
       text.replace(/threshold=(\S+)/, `threshold=1e${'9'.repeat(100_000)}`),
     ]
-    hostile.forEach((input, i) => judge(latin1Encode(input), new Random(i), true, `enormous input ${i}`))
+    hostile.forEach((input, i) => {
+      judge(latin1Encode(input), new Random(i), true, `enormous input ${i}`)
+    })
   })
 })
 
 describe('kernel safety on validated models', () => {
   const hostileDouble = fc.oneof(
     fc.double(),
-    fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 0, 5e-324, -5e-324, 1e-35, 1.0000000180025095e-35, 1e308, -1e308, 2147483648, -2147483649),
+    fc.constantFrom(
+      Number.NaN,
+      Infinity,
+      -Infinity,
+      -0,
+      0,
+      5e-324,
+      -5e-324,
+      1e-35,
+      1.0000000180025095e-35,
+      1e308,
+      -1e308,
+      2147483648,
+      -2147483649,
+    ),
     fc.double({ min: -1e-30, max: 1e-30 }),
     fc.integer({ min: -5, max: 40 }),
   )
-  it.each(ownZooCases().map((c) => [c.name, c] as const))('%s: random rows never throw and equal the reference', (_, c) => {
-    const bytes = readFileSync(c.modelPath)
-    const model = parseModel(bytes)
-    const reference = referenceParse(bytes)
-    const compiled = model.withKernel('compiled')
-    fc.assert(
-      fc.property(fc.array(hostileDouble, { minLength: model.numFeatures, maxLength: model.numFeatures }), (row) => {
-        const expected = referenceRaw(reference, row)
-        const rows = Float64Array.from(row)
-        for (const m of [model, compiled]) {
-          const raw = m.predictRaw(rows)
-          expected.forEach((v, k) => {
-            if (!(Object.is(raw[k], v) || raw[k] === v || (Number.isNaN(raw[k]) && Number.isNaN(v))))
-              throw new Error(`${m.kernel} raw ${raw[k]} vs reference ${v} for [${row.join(', ')}]`)
-          })
-          m.predict(rows)
-          m.predictLeafIndex(rows)
-        }
-        if (!model.isLinear) model.predictContrib(rows)
-      }),
-      { numRuns: 150, seed: inputSeed(7, bytes.length) },
-    )
-  })
+  it.each(ownZooCases().map((c) => [c.name, c] as const))(
+    '%s: random rows never throw and equal the reference',
+    (_, c) => {
+      const bytes = readFileSync(c.modelPath)
+      const model = parseModel(bytes)
+      const reference = referenceParse(bytes)
+      const compiled = model.withKernel('compiled')
+      fc.assert(
+        fc.property(
+          fc.array(hostileDouble, { minLength: model.numFeatures, maxLength: model.numFeatures }),
+          (row) => {
+            const expected = referenceRaw(reference, row)
+            const rows = Float64Array.from(row)
+            for (const m of [model, compiled]) {
+              const raw = m.predictRaw(rows)
+              expected.forEach((v, k) => {
+                if (!(Object.is(raw[k], v) || raw[k] === v || (Number.isNaN(raw[k]) && Number.isNaN(v))))
+                  throw new Error(`${m.kernel} raw ${raw[k]} vs reference ${v} for [${row.join(', ')}]`)
+              })
+              m.predict(rows)
+              m.predictLeafIndex(rows)
+            }
+            if (!model.isLinear) model.predictContrib(rows)
+          },
+        ),
+        { numRuns: 150, seed: inputSeed(7, bytes.length) },
+      )
+    },
+  )
 })
