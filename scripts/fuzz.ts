@@ -95,7 +95,11 @@ function runOne(seed: number, index: number, deepEvery: number, stats: Stats): v
     const refusal = outcome.referenceRefusal
     if (refusal) bump(stats.lenient, refusal)
     if (refusal && !KNOWN_LENIENCIES.has(refusal))
-      stats.crashes.push({ index, detail: `accepted a model the reference refuses (${refusal})`, input: label })
+      stats.crashes.push({
+        index,
+        detail: `accepted a model the reference refuses (${refusal})`,
+        input: label,
+      })
   }
 }
 
@@ -167,7 +171,11 @@ function summary(stats: Stats, command: string, seconds: number, workers: number
   ]
   const lenient = top(stats.lenient, 20)
   if (lenient.length) {
-    lines.push('', 'Accepted by the parser, refused by the stricter reference (known leniencies, see docs/robustness.md):', '')
+    lines.push(
+      '',
+      'Accepted by the parser, refused by the stricter reference (known leniencies, see docs/robustness.md):',
+      '',
+    )
     lines.push(...lenient.map(([k, v]) => `- ${v.toLocaleString('en-US')} × \`${k}\``))
   }
   const stricter = top(stats.stricter, 8)
@@ -272,7 +280,12 @@ async function main(): Promise<void> {
   await Promise.race([Promise.all(Array.from({ length: workers }, (_, w) => runWorker(w))), stop])
   print(true)
   const seconds = (Date.now() - started) / 1000
-  const markdown = summary(total, stopped ? `${command}  (stopped after ${total.inputs} inputs)` : command, seconds, workers)
+  const markdown = summary(
+    total,
+    stopped ? `${command}  (stopped after ${total.inputs} inputs)` : command,
+    seconds,
+    workers,
+  )
   console.log(`\n${markdown}`)
   for (const crash of total.crashes.slice(0, 20)) console.log(`\ncrash ${crash.input}\n${crash.detail}`)
   if (process.argv.includes('--record')) writeSection('fuzz', markdown)

@@ -47,7 +47,9 @@ function modelFiles(root: string): string[] {
  * 1 MB. Each is also cut to its first `cutTrees` trees (cutModel); files above
  * `fullLimit` bytes are used only cut, which keeps every input small and fast.
  */
-export function loadCorpus(options: { shared?: boolean; fullLimit?: number; cutTrees?: number } = {}): CorpusEntry[] {
+export function loadCorpus(
+  options: { shared?: boolean; fullLimit?: number; cutTrees?: number } = {},
+): CorpusEntry[] {
   const fullLimit = options.fullLimit ?? 64 * 1024
   const files = modelFiles(join(repoRoot, 'test', 'fixtures', 'lightgbm'))
   if (options.shared !== false && sharedPresent) files.push(...modelFiles(sharedPath('fixtures')))
@@ -113,7 +115,7 @@ export function nextDouble(x: number, up: boolean): number {
   if (!Number.isFinite(x)) return x
   if (x === 0) return up ? 5e-324 : -5e-324
   scratch[0] = x
-  scratchBits[0] += (x > 0) === up ? 1n : -1n
+  scratchBits[0] += x > 0 === up ? 1n : -1n
   return scratch[0]
 }
 
@@ -146,7 +148,8 @@ function parseChunked(bytes: Uint8Array, random: Random): Model {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message.slice(0, 300)}\n${error.stack?.split('\n').slice(1, 6).join('\n')}`
+  if (error instanceof Error)
+    return `${error.name}: ${error.message.slice(0, 300)}\n${error.stack?.split('\n').slice(1, 6).join('\n')}`
   return String(error)
 }
 
@@ -166,7 +169,13 @@ export function ulpDistance(a: number, b: number): number {
   return Number(d < 0n ? -d : d)
 }
 
-function compare(model: Model, reference: ReferenceModel, rows: Float64Array, random: Random, label: string): string | undefined {
+function compare(
+  model: Model,
+  reference: ReferenceModel,
+  rows: Float64Array,
+  random: Random,
+  label: string,
+): string | undefined {
   const numFeatures = model.numFeatures
   const numRows = rows.length / numFeatures
   const width = model.numClass
@@ -205,27 +214,39 @@ function compare(model: Model, reference: ReferenceModel, rows: Float64Array, ra
  * Parses `bytes` and judges the outcome. `deep` adds the chunked parse, SHAP and the
  * compiled kernel for this input (slower; the callers choose how often).
  */
-export function checkInput(bytes: Uint8Array, random: Random, options: { deep?: boolean; rows?: number } = {}): Outcome {
+export function checkInput(
+  bytes: Uint8Array,
+  random: Random,
+  options: { deep?: boolean; rows?: number } = {},
+): Outcome {
   let reference: ReferenceModel | undefined
   let refusal: string | undefined
   try {
     reference = referenceParse(bytes)
   } catch (error) {
-    if (!(error instanceof ReferenceRefusal)) return { kind: 'crash', detail: `reference evaluator threw ${describe(error)}` }
+    if (!(error instanceof ReferenceRefusal))
+      return { kind: 'crash', detail: `reference evaluator threw ${describe(error)}` }
     refusal = error.reason
   }
   let model: Model
   try {
     model = new Model(parseModelData(bytes))
   } catch (error) {
-    if (!(error instanceof ModelParseError)) return { kind: 'crash', detail: `parseModel threw ${describe(error)}` }
+    if (!(error instanceof ModelParseError))
+      return { kind: 'crash', detail: `parseModel threw ${describe(error)}` }
     if (options.deep) {
       try {
         parseChunked(bytes, random)
-        return { kind: 'crash', detail: `the chunked parse accepted what the whole parse refused: ${error.message}` }
+        return {
+          kind: 'crash',
+          detail: `the chunked parse accepted what the whole parse refused: ${error.message}`,
+        }
       } catch (chunkError) {
         if (!(chunkError instanceof ModelParseError) || chunkError.message !== error.message)
-          return { kind: 'crash', detail: `chunked parse differs: ${describe(chunkError)} vs ${error.message}` }
+          return {
+            kind: 'crash',
+            detail: `chunked parse differs: ${describe(chunkError)} vs ${error.message}`,
+          }
       }
     }
     return { kind: 'rejected', message: error.message, referenceAccepted: reference !== undefined }
@@ -246,7 +267,8 @@ export function checkInput(bytes: Uint8Array, random: Random, options: { deep?: 
       const a = chunked.predictRaw(rows)
       const b = model.predictRaw(rows)
       for (let i = 0; i < a.length; i++)
-        if (!sameDouble(a[i], b[i])) return { kind: 'crash', detail: `chunked parse predicts ${a[i]}, whole parse ${b[i]}` }
+        if (!sameDouble(a[i], b[i]))
+          return { kind: 'crash', detail: `chunked parse predicts ${a[i]}, whole parse ${b[i]}` }
       if (!model.isLinear) {
         const contrib = model.predictContrib(rows)
         if (contrib.length !== (rows.length / model.numFeatures) * (model.numFeatures + 1) * model.numClass)
@@ -266,6 +288,9 @@ export function checkInput(bytes: Uint8Array, random: Random, options: { deep?: 
 /** The error code a rejection message boils down to, for summaries: its key or its first words. */
 export function rejectionClass(message: string): string {
   const key = /key '([^']+)'/.exec(message)?.[1]
-  const reason = message.slice(message.lastIndexOf(': ') + 2).replace(/[0-9]+/g, 'N').replace(/'[^']*'/g, "'…'")
+  const reason = message
+    .slice(message.lastIndexOf(': ') + 2)
+    .replace(/[0-9]+/g, 'N')
+    .replace(/'[^']*'/g, "'…'")
   return `${key ?? '-'}: ${reason.slice(0, 60)}`
 }

@@ -145,7 +145,12 @@ function keyLines(lines: string[]): number[] {
   return out
 }
 
-function withToken(line: string, random: Random, token: (random: Random) => string, mode: 'replace' | 'insert' | 'delete'): string {
+function withToken(
+  line: string,
+  random: Random,
+  token: (random: Random) => string,
+  mode: 'replace' | 'insert' | 'delete',
+): string {
   const eq = line.indexOf('=')
   const head = line.slice(0, eq + 1)
   const parts = line.slice(eq + 1).split(' ')
@@ -156,8 +161,25 @@ function withToken(line: string, random: Random, token: (random: Random) => stri
   return head + parts.join(' ')
 }
 
-const COUNT_KEYS = ['num_leaves', 'num_cat', 'max_feature_idx', 'num_class', 'num_tree_per_iteration', 'is_linear', 'label_index']
-const STRUCTURE_KEYS = ['left_child', 'right_child', 'decision_type', 'split_feature', 'cat_boundaries', 'cat_threshold', 'num_features', 'leaf_features']
+const COUNT_KEYS = [
+  'num_leaves',
+  'num_cat',
+  'max_feature_idx',
+  'num_class',
+  'num_tree_per_iteration',
+  'is_linear',
+  'label_index',
+]
+const STRUCTURE_KEYS = [
+  'left_child',
+  'right_child',
+  'decision_type',
+  'split_feature',
+  'cat_boundaries',
+  'cat_threshold',
+  'num_features',
+  'leaf_features',
+]
 
 /** Line-level mutations, by name (the campaign summary counts them). */
 export const LINE_MUTATIONS: Record<string, LineMutation> = {
@@ -208,7 +230,12 @@ export const LINE_MUTATIONS: Record<string, LineMutation> = {
     if (!candidates.length) return lines
     const copy = lines.slice()
     const at = random.pick(candidates)
-    copy[at] = withToken(copy[at], random, (r) => (r.chance(0.7) ? String(r.int(24) - 12) : hostileToken(r)), 'replace')
+    copy[at] = withToken(
+      copy[at],
+      random,
+      (r) => (r.chance(0.7) ? String(r.int(24) - 12) : hostileToken(r)),
+      'replace',
+    )
     return copy
   },
   hostileToken: (lines, random) => {
@@ -248,7 +275,10 @@ export const LINE_MUTATIONS: Record<string, LineMutation> = {
     const key = random.pick(['max_feature_idx', 'num_class', 'num_tree_per_iteration'])
     const value = random.pick(['2147483646', '2147483647', '200000000', '99999999', '1073741824'])
     return lines
-      .filter((line) => !(random.chance(0.7) && (line.startsWith('feature_names=') || line.startsWith('tree_sizes='))))
+      .filter(
+        (line) =>
+          !(random.chance(0.7) && (line.startsWith('feature_names=') || line.startsWith('tree_sizes='))),
+      )
       .map((line) => (line.startsWith(`${key}=`) ? `${key}=${value}` : line))
   },
   treeNumber: (lines, random) => {
@@ -310,7 +340,21 @@ export const BYTE_MUTATIONS: Record<string, ByteMutation> = {
   },
   randomByte: (bytes, random) => {
     const copy = bytes.slice()
-    if (copy.length) copy[random.int(copy.length)] = random.pick([0, 10, 13, 32, 9, 45, 46, 48, 61, 0xc3, 0xff, random.int(256)])
+    if (copy.length)
+      copy[random.int(copy.length)] = random.pick([
+        0,
+        10,
+        13,
+        32,
+        9,
+        45,
+        46,
+        48,
+        61,
+        0xc3,
+        0xff,
+        random.int(256),
+      ])
     return copy
   },
   truncateBytes: (bytes, random) => bytes.slice(0, random.int(bytes.length + 1)),
@@ -390,14 +434,20 @@ export function cutModel(text: string, keepTrees: number): string {
   const end = lines.findIndex((l) => l.startsWith('end of trees'))
   if (first < 0 || end < 0) return text
   const perIteration = Number(
-    (lines.find((l) => l.startsWith('num_tree_per_iteration=')) ?? lines.find((l) => l.startsWith('num_class=')) ?? '=1').split('=')[1],
+    (
+      lines.find((l) => l.startsWith('num_tree_per_iteration=')) ??
+      lines.find((l) => l.startsWith('num_class=')) ??
+      '=1'
+    ).split('=')[1],
   )
   const keep = Math.max(1, Math.round(keepTrees / perIteration)) * perIteration
   const starts = lines.flatMap((l, i) => (l.startsWith('Tree=') ? [i] : []))
   if (starts.length <= keep) return text
-  const header = lines.slice(0, first).map((l) =>
-    l.startsWith('tree_sizes=') ? `tree_sizes=${l.slice(11).split(' ').slice(0, keep).join(' ')}` : l,
-  )
+  const header = lines
+    .slice(0, first)
+    .map((l) =>
+      l.startsWith('tree_sizes=') ? `tree_sizes=${l.slice(11).split(' ').slice(0, keep).join(' ')}` : l,
+    )
   return [...header, ...lines.slice(first, starts[keep]), ...lines.slice(end)].join('\n')
 }
 

@@ -11,7 +11,8 @@ let announced = false
 await Promise.all(
   names.map(async (name, n) => {
     for (let i = 0; i < 400; i++) {
-      const result = i % 5 === 4 ? await registry.rollback(name) : await registry.promote(name, `v1.${(i + n) % 4}.0`)
+      const result =
+        i % 5 === 4 ? await registry.rollback(name) : await registry.promote(name, `v1.${(i + n) % 4}.0`)
       const code = result.success ? 'ok' : result.error.code
       outcomes.push(code)
       if (!announced && outcomes.length >= 20) {

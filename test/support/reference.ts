@@ -127,7 +127,8 @@ export function referenceParse(input: string | Uint8Array): ReferenceModel {
   const sizes = header.get('tree_sizes')
   const words = (value: string) => (value.trim() === '' ? [] : value.trim().split(/\s+/))
   const treeSizes = sizes === undefined ? undefined : words(sizes).map((t) => toCount(t, 'tree_sizes'))
-  if (header.has('monotone_constraints')) words(header.get('monotone_constraints')!).map((t) => toInt(t, 'mc'))
+  if (header.has('monotone_constraints'))
+    words(header.get('monotone_constraints')!).map((t) => toInt(t, 'mc'))
 
   // Trees: `Tree=N` then key=value lines until a blank line or the next block.
   const trees: ReferenceTree[] = []
@@ -224,7 +225,8 @@ function checkObjective(objective: string, numClass: number): void {
   const name = tokens(objective)[0]
   if (!OBJECTIVES.has(name)) refuse('objective', name)
   const sigmoid = objectiveParameter(objective, 'sigmoid')
-  if (sigmoid !== undefined && !(Number(sigmoid) > 0 && Number(sigmoid) < Infinity)) refuse('objective-sigmoid')
+  if (sigmoid !== undefined && !(Number(sigmoid) > 0 && Number(sigmoid) < Infinity))
+    refuse('objective-sigmoid')
   const classes = objectiveParameter(objective, 'num_class')
   if (classes !== undefined && !(Number.isInteger(Number(classes)) && Number(classes) >= 1))
     refuse('objective-num-class')
@@ -261,7 +263,8 @@ function buildTree(fields: Map<string, string>, numFeatures: number): ReferenceT
   for (const key of ['leaf_count', 'internal_count']) {
     if (!fields.has(key)) continue
     const values = tokens(fields.get(key)!).map((t) => toCount(t, key))
-    if (values.length !== 0 && values.length !== (key === 'leaf_count' ? numLeaves : nodes)) refuse('length', key)
+    if (values.length !== 0 && values.length !== (key === 'leaf_count' ? numLeaves : nodes))
+      refuse('length', key)
     if (values.some((v) => v < 0)) refuse('negative-count', key)
   }
   let catBoundaries: number[] = []
@@ -276,7 +279,7 @@ function buildTree(fields: Map<string, string>, numFeatures: number): ReferenceT
   for (let n = 0; n < nodes; n++) {
     if (splitFeature[n] < 0 || splitFeature[n] >= numFeatures) refuse('split-feature')
     const dt = decisionType[n]
-    if (dt < 0 || dt > 15 || (dt >> 2) === 3) refuse('decision-type')
+    if (dt < 0 || dt > 15 || dt >> 2 === 3) refuse('decision-type')
     if (dt & 1) {
       const index = threshold[n]
       if (!Number.isInteger(index) || index < 0 || index >= numCat) refuse('cat-index')
@@ -293,7 +296,8 @@ function buildTree(fields: Map<string, string>, numFeatures: number): ReferenceT
     const features = fields.has('leaf_features') ? ints('leaf_features') : []
     const coeffs = fields.has('leaf_coeff') ? doubles('leaf_coeff') : []
     const total = counts.reduce((a, b) => a + b, 0)
-    if (counts.some((c) => c < 0) || features.length !== total || coeffs.length !== total) refuse('linear-lengths')
+    if (counts.some((c) => c < 0) || features.length !== total || coeffs.length !== total)
+      refuse('linear-lengths')
     let at = 0
     for (const count of counts) {
       leafFeatures.push(features.slice(at, at + count))
@@ -382,7 +386,9 @@ function goesLeft(tree: ReferenceTree, node: number, input: number): boolean {
 
 function leafOf(tree: ReferenceTree, row: number[], node: number): number {
   if (tree.numLeaves === 1) return 0
-  const child = goesLeft(tree, node, row[tree.splitFeature[node]]) ? tree.leftChild[node] : tree.rightChild[node]
+  const child = goesLeft(tree, node, row[tree.splitFeature[node]])
+    ? tree.leftChild[node]
+    : tree.rightChild[node]
   return child < 0 ? -child - 1 : leafOf(tree, row, child)
 }
 
@@ -400,7 +406,11 @@ function treeOutput(tree: ReferenceTree, row: number[]): number {
 }
 
 /** Iterations [start, start + count) as GBDT::InitPredict clips them. */
-export function referenceWindow(model: ReferenceModel, startIteration = 0, numIteration = -1): [number, number] {
+export function referenceWindow(
+  model: ReferenceModel,
+  startIteration = 0,
+  numIteration = -1,
+): [number, number] {
   const total = model.trees.length / model.numTreePerIteration
   const start = Math.min(Math.max(startIteration, 0), total)
   const count = numIteration > 0 ? Math.min(numIteration, total - start) : total - start
@@ -408,7 +418,12 @@ export function referenceWindow(model: ReferenceModel, startIteration = 0, numIt
 }
 
 /** Raw scores of one row: `numTreePerIteration` values (the un-averaged sum). */
-export function referenceRaw(model: ReferenceModel, input: ArrayLike<number>, startIteration = 0, numIteration = -1): number[] {
+export function referenceRaw(
+  model: ReferenceModel,
+  input: ArrayLike<number>,
+  startIteration = 0,
+  numIteration = -1,
+): number[] {
   const row = Array.from(input, apiValue)
   const k = model.numTreePerIteration
   const [start, count] = referenceWindow(model, startIteration, numIteration)
@@ -418,7 +433,12 @@ export function referenceRaw(model: ReferenceModel, input: ArrayLike<number>, st
 }
 
 /** Leaf index per tree of the window for one row. */
-export function referenceLeaves(model: ReferenceModel, input: ArrayLike<number>, startIteration = 0, numIteration = -1): number[] {
+export function referenceLeaves(
+  model: ReferenceModel,
+  input: ArrayLike<number>,
+  startIteration = 0,
+  numIteration = -1,
+): number[] {
   const row = Array.from(input, apiValue)
   const k = model.numTreePerIteration
   const [start, count] = referenceWindow(model, startIteration, numIteration)
@@ -428,7 +448,12 @@ export function referenceLeaves(model: ReferenceModel, input: ArrayLike<number>,
 }
 
 /** Transformed prediction of one row (ObjectiveFunction::ConvertOutput). */
-export function referencePredict(model: ReferenceModel, input: ArrayLike<number>, startIteration = 0, numIteration = -1): number[] {
+export function referencePredict(
+  model: ReferenceModel,
+  input: ArrayLike<number>,
+  startIteration = 0,
+  numIteration = -1,
+): number[] {
   const raw = referenceRaw(model, input, startIteration, numIteration)
   const [, count] = referenceWindow(model, startIteration, numIteration)
   const values = model.averageOutput ? raw.map((r) => r / count) : raw
