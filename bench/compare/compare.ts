@@ -1,0 +1,175 @@
+// `npm run bench:compare`: leafwise against LightGBM 4.7.0 (its Python package, one
+// thread) in one run, on the same model files and the same rows: model load, batch
+// predict and single-row latency, with the ratios, after checking that both predict the
+// same values. Needs .venv with lightgbm and numpy (bench/compare/README.md); skipped with
+// a message otherwise. Writes the `compare` section of bench/RESULTS.md.
+//
+//   npx tsx bench/compare/compare.ts [--quick] [--no-big] [--mb 500]
+
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { benchModels, measureBigLoad, repoRoot, timeLoad, timePredict } from '../core.ts'
+import { machineLine, writeSection } from '../lib/results.ts'
+import { normalRows } from '../lib/rows.ts'
+
+const python = `${repoRoot}.venv/bin/python`
+const outDir = `${repoRoot}bench/out/`
+const here = fileURLToPath(new URL('.', import.meta.url))
+const NUM_ROWS = 10_000
+
+function run(args: string[], what: string): string {
+  const child = spawnSync(python, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  if (child.status !== 0) throw new Error(`${what} failed (exit ${child.status})`)
+  return child.stdout
+}
+
+/** The rows file for `numFeatures` columns (float64le, row-major, with its sidecar). */
+function rowsFile(numFeatures: number): { path: string; rows: Float64Array } {
+  const rows = normalRows(NUM_ROWS, numFeatures)
+  const path = `${outDir}rows-${numFeatures}.f64`
+  writeFileSync(path, new Uint8Array(rows.buffer))
+  writeFileSync(`${path}.json`, JSON.stringify({ num_rows: NUM_ROWS, num_features: numFeatures, seed: 42 }))
+  return { path, rows }
+}
+
+interface LightgbmModel {
+  name: string
+  load: { ms_best: number }
+  batch: { rows_per_s: number }
+  single_row: { us_median: number }
+  pred_file: string
+}
+
+/** Values that are not the same double, and the largest relative difference. */
+function agreement(expected: Float64Array, actual: Float64Array): { differ: number; maxRel: number } {
+  let differ = 0
+  let maxRel = 0
+  for (let i = 0; i < expected.length; i++) {
+    if (Object.is(expected[i], actual[i]) || expected[i] === actual[i]) continue
+    differ++
+    const rel = Math.abs(expected[i] - actual[i]) / Math.max(Math.abs(expected[i]), 1e-300)
+    if (!(rel <= maxRel)) maxRel = rel
+  }
+  return { differ, maxRel }
+}
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2)
+  const quick = args.includes('--quick')
+  const mbIndex = args.indexOf('--mb')
+  const megabytes = mbIndex >= 0 ? Number(args[mbIndex + 1]) : 500
+  if (!existsSync(python) || spawnSync(python, ['-c', 'import lightgbm, numpy']).status !== 0) {
+    console.log(
+      'bench:compare skipped: no Python LightGBM here. Set it up with\n' +
+        '  python3 -m venv .venv && .venv/bin/pip install lightgbm numpy',
+    )
+    return
+  }
+  mkdirSync(outDir, { recursive: true })
+  const multiclass = `${outDir}multiclass-1000.txt`
+  if (!existsSync(multiclass)) run([`${here}make_models.py`, '--rows', '0'], 'make_models.py')
+  const models = [...benchModels, { name: 'multiclass-1000', path: multiclass }]
+
+  const lines: string[] = ['## Same-run comparison with LightGBM 4.7.0', '', machineLine(), '']
+  lines.push(
+    `LightGBM: its Python package (\`lightgbm_bench.py\`), \`num_threads=1\`; same model files, same ${fmt(NUM_ROWS)}`,
+    "rows (seeded N(0,1), 2% NaN). Batch: one predict call on all rows, best of 5. Single row: LightGBM's",
+    'fast single-row C API (median, ctypes call included, ~0.2 us) vs leafwise `model.predict` on one row',
+    '(mean, then p50 in brackets). Ratio = leafwise speed / LightGBM speed (> 1: leafwise faster); for',
+    'single rows it compares medians (p50), as LightGBM\'s figure is a median.',
+    '',
+    '| model | load s LightGBM / leafwise (x) | LightGBM rows/s | portable rows/s (x) | compiled rows/s (x) | compile s | single us LightGBM | portable us (x) | compiled us (x) | same predictions |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  )
+  for (const { name, path } of models) {
+    const load = timeLoad(path, quick ? 2 : 3)
+    const model = load.model
+    const { path: rowsPath, rows } = rowsFile(model.numFeatures)
+    const predPath = `${outDir}${name.replaceAll('/', '-')}.lgb-pred.f64`
+    console.log(`[${name}] LightGBM`)
+    const report = JSON.parse(
+      run(
+        [
+          `${here}lightgbm_bench.py`,
+          '--rows',
+          rowsPath,
+          '--save-pred',
+          predPath,
+          '--contrib-rows',
+          '1',
+          '--contrib-repeats',
+          '1',
+          '--repeats',
+          quick ? '2' : '5',
+          '--single-calls',
+          quick ? '500' : '2000',
+          path,
+        ],
+        'lightgbm_bench.py',
+      ),
+    )
+    const lgb = report.models[0] as LightgbmModel
+    const lgbPred = readFileSync(lgb.pred_file)
+    const expected = new Float64Array(lgbPred.buffer, lgbPred.byteOffset, lgbPred.byteLength / 8)
+    console.log(`[${name}] leafwise`)
+    const portable = await timePredict(model.withKernel('portable'), rows, quick ? 500 : 2000)
+    const compileStart = performance.now()
+    const compiledModel = model.withKernel('compiled')
+    const compileSeconds = (performance.now() - compileStart) / 1000
+    const compiled = await timePredict(compiledModel, rows, quick ? 500 : 2000)
+    const same = agreement(expected, compiledModel.predict(rows))
+    const samePortable = agreement(expected, model.withKernel('portable').predict(rows))
+    const sameText =
+      same.differ === 0 && samePortable.differ === 0
+        ? `all ${fmt(expected.length)} equal`
+        : `${same.differ + samePortable.differ} differ (max rel ${same.maxRel.toExponential(1)})`
+    const lgbLoad = lgb.load.ms_best / 1000
+    const x = (v: number) => fmt(v, 2)
+    const line = `| ${name} | ${fmt(lgbLoad, 3)} / ${fmt(load.best, 3)} (${x(lgbLoad / load.best)}) | ${fmt(lgb.batch.rows_per_s)} | ${fmt(portable.rowsPerSecond)} (${x(portable.rowsPerSecond / lgb.batch.rows_per_s)}) | ${fmt(compiled.rowsPerSecond)} (${x(compiled.rowsPerSecond / lgb.batch.rows_per_s)}) | ${fmt(compileSeconds, 2)} | ${fmt(lgb.single_row.us_median, 1)} | ${fmt(portable.singleUs, 1)} (${fmt(portable.singleP50Us, 1)}) (${x(lgb.single_row.us_median / portable.singleP50Us)}) | ${fmt(compiled.singleUs, 1)} (${fmt(compiled.singleP50Us, 1)}) (${x(lgb.single_row.us_median / compiled.singleP50Us)}) | ${sameText} |`
+    console.log(line)
+    lines.push(line)
+  }
+
+  if (!args.includes('--no-big')) {
+    console.log('[big model] leafwise load (child process)')
+    const big = await measureBigLoad(megabytes, 1)
+    console.log('[big model] LightGBM load')
+    const lgbBig = JSON.parse(
+      run(
+        [
+          '-c',
+          'import json, resource, sys, time\nimport lightgbm as lgb\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\nt = time.perf_counter()\nb = lgb.Booster(model_file=sys.argv[1])\ns = time.perf_counter() - t\nprint(json.dumps({"seconds": s, "peakMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "baselineMB": before / 1024, "trees": b.num_trees()}))',
+          big.path,
+        ],
+        'LightGBM big-model load',
+      ),
+    )
+    const mb = big.bytes / 1e6
+    lines.push(
+      '',
+      `Big model: ${big.trees.toLocaleString('en-US')} trees of \`deep\` (255 leaves), ${fmt(mb)} MB (\`bench/gen-big-model.ts\`), each loaded`,
+      'in a fresh process that reports its own peak RSS (runtime included; RSS before the load in brackets).',
+      'leafwise streams the file (`fs.createReadStream` into `loadModel`); LightGBM: `lgb.Booster(model_file=...)`.',
+      '',
+      '| | load s | parse MB/s | peak RSS MB | peak / file size |',
+      '| --- | --- | --- | --- | --- |',
+      `| LightGBM 4.7.0 | ${fmt(lgbBig.seconds, 2)} | ${fmt(mb / lgbBig.seconds)} | ${fmt(lgbBig.peakMB)} (${fmt(lgbBig.baselineMB)}) | ${x2(lgbBig.peakMB / (big.bytes / 2 ** 20))} |`,
+      `| leafwise | ${fmt(big.seconds, 2)} | ${fmt(mb / big.seconds)} | ${fmt(big.peakMB)} (${fmt(big.baselineMB)}) | ${x2(big.peakMB / (big.bytes / 2 ** 20))} |`,
+      `| ratio | ${x2(lgbBig.seconds / big.seconds)} x faster | | ${x2(lgbBig.peakMB / big.peakMB)} x less | |`,
+    )
+    console.log(lines.slice(-4).join('\n'))
+  }
+  writeSection('compare', lines.join('\n'))
+}
+
+const x2 = (n: number) => n.toFixed(2)
+
+await main()
