@@ -377,6 +377,12 @@ export class ModelParser {
       }
     }
     const monotoneConstraints = intList('monotone_constraints')
+    // LightGBM writes -1, 0 or 1 per feature; anything outside int32 is not a constraint.
+    if (monotoneConstraints?.some((v) => v < -2147483648 || v > 2147483647))
+      this.fail('monotone_constraints holds a value outside the int32 range', {
+        line: this.header.get('monotone_constraints')?.line,
+        key: 'monotone_constraints',
+      })
     const known = new Set([
       'version',
       'num_class',
