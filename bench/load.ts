@@ -5,14 +5,27 @@
 //
 //   npx tsx bench/load.ts [--seconds 20] [--connections 16] [--no-record]
 
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
 import { ensemblesByTier, readApiKeys, startAnalyzeServer } from '../examples/server.ts'
 import { fileFeatureStore } from '../src/node/feature-store.ts'
 import { createPgliteRegistry } from '../src/registry/pglite.ts'
 import { exampleRows, modelsRoot, registerAll } from '../test/ensemble/support.ts'
 import { repoRoot } from '../test/support/shared.ts'
 import { machineLine, writeSection } from './lib/results.ts'
+
+/** The part of autocannon's result this benchmark reads (the package ships no types). */
+interface AutocannonResult {
+  requests: { total: number; average: number }
+  latency: { p50: number; p99: number; max: number }
+  errors: number
+  timeouts: number
+  non2xx: number
+  '2xx': number
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (
+  options: Record<string, unknown>,
+) => Promise<AutocannonResult>
 
 export interface LoadResult {
   seconds: number
