@@ -16,6 +16,8 @@ import { type Forest, TREE_LINEAR } from './forest.ts'
 export interface CompileOptions {
   /** Internal nodes per generated function (default 2,000: under V8's size limit for optimization). */
   nodesPerChunk?: number
+  /** Trees per generated function, at most (default 8: measured best on 31- and 255-leaf forests). */
+  treesPerChunk?: number
   /** Rows a chunk walks before the next chunk runs (default 64). */
   blockRows?: number
 }
@@ -123,13 +125,13 @@ function nodesOf(forest: Forest, tree: number): number {
 }
 
 /** Tree ranges [start, end) of at most `nodesPerChunk` nodes (a bigger tree gets a chunk alone). */
-export function chunkRanges(forest: Forest, nodesPerChunk: number): [number, number][] {
+export function chunkRanges(forest: Forest, nodesPerChunk: number, treesPerChunk = 8): [number, number][] {
   const ranges: [number, number][] = []
   let start = 0
   let nodes = 0
   for (let t = 0; t < forest.numTrees; t++) {
     const n = nodesOf(forest, t) + 1
-    if (t > start && nodes + n > nodesPerChunk) {
+    if (t > start && (nodes + n > nodesPerChunk || t - start >= treesPerChunk)) {
       ranges.push([start, t])
       start = t
       nodes = 0
@@ -150,7 +152,7 @@ export function generateSource(
   const nodesPerChunk = options.nodesPerChunk ?? 2000
   const blockRows = options.blockRows ?? 64
   const { numFeatures, width } = shape
-  const ranges = chunkRanges(forest, nodesPerChunk)
+  const ranges = chunkRanges(forest, nodesPerChunk, options.treesPerChunk)
   const text: string[] = []
   const stride = kind === 'raw' ? width : forest.numTrees
   ranges.forEach(([start, end], c) => {
@@ -235,7 +237,7 @@ export function compileForest(
       leafFunction ??= build<Int32Array>('leaf')
       return leafFunction(rows, numRows, out)
     },
-    chunks: chunkRanges(forest, options.nodesPerChunk ?? 2000).length,
+    chunks: chunkRanges(forest, options.nodesPerChunk ?? 2000, options.treesPerChunk).length,
     compileMs: performance.now() - started,
   }
 }
