@@ -4,8 +4,9 @@
 // Each output value is summed tree by tree in LightGBM's order (GBDT::PredictRaw), so
 // raw scores are bit-identical.
 
-import { kZeroThreshold, slowGoesLeft } from './decision.ts'
+import { kZeroThreshold, NodeKind, slowGoesLeft } from './decision.ts'
 import { type Forest, TREE_LINEAR } from './forest.ts'
+import { packedOf } from './packed.ts'
 
 /** The global leaf that row `base` reaches in tree `tree`. */
 export function leafOf(forest: Forest, tree: number, rows: Float64Array, base: number): number {
@@ -55,9 +56,14 @@ export function linearLeafValue(forest: Forest, leaf: number, rows: Float64Array
   return output
 }
 
+/** Rows walked together through one tree before moving to the next (cache reuse). */
+const BLOCK_ROWS = 64
+
 /**
  * Raw scores of `numRows` rows for trees [treeStart, treeEnd): `out[r * width + t % width]`
- * accumulates tree t's output, starting from 0.
+ * accumulates tree t's output, starting from 0. Rows go in blocks, each block tree by
+ * tree, so a tree's nodes stay in cache across the block; every output still sums its
+ * trees in order.
  */
 export function predictRawKernel(
   forest: Forest,
@@ -70,42 +76,56 @@ export function predictRawKernel(
   out: Float64Array,
 ): void {
   out.fill(0, 0, numRows * width)
-  const treeRoot = forest.treeRoot
-  const treeFlags = forest.treeFlags
-  const splitFeature = forest.splitFeature
-  const threshold = forest.threshold
-  const nodeKind = forest.nodeKind
-  const leftChild = forest.leftChild
-  const rightChild = forest.rightChild
-  const leafValue = forest.leafValue
+  const packed = packedOf(forest)
+  const root = packed.root
+  const f64 = packed.f64
+  const i32 = packed.i32
+  const catRange = packed.catRange
   const catWords = forest.catWords
-  const catStart = forest.catStart
-  const catEnd = forest.catEnd
-  for (let r = 0; r < numRows; r++) {
-    const base = r * numFeatures
-    const outBase = r * width
+  const treeFlags = forest.treeFlags
+  for (let blockStart = 0; blockStart < numRows; blockStart += BLOCK_ROWS) {
+    const blockEnd = Math.min(numRows, blockStart + BLOCK_ROWS)
     let klass = treeStart % width
     for (let t = treeStart; t < treeEnd; t++) {
-      let node = treeRoot[t]
-      while (node >= 0) {
-        const x = rows[base + splitFeature[node]]
-        const kind = nodeKind[node]
-        if (kind === 0) {
-          node = x <= threshold[node] ? leftChild[node] : rightChild[node]
-        } else if (kind === 1) {
-          node = x > threshold[node] ? rightChild[node] : leftChild[node]
-        } else {
-          node = slowGoesLeft(kind, x, threshold[node], catWords, catStart[node], catEnd[node])
-            ? leftChild[node]
-            : rightChild[node]
+      const start = root[t]
+      const linear = (treeFlags[t] & TREE_LINEAR) !== 0
+      for (let r = blockStart; r < blockEnd; r++) {
+        const base = r * numFeatures
+        let n = start
+        let word = i32[(n << 2) + 2]
+        while (word >= 0) {
+          const x = rows[base + (word >> 4)]
+          const kind = word & 15
+          if (kind === 0) n = x <= f64[n << 1] ? n + 1 : i32[(n << 2) + 3]
+          else if (kind === 1) n = x > f64[n << 1] ? i32[(n << 2) + 3] : n + 1
+          else n = slowStep(n, kind, x, f64, i32, catRange, catWords)
+          word = i32[(n << 2) + 2]
         }
+        out[r * width + klass] += linear ? linearLeafValue(forest, ~word, rows, base) : f64[n << 1]
       }
-      const leaf = ~node
-      out[outBase + klass] +=
-        (treeFlags[t] & TREE_LINEAR) === 0 ? leafValue[leaf] : linearLeafValue(forest, leaf, rows, base)
       if (++klass === width) klass = 0
     }
   }
+}
+
+/** One step from a slow node (zero-aware numeric or categorical): the next packed node. */
+function slowStep(
+  n: number,
+  kind: number,
+  x: number,
+  f64: Float64Array,
+  i32: Int32Array,
+  catRange: Int32Array,
+  catWords: Uint32Array,
+): number {
+  let left: boolean
+  if ((kind & 3) === NodeKind.Categorical) {
+    const k = f64[n << 1] * 2
+    left = slowGoesLeft(kind, x, 0, catWords, catRange[k], catRange[k + 1])
+  } else {
+    left = slowGoesLeft(kind, x, f64[n << 1], catWords, 0, 0)
+  }
+  return left ? n + 1 : i32[(n << 2) + 3]
 }
 
 /** Leaf indices (0-based within each tree) of `numRows` rows for trees [treeStart, treeEnd). */
@@ -120,11 +140,31 @@ export function predictLeafKernel(
 ): void {
   const perRow = treeEnd - treeStart
   const treeLeafOffset = forest.treeLeafOffset
-  for (let r = 0; r < numRows; r++) {
-    const base = r * numFeatures
-    const outBase = r * perRow
+  const packed = packedOf(forest)
+  const root = packed.root
+  const f64 = packed.f64
+  const i32 = packed.i32
+  const catRange = packed.catRange
+  const catWords = forest.catWords
+  for (let blockStart = 0; blockStart < numRows; blockStart += BLOCK_ROWS) {
+    const blockEnd = Math.min(numRows, blockStart + BLOCK_ROWS)
     for (let t = treeStart; t < treeEnd; t++) {
-      out[outBase + t - treeStart] = leafOf(forest, t, rows, base) - treeLeafOffset[t]
+      const start = root[t]
+      const leafOffset = treeLeafOffset[t]
+      for (let r = blockStart; r < blockEnd; r++) {
+        const base = r * numFeatures
+        let n = start
+        let word = i32[(n << 2) + 2]
+        while (word >= 0) {
+          const x = rows[base + (word >> 4)]
+          const kind = word & 15
+          if (kind === 0) n = x <= f64[n << 1] ? n + 1 : i32[(n << 2) + 3]
+          else if (kind === 1) n = x > f64[n << 1] ? i32[(n << 2) + 3] : n + 1
+          else n = slowStep(n, kind, x, f64, i32, catRange, catWords)
+          word = i32[(n << 2) + 2]
+        }
+        out[r * perRow + t - treeStart] = ~word - leafOffset
+      }
     }
   }
 }
