@@ -72,7 +72,9 @@ export function parseObjective(text: string | undefined): Objective | string {
       numClass: 1,
     }
   }
-  const [name, ...tokens] = text.trim().split(/\s+/)
+  // Spaces and tabs only: a stray CR or other control character inside the line must not
+  // split 'multiclass\rova' into objective 'multiclass' plus an ignored flag.
+  const [name, ...tokens] = text.trim().split(/[ \t]+/)
   if (!(SUPPORTED_OBJECTIVES as readonly string[]).includes(name) || name === 'custom') {
     return `unknown objective '${name}'; supported: ${SUPPORTED_OBJECTIVES.filter((o) => o !== 'custom').join(', ')} (or no objective line for a custom objective)`
   }
