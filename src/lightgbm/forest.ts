@@ -28,8 +28,8 @@ export interface Forest {
   /** Per internal node: child, >= 0 a global node, < 0 `~leaf` with a global leaf. */
   leftChild: Int32Array
   rightChild: Int32Array
-  /** Per internal node: training rows through it (internal_count), used by TreeSHAP. */
-  internalCount: Float64Array
+  /** Per internal node: training rows through it (internal_count, an int in LightGBM), used by TreeSHAP. */
+  internalCount: Int32Array
   /** Per internal node (categorical models only, else empty): word range of its bitset in catWords. */
   catStart: Int32Array
   catEnd: Int32Array
@@ -38,8 +38,8 @@ export interface Forest {
 
   /** Per leaf: output value. */
   leafValue: Float64Array
-  /** Per leaf: training rows (leaf_count), used by TreeSHAP. */
-  leafCount: Float64Array
+  /** Per leaf: training rows (leaf_count, an int in LightGBM), used by TreeSHAP. */
+  leafCount: Int32Array
 
   /** Linear leaves (empty unless some tree is linear): per leaf constant. */
   leafConst: Float64Array
@@ -66,13 +66,22 @@ class Growable<T extends Int32Array | Float64Array | Uint8Array | Uint32Array> {
     next.set(this.data.subarray(0, this.length) as never)
     this.data = next
   }
+  /**
+   * Room for `extra` more values. With an estimate of the final length (from tree_sizes)
+   * the array grows straight to it: a copy holds the old and the new array at once, and
+   * capacity that is never written costs address space, not resident memory. Without one
+   * it grows by half.
+   */
   ensure(extra: number, estimate: number): void {
     const needed = this.length + extra
-    if (needed > this.data.length) this.reserve(Math.max(needed, estimate, Math.ceil(this.data.length * 1.5)))
+    if (needed <= this.data.length) return
+    const grown = Math.ceil(this.data.length * (estimate > 0 ? 1.125 : 1.5))
+    this.reserve(Math.max(needed, estimate, grown))
   }
   finish(): T {
-    // Copy only when the spare capacity is worth giving back.
-    if (this.data.length > this.length * 1.1 + 1024) return this.data.slice(0, this.length) as T
+    // Unwritten capacity is not resident; copy (old and new both live for a moment) only
+    // when more than a quarter of the array would be unused.
+    if (this.data.length > this.length * 1.25 + 1024) return this.data.slice(0, this.length) as T
     return this.data.subarray(0, this.length) as T
   }
 }
@@ -96,18 +105,33 @@ export class ForestBuilder {
   readonly nodeKind = new Growable(u8)
   readonly leftChild = new Growable(i32)
   readonly rightChild = new Growable(i32)
-  readonly internalCount = new Growable(f64)
+  readonly internalCount = new Growable(i32)
   readonly catStart = new Growable(i32)
   readonly catEnd = new Growable(i32)
   readonly catWords = new Growable(u32)
   readonly leafValue = new Growable(f64)
-  readonly leafCount = new Growable(f64)
+  readonly leafCount = new Growable(i32)
   readonly leafConst = new Growable(f64)
   readonly linearOffset = new Growable(i32)
   readonly linearFeature = new Growable(i32)
   readonly linearCoeff = new Growable(f64)
+  /** Some node is categorical (catStart / catEnd are part of the forest). */
   anyCategorical = false
+  /** catStart / catEnd are being filled (from the first tree with num_cat > 0 on). */
+  catRanges = false
   anyLinear = false
+
+  /** Called before the first tree with categorical splits: earlier nodes get empty ranges. */
+  startCategorical(estimatedNodes: number): void {
+    if (this.catRanges) return
+    this.catRanges = true
+    const nodes = this.splitFeature.length
+    for (const g of [this.catStart, this.catEnd]) {
+      g.reserve(Math.max(nodes, estimatedNodes, this.splitFeature.data.length))
+      g.data.fill(0, 0, nodes)
+      g.length = nodes
+    }
+  }
 
   /** Called before the first linear tree: earlier leaves get empty linear terms. */
   startLinear(): void {
@@ -132,10 +156,12 @@ export class ForestBuilder {
       this.leftChild,
       this.rightChild,
       this.internalCount,
-      this.catStart,
-      this.catEnd,
     ] as Growable<never>[]) {
       g.ensure(nodes, estimatedNodes)
+    }
+    if (this.catRanges) {
+      this.catStart.ensure(nodes, estimatedNodes)
+      this.catEnd.ensure(nodes, estimatedNodes)
     }
     for (const g of [this.leafValue, this.leafCount] as Growable<never>[]) g.ensure(leaves, estimatedLeaves)
   }

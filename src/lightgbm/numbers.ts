@@ -1,8 +1,9 @@
 // Number lists of a model line, read straight from bytes. Integers are read digit by
 // digit; doubles use an exact fast path (Clinger: at most 15 significant digits and a
 // power of ten below 1e23, one correctly rounded IEEE operation) and otherwise the
-// runtime's own correctly rounding Number(). Tokens are separated by spaces (runs of
-// spaces are allowed, as in linear-tree lines).
+// runtime's own correctly rounding Number() on a slice of the line's text, decoded once
+// per line. Tokens are separated by spaces (runs of spaces are allowed, as in
+// linear-tree lines).
 
 /** Thrown for a token that is not a number; the parser adds line, tree and key. */
 export class TokenError extends Error {
@@ -21,6 +22,27 @@ const NINE = 57
 
 const POW10 = new Float64Array(23)
 for (let i = 0, p = 1; i < 23; i++, p *= 10) POW10[i] = p
+
+// One UTF-16 unit per byte, so string offsets are byte offsets. windows-1252 (what the
+// 'latin1' label decodes) maps 0x80-0x9f elsewhere, but only ASCII tokens reach Number().
+const latin1Decoder = (() => {
+  try {
+    return new TextDecoder('latin1')
+  } catch {
+    return undefined // runtimes with UTF-8 only
+  }
+})()
+
+/** `bytes[start..end)` as text, one character per byte. */
+function byteText(bytes: Uint8Array, start: number, end: number): string {
+  if (latin1Decoder !== undefined) return latin1Decoder.decode(bytes.subarray(start, end))
+  let text = ''
+  for (let i = start; i < end; i += 4096) {
+    const part = bytes.subarray(i, Math.min(end, i + 4096))
+    text += String.fromCharCode.apply(null, part as unknown as number[])
+  }
+  return text
+}
 
 function tokenText(bytes: Uint8Array, start: number, end: number): string {
   let text = ''
@@ -113,6 +135,7 @@ function specialValue(text: string): number | undefined {
 export function readDoubles(bytes: Uint8Array, start: number, end: number, out: Float64Array): number {
   let count = 0
   let i = start
+  let lineText: string | undefined
   while (i < end) {
     let c = bytes[i]
     if (isSeparator(c)) {
@@ -183,23 +206,29 @@ export function readDoubles(bytes: Uint8Array, start: number, end: number, out: 
         continue
       }
     }
-    // Slow path: the whole token through Number(), which rounds correctly.
+    // Slow path: the token through Number(), which rounds correctly. The line is
+    // decoded once, at its first slow token (LightGBM writes most doubles with 17
+    // significant digits, so most tokens of a threshold or leaf_value line come here).
     let tokenEnd = i
     while (tokenEnd < end && !isSeparator(bytes[tokenEnd])) tokenEnd++
-    let text = ''
     let plain = true
     for (let k = tokenStart; k < tokenEnd; k++) {
       const ch = bytes[k]
       // Only digits, '.', 'e', 'E', '+' and '-': Number() would also take hex or binary forms.
       if (
         !((ch >= ZERO && ch <= NINE) || ch === DOT || ch === 101 || ch === 69 || ch === PLUS || ch === MINUS)
-      )
+      ) {
         plain = false
-      text += String.fromCharCode(ch)
+        break
+      }
     }
-    let value = plain ? Number(text) : Number.NaN
+    let value = Number.NaN
+    if (plain) {
+      if (lineText === undefined) lineText = byteText(bytes, start, end)
+      value = Number(lineText.slice(tokenStart - start, tokenEnd - start))
+    }
     if (value !== value) {
-      const special = plain ? undefined : specialValue(text)
+      const special = plain ? undefined : specialValue(tokenText(bytes, tokenStart, tokenEnd))
       if (special === undefined) throw new TokenError(tokenText(bytes, tokenStart, tokenEnd))
       value = special
     }

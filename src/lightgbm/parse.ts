@@ -135,8 +135,12 @@ const INT_KEYS = new Set([
   'cat_boundaries',
   'num_features',
   'leaf_features',
+  // int in LightGBM (Tree::leaf_count_, internal_count_): int32, range-checked.
+  'leaf_count',
+  'internal_count',
 ])
-const WIDE_KEYS = new Set(['leaf_count', 'internal_count', 'cat_threshold'])
+// cat_threshold words are uint32: read wide, then checked.
+const WIDE_KEYS = new Set(['cat_threshold'])
 const DOUBLE_KEYS = new Set(['threshold', 'leaf_value', 'leaf_const', 'leaf_coeff'])
 // Written by LightGBM but not needed to predict or explain: skipped without parsing.
 const SKIPPED_KEYS = new Set(['split_gain', 'leaf_weight', 'internal_value', 'internal_weight'])
@@ -577,15 +581,16 @@ export class ModelParser {
     const b = this.builder
     const nodeBase = b.splitFeature.length
     const leafBase = b.leafValue.length
-    // Size estimate from tree_sizes (bytes per node so far), so big models grow the
-    // arrays once or twice instead of doubling.
+    // Size estimate from tree_sizes (bytes per node so far), so big models size the
+    // arrays once. 10% slack: capacity never written is not resident memory.
     let estimatedNodes = 0
     let estimatedLeaves = 0
     if (this.treeBytesTotal > 0 && this.treeBytesSeen > 0) {
-      const scale = (this.treeBytesTotal / this.treeBytesSeen) * 1.03
+      const scale = (this.treeBytesTotal / this.treeBytesSeen) * 1.1
       estimatedNodes = Math.ceil((nodeBase + numNodes) * scale)
       estimatedLeaves = Math.ceil((leafBase + numLeaves) * scale)
     }
+    if (tree.numCat > 0) b.startCategorical(estimatedNodes)
     b.reserveFor(numNodes, numLeaves, estimatedNodes, estimatedLeaves)
 
     const splitFeature = tree.ints.get('split_feature')!
@@ -629,6 +634,8 @@ export class ModelParser {
       b.catWords.length += words
     }
 
+    const internalCount = hasInternalCount ? tree.ints.get('internal_count')! : undefined
+    const catRanges = b.catRanges
     let treeFlags = 0
     for (let i = 0; i < numNodes; i++) {
       const feature = splitFeature[i]
@@ -651,9 +658,11 @@ export class ModelParser {
       b.threshold.data[g] = t
       b.decisionType.data[g] = dt
       b.nodeKind.data[g] = kind
-      b.internalCount.data[g] = hasInternalCount ? tree.wides.get('internal_count')![i] : 0
-      b.catStart.data[g] = 0
-      b.catEnd.data[g] = 0
+      b.internalCount.data[g] = internalCount ? internalCount[i] : 0
+      if (catRanges) {
+        b.catStart.data[g] = 0
+        b.catEnd.data[g] = 0
+      }
       if (kind === NodeKind.Categorical) {
         const catIndex = t
         if (!catBoundaries || !Number.isInteger(catIndex) || catIndex < 0 || catIndex >= tree.numCat) {
@@ -685,14 +694,16 @@ export class ModelParser {
     b.decisionType.length += numNodes
     b.nodeKind.length += numNodes
     b.internalCount.length += numNodes
-    b.catStart.length += numNodes
-    b.catEnd.length += numNodes
+    if (catRanges) {
+      b.catStart.length += numNodes
+      b.catEnd.length += numNodes
+    }
     b.leftChild.length += numNodes
     b.rightChild.length += numNodes
 
     if (tree.isLinear === 1) b.startLinear()
     const leafValue = tree.doubles.get('leaf_value')!
-    const leafCount = hasLeafCount ? tree.wides.get('leaf_count')! : undefined
+    const leafCount = hasLeafCount ? tree.ints.get('leaf_count')! : undefined
     for (let i = 0; i < numLeaves; i++) {
       b.leafValue.data[leafBase + i] = leafValue[i]
       b.leafCount.data[leafBase + i] = leafCount ? leafCount[i] : 0
