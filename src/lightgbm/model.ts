@@ -41,6 +41,36 @@ const AUTO_COMPILE_WORK = 1_000_000
 /** `auto` leaves bigger forests (internal nodes) to the portable kernel: their code would be too large. */
 const AUTO_COMPILE_MAX_NODES = 1_000_000
 
+/** Batches timed for `auto`'s choice must walk at least this many (row, tree) pairs. */
+const TIMED_WALKS = 200_000
+/** Timed batches per kernel before `auto` decides. */
+const TIMED_SAMPLES = 4
+
+/** Per forest: the best time a (row, tree) walk took on each kernel, and the decision. */
+interface KernelStats {
+  portable: number[]
+  compiled: number[]
+  decided?: 'portable' | 'compiled'
+}
+const kernelStats = new WeakMap<Forest, KernelStats>()
+
+function statsOf(forest: Forest): KernelStats {
+  let stats = kernelStats.get(forest)
+  if (!stats) {
+    stats = { portable: [], compiled: [] }
+    kernelStats.set(forest, stats)
+  }
+  return stats
+}
+
+function record(stats: KernelStats, kernel: 'portable' | 'compiled', msPerWalk: number): void {
+  stats[kernel].push(msPerWalk)
+  if (stats.portable.length >= TIMED_SAMPLES && stats.compiled.length >= TIMED_SAMPLES) {
+    // Best of each: the least disturbed by other work on the machine.
+    stats.decided = Math.min(...stats.compiled) < Math.min(...stats.portable) ? 'compiled' : 'portable'
+  }
+}
+
 /** A LightGBM model, ready to predict. Create it with `parseModel` or `loadModel`. */
 export class Model {
   /** The flat typed arrays of all trees. */
@@ -65,7 +95,10 @@ export class Model {
 
   /** The kernel the next full-window prediction uses. */
   get kernel(): 'portable' | 'compiled' {
-    return this.kernelChoice !== 'portable' && compiledKernels.get(this.forest) ? 'compiled' : 'portable'
+    if (this.kernelChoice === 'portable') return 'portable'
+    if (this.kernelChoice === 'auto' && kernelStats.get(this.forest)?.decided === 'portable')
+      return 'portable'
+    return compiledKernels.get(this.forest) ? 'compiled' : 'portable'
   }
 
   /** Compiles the model now (see KernelChoice); false where the runtime refuses code generation. */
@@ -88,15 +121,35 @@ export class Model {
     return kernel ?? undefined
   }
 
-  /** Raw scores through the compiled kernel when it covers the window, else the portable one. */
+  /**
+   * Raw scores through the compiled kernel when it covers the window, else the portable
+   * one. In `auto` mode the first large batches are timed on both kernels and the faster
+   * one is kept for the forest (both give the same bits; only speed differs).
+   */
   private rawKernel(data: Float64Array, numRows: number, w: IterationWindow, result: Float64Array): void {
     const all = w.treeStart === 0 && w.treeEnd === this.forest.numTrees
-    const compiled = all ? this.compiled(false) : undefined
+    const walks = numRows * (w.treeEnd - w.treeStart)
+    const auto = this.kernelChoice === 'auto'
+    const stats = statsOf(this.forest)
+    const timed = auto && all && walks >= TIMED_WALKS && stats.decided === undefined
+    let compiled = all && !(auto && stats.decided === 'portable') ? this.compiled(false) : undefined
+    // While auto is still timing, alternate so both kernels get their samples.
+    if (
+      compiled &&
+      timed &&
+      stats.portable.length < TIMED_SAMPLES &&
+      stats.portable.length <= stats.compiled.length
+    ) {
+      compiled = undefined
+    }
     if (compiled) {
+      const started = timed ? performance.now() : 0
       compiled.predictRaw(data, numRows, result)
+      if (timed) record(stats, 'compiled', (performance.now() - started) / walks)
       return
     }
-    this.work += numRows * (w.treeEnd - w.treeStart)
+    this.work += walks
+    const started = timed ? performance.now() : 0
     predictRawKernel(
       this.forest,
       data,
@@ -107,6 +160,7 @@ export class Model {
       w.treeEnd,
       result,
     )
+    if (timed) record(stats, 'portable', (performance.now() - started) / walks)
   }
 
   /** Columns of every input row (`max_feature_idx + 1`). */
