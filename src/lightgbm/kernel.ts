@@ -91,21 +91,37 @@ export function predictRawKernel(
       const linear = (treeFlags[t] & TREE_LINEAR) !== 0
       for (let r = blockStart; r < blockEnd; r++) {
         const base = r * numFeatures
-        let n = start
-        let word = i32[(n << 2) + 2]
-        while (word >= 0) {
-          const x = rows[base + (word >> 4)]
-          const kind = word & 15
-          if (kind === 0) n = x <= f64[n << 1] ? n + 1 : i32[(n << 2) + 3]
-          else if (kind === 1) n = x > f64[n << 1] ? i32[(n << 2) + 3] : n + 1
-          else n = slowStep(n, kind, x, f64, i32, catRange, catWords)
-          word = i32[(n << 2) + 2]
-        }
-        out[r * width + klass] += linear ? linearLeafValue(forest, ~word, rows, base) : f64[n << 1]
+        const n = walk(start, rows, base, f64, i32, catRange, catWords)
+        out[r * width + klass] += linear
+          ? linearLeafValue(forest, ~i32[(n << 2) + 2], rows, base)
+          : f64[n << 1]
       }
       if (++klass === width) klass = 0
     }
   }
+}
+
+/** Walks one tree from packed node `start` for the row at `base`; returns the packed leaf. */
+function walk(
+  start: number,
+  rows: Float64Array,
+  base: number,
+  f64: Float64Array,
+  i32: Int32Array,
+  catRange: Int32Array,
+  catWords: Uint32Array,
+): number {
+  let n = start
+  let word = i32[(n << 2) + 2]
+  while (word >= 0) {
+    const x = rows[base + (word >> 4)]
+    const kind = word & 15
+    if (kind === 0) n = x <= f64[n << 1] ? n + 1 : i32[(n << 2) + 3]
+    else if (kind === 1) n = x > f64[n << 1] ? i32[(n << 2) + 3] : n + 1
+    else n = slowStep(n, kind, x, f64, i32, catRange, catWords)
+    word = i32[(n << 2) + 2]
+  }
+  return n
 }
 
 /** One step from a slow node (zero-aware numeric or categorical): the next packed node. */
@@ -153,17 +169,8 @@ export function predictLeafKernel(
       const leafOffset = treeLeafOffset[t]
       for (let r = blockStart; r < blockEnd; r++) {
         const base = r * numFeatures
-        let n = start
-        let word = i32[(n << 2) + 2]
-        while (word >= 0) {
-          const x = rows[base + (word >> 4)]
-          const kind = word & 15
-          if (kind === 0) n = x <= f64[n << 1] ? n + 1 : i32[(n << 2) + 3]
-          else if (kind === 1) n = x > f64[n << 1] ? i32[(n << 2) + 3] : n + 1
-          else n = slowStep(n, kind, x, f64, i32, catRange, catWords)
-          word = i32[(n << 2) + 2]
-        }
-        out[r * perRow + t - treeStart] = ~word - leafOffset
+        const n = walk(start, rows, base, f64, i32, catRange, catWords)
+        out[r * perRow + t - treeStart] = ~i32[(n << 2) + 2] - leafOffset
       }
     }
   }
