@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     "rows (seeded N(0,1), 2% NaN). Batch: one predict call on all rows, best of 5. Single row: LightGBM's",
     'fast single-row C API (median, ctypes call included, ~0.2 us) vs leafwise `model.predict` on one row',
     '(mean, then p50 in brackets). Ratio = leafwise speed / LightGBM speed (> 1: leafwise faster); for',
-    'single rows it compares medians (p50), as LightGBM\'s figure is a median.',
+    "single rows it compares medians (p50), as LightGBM's figure is a median.",
     '',
     '| model | load s LightGBM / leafwise (x) | LightGBM rows/s | portable rows/s (x) | compiled rows/s (x) | compile s | single us LightGBM | portable us (x) | compiled us (x) | same predictions |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
