@@ -12,12 +12,15 @@ const report = JSON.parse(readFileSync(path, 'utf8'))
 const passed = report.numPassedTests ?? 0
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
 // Suites that failed to load count once each.
-const brokenFiles = (report.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0).length
+const brokenFiles = (report.testResults ?? []).filter(
+  (file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0,
+).length
 const failed = (report.numFailedTests ?? 0) + brokenFiles
 if (skipped > 0) {
   for (const file of report.testResults ?? []) {
     for (const test of file.assertionResults ?? []) {
-      if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') console.log(`skipped in CI: ${test.fullName}`)
+      if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo')
+        console.log(`skipped in CI: ${test.fullName}`)
     }
   }
 }
