@@ -2,7 +2,8 @@
 // from a stream), predict with every kernel, load model packages from memory, and read a
 // static registry manifest. Portable: it imports only leafwise's portable entry points and
 // uses only web-standard APIs, and it is bundled for esbuild's `neutral` platform by
-// run.ts. Every float leaves as the hex of its float64 bits, so the comparison with Node
+// run.ts. Models compiled ahead of time (`leafwise compile`, written by run.ts as plain ES
+// modules next to the bundle) are imported by the entries and passed in. Every float leaves as the hex of its float64 bits, so the comparison with Node
 // is bit for bit (NaN payloads and -0 included).
 import {
   type Analysis,
@@ -53,6 +54,17 @@ export interface CorePathOutput {
   values: Record<string, string[]>
   /** Per runtime: whether code generation worked (`model.compile()`), and similar facts. */
   facts: Record<string, string | boolean | number>
+}
+
+/** What a module written by `leafwise compile` exports (src/lightgbm/aot.ts). */
+export interface AotModule {
+  predictRaw(rows: Float64Array, out?: Float64Array): Float64Array
+  predictLeafIndex(rows: Float64Array, out?: Int32Array): Int32Array
+  numFeatures: number
+  numClass: number
+  numTrees: number
+  objective: string
+  featureNames: string[]
 }
 
 const view = new DataView(new ArrayBuffer(8))
@@ -142,6 +154,32 @@ async function fixturePath(fixture: FixtureInput, out: CorePathOutput): Promise<
   predictAll(`${key}/streamed`, streamed.withKernel('portable'), rows, values)
 }
 
+/**
+ * A model compiled ahead of time: the module predicts the fixture's rows with no run-time
+ * code generation (workerd refuses it). run.ts compares its raw scores and leaf indices with
+ * Node's portable kernel on the same model.
+ */
+function aotPath(name: string, aot: AotModule, input: CorePathInput, out: CorePathOutput): void {
+  const key = `aot/${name}`
+  const fixture = input.fixtures.find((f) => f.name === name)
+  if (!fixture) {
+    out.values[`${key}/raw`] = [`no fixture named ${name}`]
+    return
+  }
+  const rows = Float64Array.from(fixture.rows, hexToDouble)
+  out.values[`${key}/shape`] = [
+    aot.objective,
+    String(aot.numFeatures),
+    String(aot.numClass),
+    String(aot.numTrees),
+  ]
+  out.values[`${key}/raw`] = attempt(() => aot.predictRaw(rows))
+  out.values[`${key}/leaf`] = attempt(() => aot.predictLeafIndex(rows), true)
+  // The `out` arguments are reused as given.
+  const raw = new Float64Array(aot.numClass * (rows.length / aot.numFeatures))
+  out.values[`${key}/raw-into`] = attempt(() => (aot.predictRaw(rows, raw) === raw ? raw : []))
+}
+
 async function packagePath(input: CorePathInput, out: CorePathOutput): Promise<void> {
   const source = memorySource(input.packageFiles, { label: 'runtime-test' })
   for (const spec of input.packages) {
@@ -221,12 +259,20 @@ async function ensemblePath(input: CorePathInput, out: CorePathOutput): Promise<
   )
 }
 
-/** Runs the whole core path; `runtime` names the runtime in the output. */
-export async function runCorePath(input: CorePathInput, runtime: string): Promise<CorePathOutput> {
+/**
+ * Runs the whole core path; `runtime` names the runtime in the output, `aot` holds the
+ * modules compiled ahead of time, by fixture name.
+ */
+export async function runCorePath(
+  input: CorePathInput,
+  runtime: string,
+  aot: Record<string, AotModule> = {},
+): Promise<CorePathOutput> {
   const out: CorePathOutput = { runtime, values: {}, facts: {} }
   const probe = parseModel(input.fixtures[0].model)
   out.facts.codeGeneration = probe.compile()
   for (const fixture of input.fixtures) await fixturePath(fixture, out)
+  for (const [name, module] of Object.entries(aot)) aotPath(name, module, input, out)
   await packagePath(input, out)
   await manifestPath(input, out)
   await ensemblePath(input, out)

@@ -2,6 +2,10 @@
 // Node, Bun, Deno and Cloudflare workerd (through miniflare), and compares every output of
 // every runtime with Node's, bit for bit. `npm run test:runtimes` prints a summary and
 // exits non-zero on any difference; runtimes.test.ts runs the same check under vitest.
+// Two fixture models are also compiled ahead of time (the function behind `leafwise compile`)
+// into plain ES modules that every runtime imports as written; their raw scores and leaf
+// indices must equal Node's portable kernel, bit for bit, on every runtime, workerd included
+// (which refuses eval and new Function).
 //
 // LEAFWISE_RUNTIMES=node,deno limits the runtimes (Node, the reference, always runs).
 import { spawn } from 'node:child_process'
@@ -10,6 +14,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
+import { parseModel } from '../../src/index.ts'
+import { aotModuleSource } from '../../src/lightgbm/aot.ts'
 import type { CorePathInput, CorePathOutput, FixtureInput, PackageInput } from './core-path.ts'
 
 export const repoRoot = resolve(import.meta.dirname, '../..')
@@ -40,6 +46,10 @@ export interface MatrixReport {
   runs: RuntimeRun[]
   /** Values compared per runtime. */
   compared: number
+  /** The fixtures compiled ahead of time, with the size of each module. */
+  aot: { name: string; bytes: number }[]
+  /** Problems found in the AOT modules' source (run-time code generation). */
+  aotSourceProblems: string[]
   ok: boolean
 }
 
@@ -110,6 +120,45 @@ export function buildInput(): CorePathInput {
     Object.assign({}, ...packages.map((p) => p.records[i % p.records.length]), record),
   )
   return { fixtures, packageFiles, packages, manifest: readFileSync(MANIFEST_PATH, 'utf8'), ensembleRecords }
+}
+
+/** The fixtures the matrix compiles ahead of time: a multiclass model, and categorical splits with NaN. */
+export const AOT_FIXTURES = ['multiclass', 'regression-cat-nan'] as const
+
+/** The AOT module file of a fixture, in the matrix's directory. */
+const aotFile = (name: string) => `aot-${name}.mjs`
+
+/** Run-time code generation in generated source: the AOT modules must hold none. */
+const CODE_GENERATION = /\beval\b|\bFunction\s*\(/
+
+/**
+ * Writes each AOT fixture's module as `leafwise compile` does (aot-{name}.mjs), and
+ * aot-models.mjs importing them all, which the entries pass to the core path.
+ */
+export function writeAotModules(dir: string): {
+  modules: { name: string; bytes: number }[]
+  problems: string[]
+} {
+  const zoo = join(repoRoot, 'test', 'fixtures', 'lightgbm')
+  const modules: { name: string; bytes: number }[] = []
+  const problems: string[] = []
+  const imports: string[] = []
+  const entries: string[] = []
+  AOT_FIXTURES.forEach((name, i) => {
+    const model = parseModel(readFileSync(join(zoo, name, 'model.txt')))
+    const source = aotModuleSource(model, { source: `${name}/model.txt` })
+    const found = source.match(CODE_GENERATION)
+    if (found) problems.push(`${aotFile(name)}: run-time code generation ('${found[0]}')`)
+    writeFileSync(join(dir, aotFile(name)), source)
+    modules.push({ name, bytes: source.length })
+    imports.push(`import * as m${i} from './${aotFile(name)}'`)
+    entries.push(`  ${JSON.stringify(name)}: m${i},`)
+  })
+  writeFileSync(
+    join(dir, 'aot-models.mjs'),
+    `${imports.join('\n')}\nexport default {\n${entries.join('\n')}\n}\n`,
+  )
+  return { modules, problems }
 }
 
 /** Bundles the core path for the neutral platform into `dir`, next to the runtime entries. */
@@ -205,6 +254,8 @@ async function runWorkerd(dir: string, input: string): Promise<RuntimeRun> {
     modules: [
       { type: 'ESModule', path: join(dir, 'worker.mjs') },
       { type: 'ESModule', path: join(dir, 'core-path.mjs') },
+      { type: 'ESModule', path: join(dir, 'aot-models.mjs') },
+      ...AOT_FIXTURES.map((name) => ({ type: 'ESModule' as const, path: join(dir, aotFile(name)) })),
     ],
     compatibilityDate: COMPATIBILITY_DATE,
   })
@@ -254,6 +305,7 @@ export async function runMatrix(
   const dir = mkdtempSync(join(tmpdir(), 'leafwise-runtimes-'))
   try {
     await bundleCorePath(dir)
+    const aot = writeAotModules(dir)
     const input = JSON.stringify(buildInput())
     writeFileSync(join(dir, 'input.json'), input)
     const runs: RuntimeRun[] = []
@@ -262,18 +314,23 @@ export async function runMatrix(
       runs.push(runtime === 'workerd' ? await runWorkerd(dir, input) : await runCli(runtime, dir, timeoutMs))
     }
     const reference = runs[0].output
-    let ok = reference !== undefined
+    let ok = reference !== undefined && aot.problems.length === 0
     for (const run of runs) {
       if (!run.output || !reference) {
         ok = false
         continue
       }
       run.differences = differences(reference, run.output)
-      const problems = expectedFacts(run)
-      run.differences.push(...problems)
+      run.differences.push(...expectedFacts(run), ...aotDifferences(reference, run.output))
       if (run.differences.length > 0) ok = false
     }
-    return { runs, compared: reference ? Object.keys(reference.values).length : 0, ok }
+    return {
+      runs,
+      compared: reference ? Object.keys(reference.values).length : 0,
+      aot: aot.modules,
+      aotSourceProblems: aot.problems,
+      ok,
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -296,9 +353,42 @@ function expectedFacts(run: RuntimeRun): string[] {
   return problems
 }
 
+/**
+ * The AOT modules against Node's portable kernel on the same model: raw scores and leaf
+ * indices, bit for bit (the comparison with Node's own AOT run is in `differences`).
+ */
+export function aotDifferences(reference: CorePathOutput, other: CorePathOutput): string[] {
+  const out: string[] = []
+  for (const name of AOT_FIXTURES) {
+    for (const [aotKey, nodeKey] of [
+      ['shape', 'shape'],
+      ['raw', 'portable/raw'],
+      ['raw-into', 'portable/raw'],
+      ['leaf', 'portable/leaf'],
+    ]) {
+      const expected = reference.values[`fixture/${name}/${nodeKey}`]
+      const got = other.values[`aot/${name}/${aotKey}`]
+      const key = `aot/${name}/${aotKey} vs node fixture/${name}/${nodeKey}`
+      if (!expected || !got) {
+        out.push(`${key}: ${expected ? `absent on ${other.runtime}` : 'absent on node'}`)
+        continue
+      }
+      const index = expected.findIndex((value, i) => value !== got[i])
+      if (expected.length !== got.length)
+        out.push(`${key}: ${expected.length} values vs ${got.length} (${got.slice(0, 1).join('')})`)
+      else if (index >= 0) out.push(`${key}[${index}]: ${expected[index]} vs ${got[index]}`)
+    }
+  }
+  return out
+}
+
 /** The summary printed by `npm run test:runtimes`. */
 export function formatReport(report: MatrixReport): string {
-  const lines = [`leafwise runtime matrix: ${report.compared} outputs compared with Node's, bit for bit`]
+  const lines = [
+    `leafwise runtime matrix: ${report.compared} outputs compared with Node's, bit for bit`,
+    `  AOT modules (leafwise compile, imported as written): ${report.aot.map((m) => `${m.name} ${(m.bytes / 1024).toFixed(0)} kB`).join(', ')}; raw scores and leaf indices compared with Node's portable kernel`,
+    ...report.aotSourceProblems.map((p) => `  AOT SOURCE: ${p}`),
+  ]
   for (const run of report.runs) {
     const status = run.failure
       ? `FAILED: ${run.failure}`
