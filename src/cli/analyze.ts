@@ -9,6 +9,7 @@ import { fileSource } from '../node/fs-source.ts'
 import { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } from '../node/prediction-log.ts'
 import type { FeatureRecord } from '../package/index.ts'
 import { createManifestRegistry, type ModelRegistry, TierRequirement } from '../registry/index.ts'
+import { renderBars } from './explain.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
 import { formatTable, openRegistry } from './registry-commands.ts'
@@ -118,19 +119,22 @@ export function formatAnalyses(analyses: readonly Analysis[]): string {
     if (i > 0) rows.push([])
     rows.push(...block)
   })
+  // Each vote's top features as a bar chart (SHAP, in the model's raw units).
   const explained = analyses.flatMap((a, i) =>
     a.votes
       .filter((v) => v.topFeatures?.length)
-      .map(
-        (v) =>
-          `  ${a.id ?? `#${i + 1}`} ${v.modelName} ${v.modelVersion}: ${v
-            .topFeatures!.map(
-              (f) => `${f.feature} ${f.contribution >= 0 ? '+' : ''}${fixed(f.contribution, 4)}`,
-            )
-            .join(', ')}`,
+      .map((v) =>
+        [
+          `  ${a.id ?? `#${i + 1}`} ${v.modelName} ${v.modelVersion} (${v.signal}):`,
+          ...renderBars(
+            v.topFeatures!.map((f) => `${f.feature} = ${f.value === null ? 'missing' : fixed(f.value, 4)}`),
+            v.topFeatures!.map((f) => f.contribution),
+            { width: 16 },
+          ).map((line) => `  ${line}`),
+        ].join('\n'),
       ),
   )
-  return `${formatTable(header, rows)}\n${explained.length ? `\ntop features (SHAP, raw units):\n${explained.join('\n')}\n` : ''}`
+  return `${formatTable(header, rows)}\n${explained.length ? `\ntop features (SHAP contributions, raw units):\n${explained.join('\n')}\n` : ''}`
 }
 
 /** Options shared by `analyze` and `demo` to build an ensemble from the command line. */

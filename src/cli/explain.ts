@@ -48,10 +48,6 @@ function signed(value: number): string {
  * contribution), then the features not shown and the expected value.
  */
 export function renderExplanationChart(classes: ClassExplanation[], options: ChartOptions = {}): string {
-  const half = Math.max(4, Math.floor(options.width ?? 24))
-  const full = options.ascii
-    ? { positive: '+', negative: '-', axis: '|' }
-    : { positive: '█', negative: '█', axis: '│' }
   const label = options.classLabel ?? ((k: number) => (classes.length > 1 ? `class ${k}` : 'output'))
   const blocks: string[] = []
   for (const c of classes) {
@@ -62,20 +58,32 @@ export function renderExplanationChart(classes: ClassExplanation[], options: Cha
     ]
     const names = c.contributions.map((f) => `${f.feature} = ${formatNumber(f.value)}`)
     if (c.otherContribution !== 0) names.push('all other features')
-    const nameWidth = Math.max(0, ...names.map((n) => n.length))
     const values = [...c.contributions.map((f) => f.contribution)]
     if (c.otherContribution !== 0) values.push(c.otherContribution)
-    const scale = Math.max(0, ...values.map((v) => Math.abs(v)))
-    values.forEach((value, i) => {
-      const length = scale > 0 ? Math.max(1, Math.round((Math.abs(value) / scale) * half)) : 0
-      const left = value < 0 ? full.negative.repeat(length).padStart(half) : ' '.repeat(half)
-      const right = value > 0 ? full.positive.repeat(length).padEnd(half) : ' '.repeat(half)
-      lines.push(`  ${names[i].padEnd(nameWidth)}  ${left}${full.axis}${right}  ${signed(value)}`)
-    })
+    lines.push(...renderBars(names, values, options))
     if (values.length === 0) lines.push('  (no feature contributes: every tree is a single leaf here)')
     blocks.push(lines.join('\n'))
   }
   return `${blocks.join('\n\n')}\n`
+}
+
+/**
+ * One line a value: its label, a bar left of the axis (negative) or right of it
+ * (positive), scaled to the largest |value|, then the signed value.
+ */
+export function renderBars(labels: string[], values: number[], options: ChartOptions = {}): string[] {
+  const half = Math.max(4, Math.floor(options.width ?? 24))
+  const full = options.ascii
+    ? { positive: '+', negative: '-', axis: '|' }
+    : { positive: '█', negative: '█', axis: '│' }
+  const nameWidth = Math.max(0, ...labels.map((n) => n.length))
+  const scale = Math.max(0, ...values.map((v) => Math.abs(v)))
+  return values.map((value, i) => {
+    const length = scale > 0 ? Math.max(1, Math.round((Math.abs(value) / scale) * half)) : 0
+    const left = value < 0 ? full.negative.repeat(length).padStart(half) : ' '.repeat(half)
+    const right = value > 0 ? full.positive.repeat(length).padEnd(half) : ' '.repeat(half)
+    return `  ${labels[i].padEnd(nameWidth)}  ${left}${full.axis}${right}  ${signed(value)}`
+  })
 }
 
 export const explainCommand: Command = async (argv: string[], io: CliIO): Promise<number> => {
