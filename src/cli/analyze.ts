@@ -134,7 +134,7 @@ export function formatAnalyses(analyses: readonly Analysis[]): string {
         ].join('\n'),
       ),
   )
-  return `${formatTable(header, rows)}\n${explained.length ? `\ntop features (SHAP contributions, raw units):\n${explained.join('\n')}\n` : ''}`
+  return `${formatTable(header, rows)}\n${explained.length ? `\ntop features (SHAP, raw units):\n${explained.join('\n')}\n` : ''}`
 }
 
 /** Options shared by `analyze` and `demo` to build an ensemble from the command line. */

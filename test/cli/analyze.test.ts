@@ -138,6 +138,8 @@ describe('leafwise analyze', () => {
     }
     const text = await cli('--features', featuresPath, '--symbols', 'SYN25', '--explain', ...base())
     expect(text.stdout).toMatch(/top features \(SHAP, raw units\):/)
+    // One bar a feature, drawn either side of the axis.
+    expect(text.stdout).toMatch(/\S+ = [-\d.]+ +█* *│█* +[+-]\d/)
   })
 
   it('writes the prediction log', async () => {
