@@ -14,7 +14,7 @@ import { type Forest, TREE_LINEAR } from './forest.ts'
 
 /** How a model is cut into functions. */
 export interface CompileOptions {
-  /** Internal nodes per generated function (default 2,000: under V8's size limit for optimization). */
+  /** Internal nodes per generated function (default 500: larger functions exceed V8's bytecode limit for optimization on 255-leaf trees). */
   nodesPerChunk?: number
   /** Trees per generated function, at most (default 8: measured best on 31- and 255-leaf forests). */
   treesPerChunk?: number
@@ -149,7 +149,7 @@ export function generateSource(
   kind: SourceKind,
   options: CompileOptions = {},
 ): string {
-  const nodesPerChunk = options.nodesPerChunk ?? 2000
+  const nodesPerChunk = options.nodesPerChunk ?? 500
   const blockRows = options.blockRows ?? 64
   const { numFeatures, width } = shape
   const ranges = chunkRanges(forest, nodesPerChunk, options.treesPerChunk)
@@ -237,7 +237,7 @@ export function compileForest(
       leafFunction ??= build<Int32Array>('leaf')
       return leafFunction(rows, numRows, out)
     },
-    chunks: chunkRanges(forest, options.nodesPerChunk ?? 2000, options.treesPerChunk).length,
+    chunks: chunkRanges(forest, options.nodesPerChunk ?? 500, options.treesPerChunk).length,
     compileMs: performance.now() - started,
   }
 }

@@ -44,7 +44,7 @@ const AUTO_COMPILE_MAX_NODES = 1_000_000
 /** Batches timed for `auto`'s choice must walk at least this many (row, tree) pairs. */
 const TIMED_WALKS = 200_000
 /** Timed batches per kernel before `auto` decides. */
-const TIMED_SAMPLES = 4
+const TIMED_SAMPLES = 3
 
 /** Per forest: the best time a (row, tree) walk took on each kernel, and the decision. */
 interface KernelStats {
@@ -63,11 +63,15 @@ function statsOf(forest: Forest): KernelStats {
   return stats
 }
 
+/** Compiled batches timed but not counted: V8 optimizes the generated functions only once they are hot. */
+const COMPILED_WARMUP = 3
+
 function record(stats: KernelStats, kernel: 'portable' | 'compiled', msPerWalk: number): void {
   stats[kernel].push(msPerWalk)
-  if (stats.portable.length >= TIMED_SAMPLES && stats.compiled.length >= TIMED_SAMPLES) {
+  if (stats.portable.length >= TIMED_SAMPLES && stats.compiled.length >= TIMED_SAMPLES + COMPILED_WARMUP) {
     // Best of each: the least disturbed by other work on the machine.
-    stats.decided = Math.min(...stats.compiled) < Math.min(...stats.portable) ? 'compiled' : 'portable'
+    const compiled = Math.min(...stats.compiled.slice(COMPILED_WARMUP))
+    stats.decided = compiled < Math.min(...stats.portable) ? 'compiled' : 'portable'
   }
 }
 
