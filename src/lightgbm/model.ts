@@ -63,6 +63,9 @@ function statsOf(forest: Forest): KernelStats {
   return stats
 }
 
+/** `auto` predicts batches smaller than this with the portable kernel (measured: a single row is 2-5x slower compiled). */
+const AUTO_COMPILED_MIN_ROWS = 32
+
 /** Compiled batches timed but not counted: V8 optimizes the generated functions only once they are hot. */
 const COMPILED_WARMUP = 3
 
@@ -136,7 +139,10 @@ export class Model {
     const auto = this.kernelChoice === 'auto'
     const stats = statsOf(this.forest)
     const timed = auto && all && walks >= TIMED_WALKS && stats.decided === undefined
-    let compiled = all && !(auto && stats.decided === 'portable') ? this.compiled(false) : undefined
+    // Small batches stay portable in auto mode: a compiled forest is megabytes of machine
+    // code, and one row through all of it runs from cold instruction caches.
+    const wanted = all && !(auto && (stats.decided === 'portable' || numRows < AUTO_COMPILED_MIN_ROWS))
+    let compiled = wanted ? this.compiled(false) : undefined
     // While auto is still timing, alternate so both kernels get their samples.
     if (
       compiled &&
