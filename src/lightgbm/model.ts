@@ -85,6 +85,8 @@ export class Model {
   /** Header and trailer facts (objective, feature infos, parameters, ...). */
   readonly info: ModelInfo
   private kernelChoice: KernelChoice = 'auto'
+  /** The kernel that computed the last raw scores (`predict` / `predictRaw`). */
+  lastKernel: 'portable' | 'compiled' | undefined
   private work = 0
 
   constructor(parsed: ParsedModel) {
@@ -117,7 +119,8 @@ export class Model {
   /** The compiled kernel, compiling it when asked to or when `auto` finds it worth it. */
   private compiled(force: boolean): CompiledKernel | undefined {
     const known = compiledKernels.get(this.forest)
-    if (known !== undefined || this.kernelChoice === 'portable') return known ?? undefined
+    if (this.kernelChoice === 'portable') return undefined
+    if (known !== undefined) return known ?? undefined
     const worth =
       force ||
       this.kernelChoice === 'compiled' ||
@@ -152,6 +155,7 @@ export class Model {
     ) {
       compiled = undefined
     }
+    this.lastKernel = compiled ? 'compiled' : 'portable'
     if (compiled) {
       const started = timed ? performance.now() : 0
       compiled.predictRaw(data, numRows, result)

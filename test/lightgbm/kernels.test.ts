@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Model, parseModel } from '../../src/index.ts'
 import { aotModuleSource } from '../../src/lightgbm/aot.ts'
-import { chunkRanges, numberLiteral } from '../../src/lightgbm/compile.ts'
+import { canCompile, chunkRanges, numberLiteral } from '../../src/lightgbm/compile.ts'
 import { predictParallel, shutdownParallel } from '../../src/node/parallel.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 
@@ -82,9 +82,25 @@ describe('compiled kernel (new Function)', () => {
     for (let i = 0; i < rows.length; i++) {
       rows[i] = i % 7 === 0 ? specials[i % specials.length] : Math.sin(i * 12.9898) * 3
     }
-    const portable = model.withKernel('portable').predictRaw(rows)
-    const compiled = model.withKernel('compiled').predictRaw(rows)
+    const portableModel = model.withKernel('portable')
+    const portable = portableModel.predictRaw(rows)
+    expect(portableModel.lastKernel).toBe('portable')
+    const compiledModel = model.withKernel('compiled')
+    const compiled = compiledModel.predictRaw(rows)
+    expect(compiledModel.lastKernel).toBe(canCompile() ? 'compiled' : 'portable')
     expect(firstMismatches([Array.from(portable)], compiled)).toEqual([])
+  })
+
+  it('each choice uses its kernel, even once the forest has a compiled kernel', () => {
+    const { model, rows } = load(cases[0])
+    model.withKernel('compiled').predictRaw(rows)
+    const portable = model.withKernel('portable')
+    portable.predictRaw(rows)
+    expect(portable.lastKernel).toBe('portable')
+    // auto keeps small batches (a single row) on the portable kernel.
+    const auto = model.withKernel('auto')
+    auto.predictRaw(rows.subarray(0, model.numFeatures))
+    expect(auto.lastKernel).toBe('portable')
   })
 })
 
