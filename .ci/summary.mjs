@@ -3,6 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 
 const path = process.argv[2]
+// Failures outside vitest (typecheck, lint), counted by .ci/run.
+const extraFailures = Number(process.argv[3] ?? 0) || 0
 if (!path || !existsSync(path)) {
   console.log('no test report was written')
   console.log('0 passed, 1 failed')
@@ -15,7 +17,7 @@ const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
 const brokenFiles = (report.testResults ?? []).filter(
   (file) => file.status === 'failed' && (file.assertionResults ?? []).length === 0,
 ).length
-const failed = (report.numFailedTests ?? 0) + brokenFiles
+const failed = (report.numFailedTests ?? 0) + brokenFiles + extraFailures
 if (skipped > 0) {
   for (const file of report.testResults ?? []) {
     for (const test of file.assertionResults ?? []) {

@@ -4,7 +4,15 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const benches = ['core.ts', 'shap.ts', 'package.ts', 'ensemble.ts', 'registry-startup.ts', 'math.ts', 'size.ts']
+const benches = [
+  'core.ts',
+  'shap.ts',
+  'package.ts',
+  'ensemble.ts',
+  'registry-startup.ts',
+  'math.ts',
+  'size.ts',
+]
 let failed = 0
 for (const name of benches) {
   const file = fileURLToPath(new URL(`./${name}`, import.meta.url))
