@@ -3,6 +3,8 @@
 // 1 Zero, 2 NaN). The bits are decoded once, at load, into a node kind the kernel
 // switches on.
 
+import type { Forest } from './forest.ts'
+
 /** kZeroThreshold of LightGBM (1e-35f), as the double it widens to. */
 export const kZeroThreshold = 1.0000000180025095e-35
 
@@ -79,4 +81,19 @@ export function slowGoesLeft(
   if (x !== x) return (kind & NAN_LEFT) !== 0
   if (x <= kZeroThreshold && x >= -kZeroThreshold) return (kind & ZERO_LEFT) !== 0
   return x <= threshold
+}
+
+/** Tree::Decision for internal node `node` of the forest's own arrays: true = left. */
+export function forestGoesLeft(forest: Forest, node: number, x: number): boolean {
+  const kind = forest.nodeKind[node]
+  if (kind === NodeKind.LeftIfLessEqual) return x <= forest.threshold[node]
+  if (kind === NodeKind.LeftIfNotGreater) return !(x > forest.threshold[node])
+  return slowGoesLeft(
+    kind,
+    x,
+    forest.threshold[node],
+    forest.catWords,
+    forest.catStart[node],
+    forest.catEnd[node],
+  )
 }

@@ -8,37 +8,6 @@ import { kZeroThreshold, NodeKind, slowGoesLeft } from './decision.ts'
 import { type Forest, TREE_LINEAR } from './forest.ts'
 import { packedOf } from './packed.ts'
 
-/** The global leaf that row `base` reaches in tree `tree`. */
-export function leafOf(forest: Forest, tree: number, rows: Float64Array, base: number): number {
-  let node = forest.treeRoot[tree]
-  const splitFeature = forest.splitFeature
-  const threshold = forest.threshold
-  const nodeKind = forest.nodeKind
-  const leftChild = forest.leftChild
-  const rightChild = forest.rightChild
-  while (node >= 0) {
-    const x = rows[base + splitFeature[node]]
-    const kind = nodeKind[node]
-    if (kind === 0) {
-      node = x <= threshold[node] ? leftChild[node] : rightChild[node]
-    } else if (kind === 1) {
-      node = x > threshold[node] ? rightChild[node] : leftChild[node]
-    } else {
-      node = slowGoesLeft(
-        kind,
-        x,
-        threshold[node],
-        forest.catWords,
-        forest.catStart[node],
-        forest.catEnd[node],
-      )
-        ? leftChild[node]
-        : rightChild[node]
-    }
-  }
-  return ~node
-}
-
 /**
  * Tree::Predict for a linear tree's leaf: leaf_const + sum of coeff * x in file order;
  * a NaN among the leaf's features gives the plain leaf value. Inputs with

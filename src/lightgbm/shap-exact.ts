@@ -8,7 +8,7 @@
 // node's zero fractions (child count / node count), the path buffers (sized by the
 // deepest tree) and the (d - i) / (d + 1) ratios that UnwoundPathSum divides by.
 
-import { slowGoesLeft } from './decision.ts'
+import { forestGoesLeft } from './decision.ts'
 import { PredictionError } from './errors.ts'
 import { type Forest, TREE_LINEAR } from './forest.ts'
 
@@ -211,20 +211,7 @@ function treeShap(
   const forest = ws.forest
   const feature = forest.splitFeature[node]
   const x = ws.rows[ws.rowBase + feature]
-  const kind = forest.nodeKind[node]
-  let goesLeft: boolean
-  if (kind === 0) goesLeft = x <= forest.threshold[node]
-  else if (kind === 1) goesLeft = !(x > forest.threshold[node])
-  else {
-    goesLeft = slowGoesLeft(
-      kind,
-      x,
-      forest.threshold[node],
-      forest.catWords,
-      forest.catStart[node],
-      forest.catEnd[node],
-    )
-  }
+  const goesLeft = forestGoesLeft(forest, node, x)
   const hotIndex = goesLeft ? forest.leftChild[node] : forest.rightChild[node]
   const coldIndex = goesLeft ? forest.rightChild[node] : forest.leftChild[node]
   const hotZeroFraction = goesLeft ? ws.leftZeroFraction[node] : ws.rightZeroFraction[node]

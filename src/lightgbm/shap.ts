@@ -17,7 +17,7 @@
 // the tests hold every value within 1e-12 of LightGBM's (in practice a few ulp); the exact
 // replay of LightGBM's arithmetic is `predictContribExactKernel` (shap-exact.ts).
 
-import { slowGoesLeft } from './decision.ts'
+import { forestGoesLeft } from './decision.ts'
 import type { Forest } from './forest.ts'
 import { refuseLinearTrees, treeExpectedValues } from './shap-exact.ts'
 
@@ -192,20 +192,7 @@ function visit(paths: LeafPaths, node: number): void {
   const forest = paths.forest
   const feature = forest.splitFeature[node]
   const x = paths.rows[paths.rowBase + feature]
-  const kind = forest.nodeKind[node]
-  let goesLeft: boolean
-  if (kind === 0) goesLeft = x <= forest.threshold[node]
-  else if (kind === 1) goesLeft = !(x > forest.threshold[node])
-  else {
-    goesLeft = slowGoesLeft(
-      kind,
-      x,
-      forest.threshold[node],
-      forest.catWords,
-      forest.catStart[node],
-      forest.catEnd[node],
-    )
-  }
+  const goesLeft = forestGoesLeft(forest, node, x)
   visit(paths, goesLeft ? forest.leftChild[node] : forest.rightChild[node])
   paths.coldCount[feature]++
   visit(paths, goesLeft ? forest.rightChild[node] : forest.leftChild[node])
