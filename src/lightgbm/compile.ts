@@ -1,9 +1,10 @@
 // The compiled kernel: each model becomes JavaScript in which every tree is one nested
-// conditional expression with its thresholds as literals, so V8 turns a tree into a chain
-// of compare-and-branch instructions with no array loads for the structure. Trees are cut
-// into chunks of a few thousand nodes: each chunk is one function small enough for V8's
-// optimizing compiler, and the chunks run over blocks of rows so a chunk's machine code
-// stays in cache while it walks the block. The same source serves `new Function` (here)
+// conditional expression with its thresholds and leaf values as literals, so V8 turns a
+// tree into a chain of compare-and-branch instructions with no array loads for the
+// structure. Trees are cut into chunks of about a thousand nodes: each chunk is one
+// function small enough for V8's optimizing compiler, and the chunks run over large
+// blocks of rows (as the portable kernel does) so a chunk's machine code stays in cache
+// while it walks the block. The same source serves `new Function` (here)
 // and the standalone ES module of aot.ts.
 //
 // Exactness: decisions follow decision.ts (node kinds decoded at load), thresholds print
@@ -11,16 +12,24 @@
 // sums its trees in LightGBM's order (GBDT::PredictRaw), exactly as kernel.ts does.
 
 import { type Forest, TREE_LINEAR } from './forest.ts'
+import { blockRowsFor } from './kernel.ts'
 
 /** How a model is cut into functions. */
 export interface CompileOptions {
-  /** Internal nodes per generated function (default 500: larger functions exceed V8's bytecode limit for optimization on 255-leaf trees). */
+  /** Nodes per generated function (default NODES_PER_CHUNK; a bigger tree gets a function alone). */
   nodesPerChunk?: number
   /** Trees per generated function, at most (default 8: measured best on 31- and 255-leaf forests). */
   treesPerChunk?: number
-  /** Rows a chunk walks before the next chunk runs (default 64). */
+  /** Rows a chunk walks before the next chunk runs (default: kernel.ts blockRowsFor). */
   blockRows?: number
 }
+
+/**
+ * Nodes (internal nodes + 1 per tree) per generated function. Measured: 4 trees of 255
+ * leaves (1,020) run 5-10% faster than one a function; at 2,000 the functions exceed the
+ * bytecode size V8 optimizes and run 5x slower.
+ */
+export const NODES_PER_CHUNK = 1024
 
 /** The model facts the generated code needs. */
 export interface CompileShape {
@@ -92,13 +101,16 @@ export function numberLiteral(value: number): string {
   return String(value)
 }
 
-/** One tree as a nested conditional whose value is its leaf: global, or local when `leafBase` is given. */
-function treeExpression(forest: Forest, tree: number, leafBase: number): string {
+/**
+ * One tree as a nested conditional whose value is its leaf: the leaf's global index, its
+ * index within the tree when `leafBase` is given, or (with `values`) its value as a literal.
+ */
+function treeExpression(forest: Forest, tree: number, leafBase: number, values = false): string {
   const { splitFeature, threshold, nodeKind, leftChild, rightChild, catStart, catEnd } = forest
   const parts: string[] = []
   const emit = (node: number): void => {
     if (node < 0) {
-      parts.push(String(~node - leafBase))
+      parts.push(values ? numberLiteral(forest.leafValue[~node]) : String(~node - leafBase))
       return
     }
     const x = `r[b + ${splitFeature[node]}]`
@@ -149,25 +161,34 @@ export function generateSource(
   kind: SourceKind,
   options: CompileOptions = {},
 ): string {
-  const nodesPerChunk = options.nodesPerChunk ?? 500
-  const blockRows = options.blockRows ?? 64
+  const nodesPerChunk = options.nodesPerChunk ?? NODES_PER_CHUNK
   const { numFeatures, width } = shape
+  const blockRows = options.blockRows ?? blockRowsFor(numFeatures)
   const ranges = chunkRanges(forest, nodesPerChunk, options.treesPerChunk)
   const text: string[] = []
   const stride = kind === 'raw' ? width : forest.numTrees
   ranges.forEach(([start, end], c) => {
     text.push(`function ${kind}Chunk${c}(r, s, e, o) {\n  for (let i = s; i < e; i++) {\n`)
     text.push(`    const b = i * ${numFeatures}, ob = i * ${stride}\n`)
-    for (let t = start; t < end; t++) {
-      if (kind === 'leaf') {
+    if (kind === 'leaf') {
+      for (let t = start; t < end; t++)
         text.push(`    o[ob + ${t}] = ${treeExpression(forest, t, forest.treeLeafOffset[t])}\n`)
-        continue
-      }
-      const leaf = treeExpression(forest, t, 0)
-      const value =
-        (forest.treeFlags[t] & TREE_LINEAR) !== 0 ? `linearLeaf(${leaf}, r, b)` : `leafValue[${leaf}]`
-      text.push(`    o[ob + ${t % width}] += ${value}\n`)
+      text.push('  }\n}\n')
+      return
     }
+    // Each output the chunk touches is read into a local once, gets its trees added in
+    // order (the same sums, in the same order, as adding into o), and is written back once.
+    const outputs = new Set<number>()
+    for (let t = start; t < end; t++) outputs.add(t % width)
+    for (const k of outputs) text.push(`    let a${k} = o[ob + ${k}]\n`)
+    for (let t = start; t < end; t++) {
+      const value =
+        (forest.treeFlags[t] & TREE_LINEAR) !== 0
+          ? `linearLeaf(${treeExpression(forest, t, 0)}, r, b)`
+          : treeExpression(forest, t, 0, true)
+      text.push(`    a${t % width} += ${value}\n`)
+    }
+    for (const k of outputs) text.push(`    o[ob + ${k}] = a${k}\n`)
     text.push('  }\n}\n')
   })
   const names = ranges.map((_, c) => `${kind}Chunk${c}`).join(', ')
@@ -237,7 +258,7 @@ export function compileForest(
       leafFunction ??= build<Int32Array>('leaf')
       return leafFunction(rows, numRows, out)
     },
-    chunks: chunkRanges(forest, options.nodesPerChunk ?? 500, options.treesPerChunk).length,
+    chunks: chunkRanges(forest, options.nodesPerChunk ?? NODES_PER_CHUNK, options.treesPerChunk).length,
     compileMs: performance.now() - started,
   }
 }

@@ -46,25 +46,34 @@ const TIMED_WALKS = 200_000
 /** Timed batches per kernel before `auto` decides. */
 const TIMED_SAMPLES = 3
 
-/** Per forest: the best time a (row, tree) walk took on each kernel, and the decision. */
+/**
+ * Per forest: what a (row, tree) walk cost on each kernel, and the decision, for large
+ * batches and (separately) for small ones, where the answer differs by model: one row
+ * through a compiled forest runs from cold instruction caches when its code is large.
+ */
 interface KernelStats {
   portable: number[]
   compiled: number[]
   decided?: 'portable' | 'compiled'
+  small: { portable: number[]; compiled: number[]; warmup: number; decided?: 'portable' | 'compiled' }
 }
 const kernelStats = new WeakMap<Forest, KernelStats>()
 
 function statsOf(forest: Forest): KernelStats {
   let stats = kernelStats.get(forest)
   if (!stats) {
-    stats = { portable: [], compiled: [] }
+    stats = { portable: [], compiled: [], small: { portable: [], compiled: [], warmup: 0 } }
     kernelStats.set(forest, stats)
   }
   return stats
 }
 
-/** `auto` predicts batches smaller than this with the portable kernel (measured: a single row is 2-5x slower compiled). */
-const AUTO_COMPILED_MIN_ROWS = 32
+/** Below this many rows a batch is "small" for `auto`: timed and decided apart from large ones. */
+const AUTO_SMALL_ROWS = 32
+/** Small batches timed per kernel before `auto` decides for them (medians are compared). */
+const SMALL_SAMPLES = 64
+/** Compiled small batches run before timing starts (V8 optimizes the generated functions). */
+const SMALL_WARMUP = 32
 
 /** Compiled batches timed but not counted: V8 optimizes the generated functions only once they are hot. */
 const COMPILED_WARMUP = 3
@@ -75,6 +84,20 @@ function record(stats: KernelStats, kernel: 'portable' | 'compiled', msPerWalk: 
     // Best of each: the least disturbed by other work on the machine.
     const compiled = Math.min(...stats.compiled.slice(COMPILED_WARMUP))
     stats.decided = compiled < Math.min(...stats.portable) ? 'compiled' : 'portable'
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[sorted.length >> 1]
+}
+
+function recordSmall(stats: KernelStats, kernel: 'portable' | 'compiled', ms: number): void {
+  const small = stats.small
+  small[kernel].push(ms)
+  if (small.portable.length >= SMALL_SAMPLES && small.compiled.length >= SMALL_SAMPLES) {
+    // Medians: single calls are short, so one disturbed call must not decide.
+    small.decided = median(small.compiled) < median(small.portable) ? 'compiled' : 'portable'
   }
 }
 
@@ -141,40 +164,46 @@ export class Model {
     const walks = numRows * (w.treeEnd - w.treeStart)
     const auto = this.kernelChoice === 'auto'
     const stats = statsOf(this.forest)
-    const timed = auto && all && walks >= TIMED_WALKS && stats.decided === undefined
-    // Small batches stay portable in auto mode: a compiled forest is megabytes of machine
-    // code, and one row through all of it runs from cold instruction caches.
-    const wanted = all && !(auto && (stats.decided === 'portable' || numRows < AUTO_COMPILED_MIN_ROWS))
-    let compiled = wanted ? this.compiled(false) : undefined
-    // While auto is still timing, alternate so both kernels get their samples.
-    if (
-      compiled &&
-      timed &&
-      stats.portable.length < TIMED_SAMPLES &&
-      stats.portable.length <= stats.compiled.length
-    ) {
-      compiled = undefined
+    const small = numRows < AUTO_SMALL_ROWS
+    const decided = small ? stats.small.decided : stats.decided
+    let compiled = all && !(auto && decided === 'portable') ? this.compiled(false) : undefined
+    // While auto is still deciding, alternate so both kernels get their samples. Small
+    // batches are timed after the compiled functions have warmed up.
+    let timed = false
+    if (compiled && auto && decided === undefined) {
+      if (small) {
+        const { portable, compiled: done, warmup } = stats.small
+        if (warmup < SMALL_WARMUP) stats.small.warmup++
+        else {
+          timed = true
+          if (portable.length < SMALL_SAMPLES && portable.length <= done.length) compiled = undefined
+        }
+      } else if (walks >= TIMED_WALKS) {
+        timed = true
+        if (stats.portable.length < TIMED_SAMPLES && stats.portable.length <= stats.compiled.length)
+          compiled = undefined
+      }
     }
-    this.lastKernel = compiled ? 'compiled' : 'portable'
-    if (compiled) {
-      const started = timed ? performance.now() : 0
-      compiled.predictRaw(data, numRows, result)
-      if (timed) record(stats, 'compiled', (performance.now() - started) / walks)
-      return
-    }
-    this.work += walks
     const started = timed ? performance.now() : 0
-    predictRawKernel(
-      this.forest,
-      data,
-      numRows,
-      this.numFeatures,
-      this.numClass,
-      w.treeStart,
-      w.treeEnd,
-      result,
-    )
-    if (timed) record(stats, 'portable', (performance.now() - started) / walks)
+    this.lastKernel = compiled ? 'compiled' : 'portable'
+    if (compiled) compiled.predictRaw(data, numRows, result)
+    else {
+      this.work += walks
+      predictRawKernel(
+        this.forest,
+        data,
+        numRows,
+        this.numFeatures,
+        this.numClass,
+        w.treeStart,
+        w.treeEnd,
+        result,
+      )
+    }
+    if (!timed) return
+    const ms = performance.now() - started
+    if (small) recordSmall(stats, this.lastKernel, ms / walks)
+    else record(stats, this.lastKernel, ms / walks)
   }
 
   /** Columns of every input row (`max_feature_idx + 1`). */

@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Model, parseModel } from '../../src/index.ts'
 import { aotModuleSource } from '../../src/lightgbm/aot.ts'
-import { canCompile, chunkRanges, numberLiteral } from '../../src/lightgbm/compile.ts'
+import { canCompile, chunkRanges, compileForest, numberLiteral } from '../../src/lightgbm/compile.ts'
+import { predictLeafKernel, predictRawKernel } from '../../src/lightgbm/kernel.ts'
 import { predictParallel, shutdownParallel } from '../../src/node/parallel.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 
@@ -65,13 +66,53 @@ describe('compiled kernel (new Function)', () => {
 
   it('cuts a forest into chunks of bounded size', () => {
     const { model } = load(cases.find((c) => c.name === 'deep') ?? cases[0])
-    const ranges = chunkRanges(model.forest, 600)
+    const ranges = chunkRanges(model.forest, 600, 8)
     expect(ranges[0][0]).toBe(0)
     expect(ranges[ranges.length - 1][1]).toBe(model.numTrees)
-    // Small chunks give the same bits.
-    const rows = load(cases[0]).rows
-    expect(rows.length).toBeGreaterThan(0)
+    for (let i = 0; i < ranges.length; i++) {
+      const [start, end] = ranges[i]
+      if (i > 0) expect(start).toBe(ranges[i - 1][1])
+      expect(end - start).toBeGreaterThan(0)
+      expect(end - start).toBeLessThanOrEqual(8)
+      const nodes = model.forest.treeNodeOffset[end] - model.forest.treeNodeOffset[start] + (end - start)
+      // A chunk stays within the bound unless it is one tree bigger than the bound.
+      if (end - start > 1) expect(nodes).toBeLessThanOrEqual(600)
+    }
   })
+
+  // Both kernels walk rows in blocks (thousands of rows by default, more than the
+  // fixtures have): small blocks and small chunks put many boundaries inside the rows.
+  for (const zooCase of cases.filter((c) =>
+    ['deep', 'multiclass', 'linear-tree', 'categorical', 'regression-cat-nan', 'missing-zero'].includes(
+      c.name,
+    ),
+  )) {
+    it(`${zooCase.name}: blocks of 7 rows and chunks of 3 trees give LightGBM's bits`, () => {
+      const { model, rows, raw, leaf } = load(zooCase)
+      const forest = model.forest
+      const numRows = rows.length / model.numFeatures
+      const width = model.numClass
+      const out = new Float64Array(numRows * width)
+      predictRawKernel(forest, rows, numRows, model.numFeatures, width, 0, forest.numTrees, out, 7)
+      expect(firstMismatches(raw, out)).toEqual([])
+      const leaves = new Int32Array(numRows * forest.numTrees)
+      predictLeafKernel(forest, rows, numRows, model.numFeatures, 0, forest.numTrees, leaves, 7)
+      expect(firstMismatches(leaf, leaves)).toEqual([])
+      const compiled = compileForest(
+        forest,
+        { numFeatures: model.numFeatures, width },
+        { blockRows: 7, nodesPerChunk: 100, treesPerChunk: 3 },
+      )
+      if (!compiled) return expect(canCompile()).toBe(false)
+      expect(compiled.chunks).toBeGreaterThan(1)
+      expect(
+        firstMismatches(raw, compiled.predictRaw(rows, numRows, new Float64Array(numRows * width))),
+      ).toEqual([])
+      expect(
+        firstMismatches(leaf, compiled.predictLeaf(rows, numRows, new Int32Array(numRows * forest.numTrees))),
+      ).toEqual([])
+    })
+  }
 
   it('the portable and compiled kernels agree on random rows with NaN, zeros and tiny values', () => {
     const zooCase = cases.find((c) => c.name === 'missing-zero') ?? cases[0]
@@ -97,10 +138,30 @@ describe('compiled kernel (new Function)', () => {
     const portable = model.withKernel('portable')
     portable.predictRaw(rows)
     expect(portable.lastKernel).toBe('portable')
-    // auto keeps small batches (a single row) on the portable kernel.
-    const auto = model.withKernel('auto')
-    auto.predictRaw(rows.subarray(0, model.numFeatures))
-    expect(auto.lastKernel).toBe('portable')
+  })
+
+  it('auto times single rows on both kernels, then keeps the faster one for small batches', () => {
+    const zooCase = cases.find((c) => c.name === 'multiclass') ?? cases[0]
+    const { model, rows, raw } = load(zooCase)
+    const expected = raw.flat()
+    const width = model.numClass
+    // A fresh forest, so no other test's timings count.
+    const auto = parseModel(readFileSync(zooCase.modelPath)).withKernel('auto')
+    auto.compile()
+    const used = new Set<string>()
+    const numRows = rows.length / model.numFeatures
+    const lastKernels: string[] = []
+    for (let call = 0; call < 32 + 2 * 64 + 20; call++) {
+      const r = call % numRows
+      const out = auto.predictRaw(rows.subarray(r * model.numFeatures, (r + 1) * model.numFeatures))
+      for (let k = 0; k < width; k++) expect(sameDouble(expected[r * width + k], out[k])).toBe(true)
+      used.add(auto.lastKernel as string)
+      lastKernels.push(auto.lastKernel as string)
+    }
+    if (!canCompile()) return expect([...used]).toEqual(['portable'])
+    // Both kernels ran while it was deciding; the last calls all use the one it chose.
+    expect(used).toEqual(new Set(['portable', 'compiled']))
+    expect(new Set(lastKernels.slice(-20)).size).toBe(1)
   })
 })
 
