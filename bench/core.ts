@@ -7,10 +7,10 @@
 //   npx tsx bench/core.ts [--quick] [--no-big] [--mb 500]
 
 import { spawnSync } from 'node:child_process'
-import { createReadStream, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Bench } from 'tinybench'
-import { loadModel, type Model, parseModel } from '../src/index.ts'
+import { type Model, parseModel } from '../src/index.ts'
 import { generateBigModel } from './gen-big-model.ts'
 import { machineLine, writeSection } from './lib/results.ts'
 import { normalRows } from './lib/rows.ts'
@@ -90,18 +90,6 @@ export function timeLoad(path: string, repeats: number): { best: number; first: 
   return { best, first, model: model as Model }
 }
 
-/** In a child process: streams `path` through loadModel and reports time and peak RSS. */
-async function loadChild(path: string): Promise<void> {
-  const baselineKb = process.resourceUsage().maxRSS
-  const started = performance.now()
-  const model = await loadModel(createReadStream(path, { highWaterMark: 1 << 20 }))
-  const seconds = (performance.now() - started) / 1000
-  const peakKb = process.resourceUsage().maxRSS
-  process.stdout.write(
-    `${JSON.stringify({ seconds, peakMB: peakKb / 1024, baselineMB: baselineKb / 1024, trees: model.numTrees })}\n`,
-  )
-}
-
 export interface BigLoad {
   path: string
   bytes: number
@@ -112,13 +100,17 @@ export interface BigLoad {
 }
 
 /** Generates (or reuses) the big model, then loads it `repeats` times, each in a fresh process. */
-export async function measureBigLoad(megabytes: number, repeats: number): Promise<BigLoad> {
+export async function measureBigLoad(
+  megabytes: number,
+  repeats: number,
+  how: 'stream' | 'file' = 'file',
+): Promise<BigLoad> {
   const made = await generateBigModel({ megabytes })
   let best: BigLoad | undefined
   for (let i = 0; i < repeats; i++) {
     const child = spawnSync(
       process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--load-child', made.path],
+      [fileURLToPath(new URL('./load-child.mjs', import.meta.url)), made.path, how],
       { encoding: 'utf8', maxBuffer: 1 << 20 },
     )
     if (child.status !== 0) throw new Error(`big-model load failed: ${child.stderr}`)
@@ -158,17 +150,21 @@ async function main(): Promise<void> {
     }
   }
   if (!args.includes('--no-big')) {
-    const big = await measureBigLoad(megabytes, quick ? 1 : 2)
-    const mb = big.bytes / 1e6
+    const file = await measureBigLoad(megabytes, quick ? 1 : 2, 'file')
+    const stream = await measureBigLoad(megabytes, quick ? 1 : 2, 'stream')
+    const mb = file.bytes / 1e6
+    const row = (what: string, big: BigLoad) =>
+      `| ${what} | ${fmt(big.seconds, 2)} | ${fmt(mb / big.seconds)} | ${fmt(big.peakMB)} | ${fmt(big.baselineMB)} |`
     lines.push(
       '',
-      `Big model: ${big.trees.toLocaleString('en-US')} trees of the \`deep\` fixture (255 leaves), ${fmt(mb)} MB, made by`,
-      '`bench/gen-big-model.ts`, streamed with `fs.createReadStream` through `loadModel` in a fresh',
-      'process that reports its own peak RSS (`process.resourceUsage().maxRSS`, the runtime included).',
+      `Big model: ${file.trees.toLocaleString('en-US')} trees of the \`deep\` fixture (255 leaves), ${fmt(mb)} MB, made by`,
+      '`bench/gen-big-model.ts`, loaded by the built package (`bench/load-child.mjs`) in a fresh process',
+      'that reports its own peak RSS (`process.resourceUsage().maxRSS`, the runtime included).',
       '',
       '| | load s | parse MB/s | peak RSS MB | RSS before load MB |',
       '| --- | --- | --- | --- | --- |',
-      `| leafwise | ${fmt(big.seconds, 2)} | ${fmt(mb / big.seconds)} | ${fmt(big.peakMB)} | ${fmt(big.baselineMB)} |`,
+      row('leafwise `loadModelFile` (worker threads)', file),
+      row('leafwise `loadModel` (stream, one thread)', stream),
       '| LightGBM 4.7.0 (issue, 20,000 trees, 481 MB) | 8.3 | 58 | 879 | |',
     )
     console.log(lines.slice(-5).join('\n'))
@@ -176,6 +172,4 @@ async function main(): Promise<void> {
   writeSection('core', lines.join('\n'))
 }
 
-const childIndex = process.argv.indexOf('--load-child')
-if (childIndex >= 0) await loadChild(process.argv[childIndex + 1])
-else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main()
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main()

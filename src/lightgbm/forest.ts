@@ -60,8 +60,11 @@ class Growable<T extends Int32Array | Float64Array | Uint8Array | Uint32Array> {
   constructor(private readonly make: (n: number) => T) {
     this.data = make(1024)
   }
+  /** Storage given by `ForestBuilder.attach`: it must never be replaced. */
+  fixed = false
   reserve(capacity: number): void {
     if (capacity <= this.data.length) return
+    if (this.fixed) throw new Error('a forest part outgrew the storage sized for it')
     const next = this.make(capacity)
     next.set(this.data.subarray(0, this.length) as never)
     this.data = next
@@ -85,6 +88,27 @@ class Growable<T extends Int32Array | Float64Array | Uint8Array | Uint32Array> {
     return this.data.subarray(0, this.length) as T
   }
 }
+
+/** The arrays of a forest built in parts (numeric, non-linear trees), and what indexes them. */
+export const PART_ARRAY_UNIT = {
+  treeRoot: 'tree',
+  treeNodeOffset: 'tree',
+  treeLeafOffset: 'tree',
+  treeFlags: 'tree',
+  treeDepth: 'tree',
+  treeShrinkage: 'tree',
+  splitFeature: 'node',
+  threshold: 'node',
+  decisionType: 'node',
+  nodeKind: 'node',
+  leftChild: 'node',
+  rightChild: 'node',
+  internalCount: 'node',
+  leafValue: 'leaf',
+  leafCount: 'leaf',
+} as const
+export const PART_ARRAYS = Object.keys(PART_ARRAY_UNIT) as (keyof typeof PART_ARRAY_UNIT)[]
+export type ForestPartStorage = Pick<Forest, (typeof PART_ARRAYS)[number]>
 
 const i32 = (n: number) => new Int32Array(n)
 const f64 = (n: number) => new Float64Array(n)
@@ -121,8 +145,28 @@ export class ForestBuilder {
   catRanges = false
   anyLinear = false
 
+  /** Set by `attach`: only numeric, non-linear trees fit a part's storage. */
+  private part = false
+
+  /**
+   * Makes the builder write trees [firstTree, ...) straight into `storage` (arrays sized
+   * for the whole forest, e.g. on SharedArrayBuffers that several parsers fill at once),
+   * with global node and leaf numbers from `nodeBase` and `leafBase`.
+   */
+  attach(storage: ForestPartStorage, firstTree: number, nodeBase: number, leafBase: number): void {
+    this.part = true
+    const starts = { tree: firstTree, node: nodeBase, leaf: leafBase }
+    for (const name of PART_ARRAYS) {
+      const g = this[name] as Growable<never>
+      g.data = storage[name] as never
+      g.length = starts[PART_ARRAY_UNIT[name]]
+      g.fixed = true
+    }
+  }
+
   /** Called before the first tree with categorical splits: earlier nodes get empty ranges. */
   startCategorical(estimatedNodes: number): void {
+    if (this.part) throw new Error('categorical trees are not parsed in parts')
     if (this.catRanges) return
     this.catRanges = true
     const nodes = this.splitFeature.length
@@ -135,6 +179,7 @@ export class ForestBuilder {
 
   /** Called before the first linear tree: earlier leaves get empty linear terms. */
   startLinear(): void {
+    if (this.part) throw new Error('linear trees are not parsed in parts')
     if (this.anyLinear) return
     this.anyLinear = true
     const leaves = this.leafValue.length

@@ -1,9 +1,11 @@
 // Number lists of a model line, read straight from bytes. Integers are read digit by
-// digit; doubles use an exact fast path (Clinger: at most 15 significant digits and a
-// power of ten below 1e23, one correctly rounded IEEE operation) and otherwise the
-// runtime's own correctly rounding Number() on a slice of the line's text, decoded once
-// per line. Tokens are separated by spaces (runs of spaces are allowed, as in
-// linear-tree lines).
+// digit. Doubles take one of two exact fast paths: Clinger's (at most 15 significant
+// digits and a power of ten below 1e23, one correctly rounded IEEE operation), or, for
+// up to 19 significant digits (LightGBM writes 17) and wider exponents, a double-double
+// product that is used only when it provably rounds to the same double as Number().
+// Anything else goes to the runtime's own correctly rounding Number() on a slice of the
+// line's text, decoded once per line. Tokens are separated by spaces (runs of spaces are
+// allowed, as in linear-tree lines).
 
 /** Thrown for a token that is not a number; the parser adds line, tree and key. */
 export class TokenError extends Error {
@@ -22,6 +24,149 @@ const NINE = 57
 
 const POW10 = new Float64Array(23)
 for (let i = 0, p = 1; i < 23; i++, p *= 10) POW10[i] = p
+
+// Powers of ten 10^k for POW_MIN <= k <= POW_MAX as double-double pairs: POW_HI[k] is the
+// double nearest 10^k and POW_LO[k] the double nearest 10^k - POW_HI[k], so the pair is
+// within 2^-106 of 10^k (relative). POW_HEAD + POW_TAIL is POW_HI split into two 26-bit
+// halves for exact products. An entry is computed with BigInt on its first use (0 means
+// not yet): most models need a handful of exponents, and module load stays free. The
+// range keeps every intermediate of nearestDouble() far from overflow and underflow: a
+// value D * 10^k with 1 <= D < 10^19 lies between 1e-250 and 1e299.
+const POW_MIN = -250
+const POW_MAX = 280
+const POW_HI = new Float64Array(POW_MAX - POW_MIN + 1)
+const POW_LO = new Float64Array(POW_MAX - POW_MIN + 1)
+const POW_HEAD = new Float64Array(POW_MAX - POW_MIN + 1)
+const POW_TAIL = new Float64Array(POW_MAX - POW_MIN + 1)
+
+// 2^27 + 1: multiplying by it and subtracting splits a double into two halves of at most
+// 26 significant bits each, whose products are exact (Veltkamp).
+const SPLITTER = 134217729
+
+function bitLength(n: bigint): number {
+  return n.toString(2).length
+}
+
+/**
+ * n / d (both positive) rounded to 53 bits, ties to even, as [q, shift] with the
+ * result q * 2^-shift (q at most 2^53, so Number(q) is exact).
+ */
+function roundQuotient(n: bigint, d: bigint): [bigint, number] {
+  // n / d lies in (2^(ln-ld-1), 2^(ln-ld+1)), so q starts in (2^51, 2^53).
+  let shift = 52 - (bitLength(n) - bitLength(d))
+  for (;;) {
+    const numerator = shift >= 0 ? n << BigInt(shift) : n
+    const divisor = shift >= 0 ? d : d << BigInt(-shift)
+    let q = numerator / divisor
+    if (q < 1n << 52n) {
+      shift++
+      continue
+    }
+    const twice = (numerator % divisor) * 2n
+    if (twice > divisor || (twice === divisor && (q & 1n) === 1n)) q++
+    return [q, shift]
+  }
+}
+
+/** The double nearest to n / d (n signed, d positive), in the normal range. */
+function nearestQuotient(n: bigint, d: bigint): number {
+  if (n === 0n) return 0
+  const [q, shift] = roundQuotient(n < 0n ? -n : n, d)
+  const value = Number(q) * 2 ** -shift
+  return n < 0n ? -value : value
+}
+
+function fillPower(index: number): void {
+  const k = index + POW_MIN
+  // 10^k = n / d exactly.
+  const n = k >= 0 ? 10n ** BigInt(k) : 1n
+  const d = k >= 0 ? 1n : 10n ** BigInt(-k)
+  const [q, shift] = roundQuotient(n, d)
+  const hi = Number(q) * 2 ** -shift
+  // 10^k - q / 2^shift, over a common denominator.
+  const lo =
+    shift >= 0
+      ? nearestQuotient((n << BigInt(shift)) - q * d, d << BigInt(shift))
+      : nearestQuotient(n - ((q * d) << BigInt(-shift)), d)
+  const big = SPLITTER * hi
+  const head = big - (big - hi)
+  POW_LO[index] = lo
+  POW_HEAD[index] = head
+  POW_TAIL[index] = hi - head
+  POW_HI[index] = hi
+}
+
+// Error bound of nearestDouble(), with u = 2^-53. The digits D are exact as s + t
+// (s = fl(D), |t| <= u*s). The power is 10^k = ph + pl + eta with |pl| <= u*ph and
+// |eta| <= u^2*ph. Dekker's product gives x + y = s*ph exactly. Of the rest,
+// s*pl + t*ph is summed in doubles (each term at most u*x, so the four roundings of c
+// cost at most 7u^2*x) and t*pl + D*eta is dropped (at most 2.1u^2*x). So the true value
+// V lies within 10u^2*x < 2^-102*x of x + c. Widening by MARGIN*x = 2^-96*x covers that
+// and the rounding of c +- MARGIN*x, so x + fl(c - MARGIN*x) <= V <= x + fl(c + MARGIN*x).
+// Rounding is monotonic: when both ends round to the same double, so does V, which is
+// then exactly what Number() returns. Otherwise (V within about 2^-43 ulp of a midpoint
+// between two doubles, exact ties included) the caller falls back to Number(). Every
+// intermediate stays in the normal range for POW_MIN <= k <= POW_MAX, so the
+// error-free transformations are exact.
+const MARGIN = 2 ** -96
+
+/**
+ * The double nearest to D * 10^exponent, or NaN when that cannot be proved here. D is
+ * `head` (the first up to 15 significant digits, so exact) followed, when `significant`
+ * is 16 to 19, by the remaining `significant - 15` digits in `tail`.
+ */
+function nearestDouble(head: number, tail: number, significant: number, exponent: number): number {
+  if (exponent < POW_MIN || exponent > POW_MAX) return Number.NaN
+  // D as s + t exactly. For 16 to 19 digits, D = head * 10^j + tail with head in
+  // [10^14, 10^15) and 10^j <= 10^4 < 2^14. With head cut into two 25-bit halves,
+  // a = top * 10^j and b = (head - top) * 10^j + tail are exact integers and a > b, so
+  // Fast2Sum gives the pair.
+  let s = head
+  let t = 0
+  if (significant > 15) {
+    const scale = POW10[significant - 15]
+    const top = Math.floor(head * 2 ** -25) * 2 ** 25
+    const a = top * scale
+    const b = (head - top) * scale + tail
+    s = a + b
+    t = b - (s - a)
+  }
+  const index = exponent - POW_MIN
+  let ph = POW_HI[index]
+  if (ph === 0) {
+    fillPower(index)
+    ph = POW_HI[index]
+  }
+  // x + y = s * ph exactly (Dekker's product with Veltkamp's split of s).
+  const big = SPLITTER * s
+  const sHead = big - (big - s)
+  const sTail = s - sHead
+  const pHead = POW_HEAD[index]
+  const pTail = POW_TAIL[index]
+  const x = s * ph
+  const y = sTail * pTail - (x - sHead * pHead - sTail * pHead - sHead * pTail)
+  const c = y + s * POW_LO[index] + t * ph
+  const margin = x * MARGIN
+  const low = x + (c - margin)
+  return low === x + (c + margin) ? low : Number.NaN
+}
+
+// Counts for tests and benchmarks (see fastPathStats).
+let tokensRead = 0
+let tokensViaNumber = 0
+
+/**
+ * For tests and benchmarks: how many doubles readDoubles() has read since the last reset,
+ * and how many of them went through the slow Number() path. Resets when `reset` is set.
+ */
+export function fastPathStats(reset = false): { tokens: number; slow: number } {
+  const stats = { tokens: tokensRead, slow: tokensViaNumber }
+  if (reset) {
+    tokensRead = 0
+    tokensViaNumber = 0
+  }
+  return stats
+}
 
 // One UTF-16 unit per byte, so string offsets are byte offsets. windows-1252 (what the
 // 'latin1' label decodes) maps 0x80-0x9f elsewhere, but only ASCII tokens reach Number().
@@ -143,39 +288,42 @@ export function readDoubles(bytes: Uint8Array, start: number, end: number, out: 
       continue
     }
     const tokenStart = i
-    // Fast path: [sign] digits [. digits] [e [sign] digits], at most 15 significant digits.
+    // Fast paths: [sign] digits [. digits] [e [sign] digits], at most 19 significant
+    // digits: the first 15 in mantissa (exact), the rest in tail.
     let negative = false
     if (c === MINUS || c === PLUS) {
       negative = c === MINUS
       i++
     }
     let mantissa = 0
+    let tail = 0
     let significant = 0
     let exponent = 0
-    let sawDigit = false
+    const digitsStart = i
+    while (i < end && bytes[i] === ZERO) i++
     for (; i < end; i++) {
-      c = bytes[i]
-      if (c < ZERO || c > NINE) break
-      sawDigit = true
-      if (significant > 0 || c !== ZERO) {
-        mantissa = mantissa * 10 + (c - ZERO)
-        significant++
-      }
+      const d = bytes[i] - ZERO
+      if (d < 0 || d > 9) break
+      if (significant < 15) mantissa = mantissa * 10 + d
+      else tail = tail * 10 + d
+      significant++
     }
+    let sawDigit = i > digitsStart
     if (i < end && bytes[i] === DOT) {
       i++
+      const fractionStart = i
+      if (significant === 0) while (i < end && bytes[i] === ZERO) i++
       for (; i < end; i++) {
-        c = bytes[i]
-        if (c < ZERO || c > NINE) break
-        sawDigit = true
-        if (significant > 0 || c !== ZERO) {
-          mantissa = mantissa * 10 + (c - ZERO)
-          significant++
-        }
-        exponent--
+        const d = bytes[i] - ZERO
+        if (d < 0 || d > 9) break
+        if (significant < 15) mantissa = mantissa * 10 + d
+        else tail = tail * 10 + d
+        significant++
       }
+      exponent = fractionStart - i
+      if (i > fractionStart) sawDigit = true
     }
-    let fast = sawDigit && significant <= 15
+    let fast = sawDigit && significant <= 19
     if (fast && i < end && (bytes[i] | 0x20) === 101) {
       i++
       let expNegative = false
@@ -197,18 +345,21 @@ export function readDoubles(bytes: Uint8Array, start: number, end: number, out: 
     if (fast && (i === end || isSeparator(bytes[i]))) {
       let value: number
       if (mantissa === 0) value = 0
-      else if (exponent === 0) value = mantissa
-      else if (exponent > 0 && exponent <= 22) value = mantissa * POW10[exponent]
-      else if (exponent < 0 && exponent >= -22) value = mantissa / POW10[-exponent]
-      else value = Number.NaN
+      else if (significant > 15 || exponent < -22 || exponent > 22) {
+        value = nearestDouble(mantissa, tail, significant, exponent)
+      } else if (exponent === 0) value = mantissa
+      else if (exponent > 0) value = mantissa * POW10[exponent]
+      else value = mantissa / POW10[-exponent]
       if (value === value) {
         out[count++] = negative ? -value : value
         continue
       }
     }
     // Slow path: the token through Number(), which rounds correctly. The line is
-    // decoded once, at its first slow token (LightGBM writes most doubles with 17
-    // significant digits, so most tokens of a threshold or leaf_value line come here).
+    // decoded once, at its first slow token (rare now: more than 19 significant digits,
+    // extreme exponents, a double-double result too close to a rounding midpoint, or
+    // words such as inf and nan).
+    tokensViaNumber++
     let tokenEnd = i
     while (tokenEnd < end && !isSeparator(bytes[tokenEnd])) tokenEnd++
     let plain = true
@@ -235,5 +386,6 @@ export function readDoubles(bytes: Uint8Array, start: number, end: number, out: 
     out[count++] = value
     i = tokenEnd
   }
+  tokensRead += count
   return count
 }

@@ -6,7 +6,14 @@
 
 import { decodeNodeKind, isValidDecisionType, NodeKind } from './decision.ts'
 import { ModelParseError } from './errors.ts'
-import { type Forest, ForestBuilder, TREE_CATEGORICAL, TREE_LINEAR, TREE_SLOW_NODES } from './forest.ts'
+import {
+  type Forest,
+  ForestBuilder,
+  type ForestPartStorage,
+  TREE_CATEGORICAL,
+  TREE_LINEAR,
+  TREE_SLOW_NODES,
+} from './forest.ts'
 import { LineSplitter } from './lines.ts'
 import { readDoubles, readIntegers, TokenError } from './numbers.ts'
 import { type Objective, parseObjective } from './objective.ts'
@@ -157,6 +164,18 @@ export interface ParseOptions {
   source?: string
 }
 
+/**
+ * A parser filling one part of a forest built by several parsers at once (leafwise/node's
+ * parallel load): it reads the header, then trees [firstTree, ...) whose nodes and leaves
+ * start at nodeBase and leafBase, into `storage`; `finishPart` ends it.
+ */
+export interface PartOptions {
+  storage: ForestPartStorage
+  firstTree: number
+  nodeBase: number
+  leafBase: number
+}
+
 /** Push parser; feed bytes with `push`, then call `finish`. */
 export class ModelParser {
   private readonly splitter: LineSplitter
@@ -175,8 +194,9 @@ export class ModelParser {
   private pandasCategoricalText: string | undefined
   private readonly source: string | undefined
 
-  constructor(options: ParseOptions = {}) {
+  constructor(options: ParseOptions = {}, part?: PartOptions) {
     this.source = options.source
+    if (part) this.builder.attach(part.storage, part.firstTree, part.nodeBase, part.leafBase)
     this.splitter = new LineSplitter((bytes, start, end, line) => this.line(bytes, start, end, line))
   }
 
@@ -225,11 +245,7 @@ export class ModelParser {
     if (this.section === Section.Parameters) {
       this.fail("the parameters section has no 'end of parameters' line: truncated", { line: lines })
     }
-    const info = this.info!
-    info.featureImportances = this.importances
-    info.parameters = this.parameters
-    info.pandasCategoricalText = this.pandasCategoricalText
-    info.pandasCategorical = parsePandasCategorical(this.pandasCategoricalText)
+    const info = this.completeInfo()
     const forest = this.builder.finish()
     if (info.treeSizes && info.treeSizes.length !== forest.numTrees) {
       this.fail(`tree_sizes lists ${info.treeSizes.length} trees but the file holds ${forest.numTrees}`, {
@@ -246,6 +262,29 @@ export class ModelParser {
       )
     }
     return { forest, info }
+  }
+
+  /**
+   * Ends a part (see PartOptions): its trees are in the storage; returns where it stopped
+   * (trees, nodes and leaves: the next part's bases) and the model facts read so far.
+   */
+  finishPart(): { trees: number; nodes: number; leaves: number; info: ModelInfo } {
+    this.splitter.end()
+    if (this.section === Section.Trees || this.section === Section.Parameters || !this.info)
+      this.fail('a part must end after its trees')
+    const info = this.completeInfo()
+    const b = this.builder
+    return { trees: b.treeRoot.length, nodes: b.splitFeature.length, leaves: b.leafValue.length, info }
+  }
+
+  /** The header's facts with the trailer's (importances, parameters, pandas categories). */
+  private completeInfo(): ModelInfo {
+    const info = this.info!
+    info.featureImportances = this.importances
+    info.parameters = this.parameters
+    info.pandasCategoricalText = this.pandasCategoricalText
+    info.pandasCategorical = parsePandasCategorical(this.pandasCategoricalText)
+    return info
   }
 
   private line(bytes: Uint8Array, start: number, end: number, line: number): void {
