@@ -4,8 +4,9 @@
 // and exports predictRaw / predictLeafIndex with the Model's contracts plus the model facts.
 // Apply the objective's transform with the leafwise Model when probabilities are needed.
 
-import { DATA_NAMES, dataOf, generateSource, numberLiteral, PRELUDE } from './compile.ts'
+import { generateSource, numberLiteral } from './compile.ts'
 import type { Model } from './model.ts'
+import { DATA_NAMES, dataOf, PRELUDE } from './prelude.ts'
 
 const arrayType = (values: ArrayLike<number>): string =>
   values instanceof Float64Array

@@ -11,8 +11,9 @@
 // as the shortest text that reads back as the same double (String(x)), and each output
 // sums its trees in LightGBM's order (GBDT::PredictRaw), exactly as kernel.ts does.
 
+import { NodeKind, slowGoesLeft } from './decision.ts'
 import { type Forest, TREE_LINEAR } from './forest.ts'
-import { blockRowsFor } from './kernel.ts'
+import { blockRowsFor, linearLeafValue } from './kernel.ts'
 
 /** How a model is cut into functions. */
 export interface CompileOptions {
@@ -44,56 +45,6 @@ export interface CompileShape {
  * per-tree leaf indices.
  */
 export type SourceKind = 'raw' | 'leaf'
-
-/** Names of the typed arrays the generated code reads (parameters of the JIT, constants in AOT). */
-export const DATA_NAMES = [
-  'leafValue',
-  'catWords',
-  'leafConst',
-  'linearOffset',
-  'linearFeature',
-  'linearCoeff',
-] as const
-
-/** The Forest array behind each data name. */
-export function dataOf(forest: Forest): Record<(typeof DATA_NAMES)[number], ArrayLike<number>> {
-  return {
-    leafValue: forest.leafValue,
-    catWords: forest.catWords,
-    leafConst: forest.leafConst,
-    linearOffset: forest.linearOffset,
-    linearFeature: forest.linearFeature,
-    linearCoeff: forest.linearCoeff,
-  }
-}
-
-// decision.ts slowGoesLeft and kernel.ts linearLeafValue, as text for the generated code.
-export const PRELUDE = `const ZERO_THRESHOLD = 1.0000000180025095e-35
-function zeroAware(x, threshold, kind) {
-  if (x !== x) return (kind & 4) !== 0
-  if (x <= ZERO_THRESHOLD && x >= -ZERO_THRESHOLD) return (kind & 8) !== 0
-  return x <= threshold
-}
-function categorical(x, start, end) {
-  if (!(x > -2147483649 && x < 2147483648)) return false
-  const category = x | 0
-  if (category < 0) return false
-  const word = start + (category >>> 5)
-  if (word >= end) return false
-  return ((catWords[word] >>> (category & 31)) & 1) === 1
-}
-function linearLeaf(leaf, rows, base) {
-  let output = leafConst[leaf]
-  const end = linearOffset[leaf + 1]
-  for (let k = linearOffset[leaf]; k < end; k++) {
-    let x = rows[base + linearFeature[k]]
-    if (x !== x) return leafValue[leaf]
-    if (x <= ZERO_THRESHOLD && x >= -ZERO_THRESHOLD) x = 0
-    output += linearCoeff[k] * x
-  }
-  return output
-}
-`
 
 /** A double as source text that reads back as the same double (-0 kept). */
 export function numberLiteral(value: number): string {
@@ -154,7 +105,10 @@ export function chunkRanges(forest: Forest, nodesPerChunk: number, treesPerChunk
   return ranges
 }
 
-/** Generates one kernel's source (the PRELUDE's helpers must be in scope). */
+/** The helpers generated code calls: zeroAware(x, threshold, kind), categorical(x, start, end), linearLeaf(leaf, rows, base). */
+export const HELPER_NAMES = ['zeroAware', 'categorical', 'linearLeaf'] as const
+
+/** Generates one kernel's source (HELPER_NAMES must be in scope). */
 export function generateSource(
   forest: Forest,
   shape: CompileShape,
@@ -243,12 +197,19 @@ export function compileForest(
 ): CompiledKernel | undefined {
   if (!canCompile()) return undefined
   const started = performance.now()
-  const data = dataOf(forest)
+  // The generated code's helpers for the rare nodes and linear leaves: the kernels' own
+  // functions here (aot.ts and parallel workers get them as source text, prelude.ts).
+  const helpers = [
+    (x: number, threshold: number, kind: number) => slowGoesLeft(kind, x, threshold, forest.catWords, 0, 0),
+    (x: number, start: number, end: number) =>
+      slowGoesLeft(NodeKind.Categorical, x, 0, forest.catWords, start, end),
+    (leaf: number, rows: Float64Array, base: number) => linearLeafValue(forest, leaf, rows, base),
+  ]
   const build = <T>(kind: SourceKind): RowsFunction<T> => {
     const body = generateSource(forest, shape, kind, options)
     const name = kind === 'raw' ? 'predictRawAll' : 'predictLeafAll'
-    const factory = new Function(...DATA_NAMES, `'use strict'\n${PRELUDE}${body}return ${name}`)
-    return factory(...DATA_NAMES.map((n) => data[n])) as RowsFunction<T>
+    const factory = new Function(...HELPER_NAMES, `'use strict'\n${body}return ${name}`)
+    return factory(...helpers) as RowsFunction<T>
   }
   let leafFunction: RowsFunction<Int32Array> | undefined
   const predictRaw = build<Float64Array>('raw')

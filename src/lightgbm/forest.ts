@@ -64,7 +64,7 @@ class Growable<T extends Int32Array | Float64Array | Uint8Array | Uint32Array> {
   fixed = false
   reserve(capacity: number): void {
     if (capacity <= this.data.length) return
-    if (this.fixed) throw new Error('a forest part outgrew the storage sized for it')
+    if (this.fixed) throw new Error('a part outgrew its storage')
     const next = this.make(capacity)
     next.set(this.data.subarray(0, this.length) as never)
     this.data = next
@@ -89,26 +89,28 @@ class Growable<T extends Int32Array | Float64Array | Uint8Array | Uint32Array> {
   }
 }
 
-/** The arrays of a forest built in parts (numeric, non-linear trees), and what indexes them. */
-export const PART_ARRAY_UNIT = {
-  treeRoot: 'tree',
-  treeNodeOffset: 'tree',
-  treeLeafOffset: 'tree',
-  treeFlags: 'tree',
-  treeDepth: 'tree',
-  treeShrinkage: 'tree',
-  splitFeature: 'node',
-  threshold: 'node',
-  decisionType: 'node',
-  nodeKind: 'node',
-  leftChild: 'node',
-  rightChild: 'node',
-  internalCount: 'node',
-  leafValue: 'leaf',
-  leafCount: 'leaf',
-} as const
-export const PART_ARRAYS = Object.keys(PART_ARRAY_UNIT) as (keyof typeof PART_ARRAY_UNIT)[]
-export type ForestPartStorage = Pick<Forest, (typeof PART_ARRAYS)[number]>
+/**
+ * Arrays a forest of numeric, non-linear trees is built from in parts (per tree, per
+ * node and per leaf arrays; the others stay empty).
+ */
+export type ForestPartStorage = Pick<
+  Forest,
+  | 'treeRoot'
+  | 'treeNodeOffset'
+  | 'treeLeafOffset'
+  | 'treeFlags'
+  | 'treeDepth'
+  | 'treeShrinkage'
+  | 'splitFeature'
+  | 'threshold'
+  | 'decisionType'
+  | 'nodeKind'
+  | 'leftChild'
+  | 'rightChild'
+  | 'internalCount'
+  | 'leafValue'
+  | 'leafCount'
+>
 
 const i32 = (n: number) => new Int32Array(n)
 const f64 = (n: number) => new Float64Array(n)
@@ -149,24 +151,23 @@ export class ForestBuilder {
   private part = false
 
   /**
-   * Makes the builder write trees [firstTree, ...) straight into `storage` (arrays sized
-   * for the whole forest, e.g. on SharedArrayBuffers that several parsers fill at once),
-   * with global node and leaf numbers from `nodeBase` and `leafBase`.
+   * Makes the builder write straight into `storage` (arrays sized for the whole forest,
+   * e.g. on SharedArrayBuffers that several parsers fill at once), each array from the
+   * index `starts` gives: the part's first tree, node or leaf (global numbers).
    */
-  attach(storage: ForestPartStorage, firstTree: number, nodeBase: number, leafBase: number): void {
+  attach(storage: ForestPartStorage, starts: Record<keyof ForestPartStorage, number>): void {
     this.part = true
-    const starts = { tree: firstTree, node: nodeBase, leaf: leafBase }
-    for (const name of PART_ARRAYS) {
+    for (const name of Object.keys(storage) as (keyof ForestPartStorage)[]) {
       const g = this[name] as Growable<never>
       g.data = storage[name] as never
-      g.length = starts[PART_ARRAY_UNIT[name]]
+      g.length = starts[name]
       g.fixed = true
     }
   }
 
   /** Called before the first tree with categorical splits: earlier nodes get empty ranges. */
   startCategorical(estimatedNodes: number): void {
-    if (this.part) throw new Error('categorical trees are not parsed in parts')
+    if (this.part) throw new Error('parts hold numeric, non-linear trees only')
     if (this.catRanges) return
     this.catRanges = true
     const nodes = this.splitFeature.length
@@ -179,7 +180,7 @@ export class ForestBuilder {
 
   /** Called before the first linear tree: earlier leaves get empty linear terms. */
   startLinear(): void {
-    if (this.part) throw new Error('linear trees are not parsed in parts')
+    if (this.part) throw new Error('parts hold numeric, non-linear trees only')
     if (this.anyLinear) return
     this.anyLinear = true
     const leaves = this.leafValue.length

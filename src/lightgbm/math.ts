@@ -67,28 +67,19 @@ function fromWords(hi: number, lo: number): number {
   return f64[0]
 }
 
-/** A C hexadecimal floating literal such as `-0x1.62e42fefa0000p-8`, exactly. */
-function hexDouble(text: string): number {
-  const match = /^(-?)0x([0-9a-f])\.?([0-9a-f]*)p([-+]?\d+)$/.exec(text)
-  if (match === null) throw new Error(`bad hexadecimal double ${text}`)
-  const [, sign, lead, fraction, exponent] = match
-  const mantissa = Number.parseInt(lead + fraction, 16) // at most 53 bits: exact
-  const e = Number(exponent) - 4 * fraction.length
-  const value = mantissa * fromWords((e + 1023) << 20, 0) // 2^e, normal for our constants
-  return sign === '-' ? -value : value
-}
-
+// Constants are glibc's hexadecimal literals (in comments) written as decimal literals
+// that read back as the same doubles.
 const N = 128
-const INV_LN2_N = hexDouble('0x1.71547652b82fep0') * N
-const NEG_LN2_HI_N = hexDouble('-0x1.62e42fefa0000p-8')
-const NEG_LN2_LO_N = hexDouble('-0x1.cf79abc9e3b3ap-47')
-const SHIFT = hexDouble('0x1.8p52')
-const C2 = hexDouble('0x1.ffffffffffdbdp-2')
-const C3 = hexDouble('0x1.555555555543cp-3')
-const C4 = hexDouble('0x1.55555cf172b91p-5')
-const C5 = hexDouble('0x1.1111167a4d017p-7')
-const P1009 = hexDouble('0x1p1009')
-const P_1022 = hexDouble('0x1p-1022')
+const INV_LN2_N = Math.LOG2E /* 0x1.71547652b82fep0 */ * N
+const NEG_LN2_HI_N = -0.005415212348111709 /* -0x1.62e42fefa0000p-8 */
+const NEG_LN2_LO_N = -1.2864023111638346e-14 /* -0x1.cf79abc9e3b3ap-47 */
+const SHIFT = 6755399441055744 /* 0x1.8p52 */
+const C2 = 0.49999999999996786 /* 0x1.ffffffffffdbdp-2 */
+const C3 = 0.16666666666665886 /* 0x1.555555555543cp-3 */
+const C4 = 0.0416666808410674 /* 0x1.55555cf172b91p-5 */
+const C5 = 0.008333335853059549 /* 0x1.1111167a4d017p-7 */
+const P1009 = 5.486124068793689e303 /* 0x1p1009 */
+const P_1022 = 2.2250738585072014e-308 /* 0x1p-1022 */
 
 // __exp_data.tab: 2^(j/N) ~= H[j] * (1 + T[j]), tab[2j] = asuint64(T[j]),
 // tab[2j+1] = asuint64(H[j]) - (j << 45). H[j] is the double nearest 2^(j/N) and T[j]
@@ -175,7 +166,7 @@ function expSpecial(tmp: number, hi: number, lo: number, k: number): number {
   return P_1022 * y
 }
 
-const TINY = hexDouble('0x1p-54')
+const TINY = 5.551115123125783e-17 /* 0x1p-54 */
 
 /**
  * e^x, bit for bit as glibc's exp on x86-64 with FMA.
@@ -263,17 +254,17 @@ export function expExact(x: number): number {
 
 // ---- log1p: sysdeps/ieee754/dbl-64/s_log1p.c (fdlibm) ----
 
-const LN2_HI = hexDouble('0x1.62e42fee00000p-1')
-const LN2_LO = hexDouble('0x1.a39ef35793c76p-33')
+const LN2_HI = 0.6931471803691238 /* 0x1.62e42fee00000p-1 */
+const LN2_LO = 1.9082149292705877e-10 /* 0x1.a39ef35793c76p-33 */
 // 0.66666666666666666 in the source: 0x3fe5555555555555.
-const TWO_THIRDS = hexDouble('0x1.5555555555555p-1')
-const LP1 = hexDouble('0x1.5555555555593p-1')
-const LP2 = hexDouble('0x1.999999997fa04p-2')
-const LP3 = hexDouble('0x1.2492494229359p-2')
-const LP4 = hexDouble('0x1.c71c51d8e78afp-3')
-const LP5 = hexDouble('0x1.7466496cb03dep-3')
-const LP6 = hexDouble('0x1.39a09d078c69fp-3')
-const LP7 = hexDouble('0x1.2f112df3e5244p-3')
+const TWO_THIRDS = 0.6666666666666666 /* 0x1.5555555555555p-1 */
+const LP1 = 0.6666666666666735 /* 0x1.5555555555593p-1 */
+const LP2 = 0.3999999999940942 /* 0x1.999999997fa04p-2 */
+const LP3 = 0.2857142874366239 /* 0x1.2492494229359p-2 */
+const LP4 = 0.22222198432149784 /* 0x1.c71c51d8e78afp-3 */
+const LP5 = 0.1818357216161805 /* 0x1.7466496cb03dep-3 */
+const LP6 = 0.15313837699209373 /* 0x1.39a09d078c69fp-3 */
+const LP7 = 0.14798198605116586 /* 0x1.2f112df3e5244p-3 */
 
 /** log(1 + x), bit for bit as glibc's log1p on x86-64 with FMA. */
 export function log1p(x: number): number {

@@ -41,65 +41,32 @@ const AUTO_COMPILE_WORK = 1_000_000
 /** `auto` leaves bigger forests (internal nodes) to the portable kernel: their code would be too large. */
 const AUTO_COMPILE_MAX_NODES = 1_000_000
 
-/** Batches timed for `auto`'s choice must walk at least this many (row, tree) pairs. */
-const TIMED_WALKS = 200_000
-/** Timed batches per kernel before `auto` decides. */
-const TIMED_SAMPLES = 3
-
 /**
- * Per forest: what a (row, tree) walk cost on each kernel, and the decision, for large
- * batches and (separately) for small ones, where the answer differs by model: one row
- * through a compiled forest runs from cold instruction caches when its code is large.
+ * What `auto` has measured on a forest, for large batches and (apart) for small ones,
+ * where the answer differs by model: one row through a compiled forest runs from cold
+ * instruction caches when its code is large. Compiled runs first warm up (V8 optimizes
+ * the generated functions once they are hot), then both kernels alternate until each has
+ * `samples` timings (ms per (row, tree) walk); the faster kernel is kept.
  */
-interface KernelStats {
+interface Timings {
   portable: number[]
   compiled: number[]
+  warmup: number
   decided?: 'portable' | 'compiled'
-  small: { portable: number[]; compiled: number[]; warmup: number; decided?: 'portable' | 'compiled' }
 }
-const kernelStats = new WeakMap<Forest, KernelStats>()
+const timingsOf = new WeakMap<Forest, { large: Timings; small: Timings }>()
 
-function statsOf(forest: Forest): KernelStats {
-  let stats = kernelStats.get(forest)
-  if (!stats) {
-    stats = { portable: [], compiled: [], small: { portable: [], compiled: [], warmup: 0 } }
-    kernelStats.set(forest, stats)
-  }
-  return stats
+/** How each batch class is timed: large batches by their best time, small ones by the median (single calls are short, so one disturbed call must not decide). */
+const LARGE = { warmup: 3, samples: 3, pick: (ms: number[]) => Math.min(...ms) }
+const SMALL = {
+  warmup: 32,
+  samples: 64,
+  pick: (ms: number[]) => [...ms].sort((x, y) => x - y)[ms.length >> 1],
 }
-
-/** Below this many rows a batch is "small" for `auto`: timed and decided apart from large ones. */
+/** Below this many rows a batch is small. */
 const AUTO_SMALL_ROWS = 32
-/** Small batches timed per kernel before `auto` decides for them (medians are compared). */
-const SMALL_SAMPLES = 64
-/** Compiled small batches run before timing starts (V8 optimizes the generated functions). */
-const SMALL_WARMUP = 32
-
-/** Compiled batches timed but not counted: V8 optimizes the generated functions only once they are hot. */
-const COMPILED_WARMUP = 3
-
-function record(stats: KernelStats, kernel: 'portable' | 'compiled', msPerWalk: number): void {
-  stats[kernel].push(msPerWalk)
-  if (stats.portable.length >= TIMED_SAMPLES && stats.compiled.length >= TIMED_SAMPLES + COMPILED_WARMUP) {
-    // Best of each: the least disturbed by other work on the machine.
-    const compiled = Math.min(...stats.compiled.slice(COMPILED_WARMUP))
-    stats.decided = compiled < Math.min(...stats.portable) ? 'compiled' : 'portable'
-  }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[sorted.length >> 1]
-}
-
-function recordSmall(stats: KernelStats, kernel: 'portable' | 'compiled', ms: number): void {
-  const small = stats.small
-  small[kernel].push(ms)
-  if (small.portable.length >= SMALL_SAMPLES && small.compiled.length >= SMALL_SAMPLES) {
-    // Medians: single calls are short, so one disturbed call must not decide.
-    small.decided = median(small.compiled) < median(small.portable) ? 'compiled' : 'portable'
-  }
-}
+/** Large batches are timed only when they walk at least this many (row, tree) pairs. */
+const TIMED_WALKS = 200_000
 
 /** A LightGBM model, ready to predict. Create it with `parseModel` or `loadModel`. */
 export class Model {
@@ -128,7 +95,7 @@ export class Model {
   /** The kernel the next full-window prediction uses. */
   get kernel(): 'portable' | 'compiled' {
     if (this.kernelChoice === 'portable') return 'portable'
-    if (this.kernelChoice === 'auto' && kernelStats.get(this.forest)?.decided === 'portable')
+    if (this.kernelChoice === 'auto' && timingsOf.get(this.forest)?.large.decided === 'portable')
       return 'portable'
     return compiledKernels.get(this.forest) ? 'compiled' : 'portable'
   }
@@ -163,25 +130,26 @@ export class Model {
     const all = w.treeStart === 0 && w.treeEnd === this.forest.numTrees
     const walks = numRows * (w.treeEnd - w.treeStart)
     const auto = this.kernelChoice === 'auto'
-    const stats = statsOf(this.forest)
+    let stats = timingsOf.get(this.forest)
+    if (!stats) {
+      stats = {
+        large: { portable: [], compiled: [], warmup: 0 },
+        small: { portable: [], compiled: [], warmup: 0 },
+      }
+      timingsOf.set(this.forest, stats)
+    }
     const small = numRows < AUTO_SMALL_ROWS
-    const decided = small ? stats.small.decided : stats.decided
-    let compiled = all && !(auto && decided === 'portable') ? this.compiled(false) : undefined
-    // While auto is still deciding, alternate so both kernels get their samples. Small
-    // batches are timed after the compiled functions have warmed up.
+    const plan = small ? SMALL : LARGE
+    const timings = small ? stats.small : stats.large
+    let compiled = all && !(auto && timings.decided === 'portable') ? this.compiled(false) : undefined
+    // While auto is deciding: warm the compiled kernel up, then alternate the kernels.
     let timed = false
-    if (compiled && auto && decided === undefined) {
-      if (small) {
-        const { portable, compiled: done, warmup } = stats.small
-        if (warmup < SMALL_WARMUP) stats.small.warmup++
-        else {
-          timed = true
-          if (portable.length < SMALL_SAMPLES && portable.length <= done.length) compiled = undefined
-        }
-      } else if (walks >= TIMED_WALKS) {
+    if (compiled && auto && timings.decided === undefined && (small || walks >= TIMED_WALKS)) {
+      if (timings.warmup < plan.warmup) timings.warmup++
+      else {
         timed = true
-        if (stats.portable.length < TIMED_SAMPLES && stats.portable.length <= stats.compiled.length)
-          compiled = undefined
+        const done = timings.portable.length
+        if (done < plan.samples && done <= timings.compiled.length) compiled = undefined
       }
     }
     const started = timed ? performance.now() : 0
@@ -201,9 +169,9 @@ export class Model {
       )
     }
     if (!timed) return
-    const ms = performance.now() - started
-    if (small) recordSmall(stats, this.lastKernel, ms / walks)
-    else record(stats, this.lastKernel, ms / walks)
+    timings[this.lastKernel].push((performance.now() - started) / walks)
+    if (timings.portable.length >= plan.samples && timings.compiled.length >= plan.samples)
+      timings.decided = plan.pick(timings.compiled) < plan.pick(timings.portable) ? 'compiled' : 'portable'
   }
 
   /** Columns of every input row (`max_feature_idx + 1`). */

@@ -151,21 +151,14 @@ function nearestDouble(head: number, tail: number, significant: number, exponent
   return low === x + (c + margin) ? low : Number.NaN
 }
 
-// Counts for tests and benchmarks (see fastPathStats).
-let tokensRead = 0
+// Tokens read through Number(), for tests and benchmarks (see slowTokens).
 let tokensViaNumber = 0
 
-/**
- * For tests and benchmarks: how many doubles readDoubles() has read since the last reset,
- * and how many of them went through the slow Number() path. Resets when `reset` is set.
- */
-export function fastPathStats(reset = false): { tokens: number; slow: number } {
-  const stats = { tokens: tokensRead, slow: tokensViaNumber }
-  if (reset) {
-    tokensRead = 0
-    tokensViaNumber = 0
-  }
-  return stats
+/** For tests and benchmarks: doubles read through the slow Number() path since the last reset (`reset` resets). */
+export function slowTokens(reset = false): number {
+  const count = tokensViaNumber
+  if (reset) tokensViaNumber = 0
+  return count
 }
 
 // One UTF-16 unit per byte, so string offsets are byte offsets. windows-1252 (what the
@@ -347,9 +340,7 @@ export function readDoubles(bytes: Uint8Array, start: number, end: number, out: 
       if (mantissa === 0) value = 0
       else if (significant > 15 || exponent < -22 || exponent > 22) {
         value = nearestDouble(mantissa, tail, significant, exponent)
-      } else if (exponent === 0) value = mantissa
-      else if (exponent > 0) value = mantissa * POW10[exponent]
-      else value = mantissa / POW10[-exponent]
+      } else value = exponent < 0 ? mantissa / POW10[-exponent] : mantissa * POW10[exponent]
       if (value === value) {
         out[count++] = negative ? -value : value
         continue
@@ -386,6 +377,5 @@ export function readDoubles(bytes: Uint8Array, start: number, end: number, out: 
     out[count++] = value
     i = tokenEnd
   }
-  tokensRead += count
   return count
 }

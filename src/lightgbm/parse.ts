@@ -166,14 +166,13 @@ export interface ParseOptions {
 
 /**
  * A parser filling one part of a forest built by several parsers at once (leafwise/node's
- * parallel load): it reads the header, then trees [firstTree, ...) whose nodes and leaves
- * start at nodeBase and leafBase, into `storage`; `finishPart` ends it.
+ * parallel load): it reads the header, then trees from `starts.treeRoot` on, writing each
+ * storage array from its start index (global tree, node and leaf numbers); `finishPart`
+ * ends it.
  */
 export interface PartOptions {
   storage: ForestPartStorage
-  firstTree: number
-  nodeBase: number
-  leafBase: number
+  starts: Record<keyof ForestPartStorage, number>
 }
 
 /** Push parser; feed bytes with `push`, then call `finish`. */
@@ -196,7 +195,7 @@ export class ModelParser {
 
   constructor(options: ParseOptions = {}, part?: PartOptions) {
     this.source = options.source
-    if (part) this.builder.attach(part.storage, part.firstTree, part.nodeBase, part.leafBase)
+    if (part) this.builder.attach(part.storage, part.starts)
     this.splitter = new LineSplitter((bytes, start, end, line) => this.line(bytes, start, end, line))
   }
 

@@ -92,13 +92,79 @@ export function treeExpectedValues(forest: Forest): Float64Array {
 }
 
 /** LightGBM does not define SHAP for linear trees: a typed error instead of numbers. */
-export function refuseLinearTrees(forest: Forest, treeStart: number, treeEnd: number): void {
+function refuseLinearTrees(forest: Forest, treeStart: number, treeEnd: number): void {
   for (let t = treeStart; t < treeEnd; t++) {
     if ((forest.treeFlags[t] & TREE_LINEAR) !== 0) {
       throw new PredictionError(
         `SHAP contributions are not defined for linear trees (tree ${t}); LightGBM refuses them too`,
       )
     }
+  }
+}
+
+/** What a SHAP kernel keeps per forest and contribLoop points at the current row and output. */
+export interface ContribState {
+  rows: Float64Array
+  out: Float64Array
+  rowBase: number
+  outBase: number
+  readonly expectedValue: Float64Array
+}
+
+const EMPTY = new Float64Array(0)
+
+/**
+ * GBDT::PredictContrib over `numRows` rows and trees [treeStart, treeEnd): `out` gets,
+ * per row, `width` blocks of `numFeatures + 1` values (class k's block at
+ * `k * (numFeatures + 1)`, the last value of a block the expected value); tree t adds to
+ * class `t % width`, its expected value first, then `visit(state, root)` adds its
+ * contributions when it has a split. No `average_output` division: as in LightGBM, the
+ * contributions sum to the un-averaged raw score. Throws `PredictionError` for linear
+ * trees (LightGBM refuses them).
+ */
+export function contribLoop<S extends ContribState>(
+  forest: Forest,
+  stateOf: (forest: Forest) => S,
+  visit: (state: S, root: number) => void,
+  rows: Float64Array,
+  numRows: number,
+  numFeatures: number,
+  width: number,
+  treeStart: number,
+  treeEnd: number,
+  out: Float64Array,
+): void {
+  refuseLinearTrees(forest, treeStart, treeEnd)
+  const block = numFeatures + 1
+  const rowWidth = block * width
+  out.fill(0, 0, numRows * rowWidth)
+  if (treeEnd <= treeStart) return
+  const state = stateOf(forest)
+  state.rows = rows
+  state.out = out
+  const treeRoot = forest.treeRoot
+  const expected = state.expectedValue
+  try {
+    for (let r = 0; r < numRows; r++) {
+      state.rowBase = r * numFeatures
+      const rowOut = r * rowWidth
+      let klass = treeStart % width
+      for (let t = treeStart; t < treeEnd; t++) {
+        const outBase = rowOut + klass * block
+        // Tree::PredictContrib: the expected value first, then the recursion (if any split).
+        out[outBase + numFeatures] += expected[t]
+        const root = treeRoot[t]
+        if (root >= 0) {
+          state.outBase = outBase
+          visit(state, root)
+        }
+        if (++klass === width) klass = 0
+      }
+    }
+  } finally {
+    // Do not keep the caller's buffers alive through the per-forest cache.
+    state.rows = EMPTY
+    state.out = EMPTY
   }
 }
 
@@ -115,10 +181,7 @@ function workspaceOf(forest: Forest): ShapWorkspace {
 
 /**
  * SHAP contributions with LightGBM's own arithmetic, each value the same double LightGBM
- * computes; slower than `predictContribKernel` (shap.ts), same layout: `numRows` rows, trees
- * [treeStart, treeEnd), as GBDT::PredictContrib: per row, `width` blocks of `numFeatures + 1` values (class k's block at `k * (numFeatures + 1)`;
- * the last value of a block is the expected value). Tree t adds to class `t % width`.
- * No `average_output` division: LightGBM's contributions sum to the un-averaged raw score.
+ * computes; slower than `predictContribKernel` (shap.ts), same layout (see contribLoop).
  */
 export function predictContribExactKernel(
   forest: Forest,
@@ -130,36 +193,10 @@ export function predictContribExactKernel(
   treeEnd: number,
   out: Float64Array,
 ): void {
-  refuseLinearTrees(forest, treeStart, treeEnd)
-  const block = numFeatures + 1
-  const rowWidth = block * width
-  out.fill(0, 0, numRows * rowWidth)
-  if (treeEnd <= treeStart) return
-  const workspace = workspaceOf(forest)
-  workspace.rows = rows
-  const treeRoot = forest.treeRoot
-  const expectedValue = workspace.expectedValue
-  for (let r = 0; r < numRows; r++) {
-    workspace.rowBase = r * numFeatures
-    const rowOut = r * rowWidth
-    let klass = treeStart % width
-    for (let t = treeStart; t < treeEnd; t++) {
-      const outBase = rowOut + klass * block
-      // Tree::PredictContrib: the expected value first, then the recursion (if any split).
-      out[outBase + numFeatures] += expectedValue[t]
-      const root = treeRoot[t]
-      if (root >= 0) {
-        workspace.out = out
-        workspace.outBase = outBase
-        treeShap(workspace, root, 0, 0, 1, 1, -1)
-      }
-      if (++klass === width) klass = 0
-    }
-  }
-  // Drop the references so the workspace does not keep the caller's buffers alive.
-  workspace.rows = new Float64Array(0)
-  workspace.out = workspace.rows
+  contribLoop(forest, workspaceOf, visitExact, rows, numRows, numFeatures, width, treeStart, treeEnd, out)
 }
+
+const visitExact = (ws: ShapWorkspace, root: number) => treeShap(ws, root, 0, 0, 1, 1, -1)
 
 /**
  * Tree::TreeSHAP for one node. The unique path of this call starts at `parentOffset +

@@ -19,7 +19,7 @@
 
 import { forestGoesLeft } from './decision.ts'
 import type { Forest } from './forest.ts'
-import { refuseLinearTrees, treeExpectedValues } from './shap-exact.ts'
+import { contribLoop, treeExpectedValues } from './shap-exact.ts'
 
 export { predictContribExactKernel } from './shap-exact.ts'
 
@@ -137,11 +137,8 @@ function leafPathsOf(forest: Forest): LeafPaths {
 
 /**
  * SHAP contributions of `numRows` rows for trees [treeStart, treeEnd), laid out as
- * GBDT::PredictContrib: per row, `width` blocks of `numFeatures + 1` values (class k's block
- * at `k * (numFeatures + 1)`, the last value of a block the expected value); tree t adds to
- * class `t % width`. No `average_output` division: as in LightGBM, the contributions sum to
- * the un-averaged raw score. Throws `PredictionError` for linear trees (LightGBM refuses them).
- * The per-forest tables are built on the first call and cached; rows allocate nothing.
+ * GBDT::PredictContrib (see contribLoop in shap-exact.ts). The per-forest tables are
+ * built on the first call and cached; rows allocate nothing.
  */
 export function predictContribKernel(
   forest: Forest,
@@ -153,34 +150,7 @@ export function predictContribKernel(
   treeEnd: number,
   out: Float64Array,
 ): void {
-  refuseLinearTrees(forest, treeStart, treeEnd)
-  const block = numFeatures + 1
-  const rowWidth = block * width
-  out.fill(0, 0, numRows * rowWidth)
-  if (treeEnd <= treeStart) return
-  const paths = leafPathsOf(forest)
-  paths.rows = rows
-  paths.out = out
-  const treeRoot = forest.treeRoot
-  const expectedValue = paths.expectedValue
-  for (let r = 0; r < numRows; r++) {
-    paths.rowBase = r * numFeatures
-    const rowOut = r * rowWidth
-    let klass = treeStart % width
-    for (let t = treeStart; t < treeEnd; t++) {
-      const outBase = rowOut + klass * block
-      out[outBase + numFeatures] += expectedValue[t]
-      const root = treeRoot[t]
-      if (root >= 0) {
-        paths.outBase = outBase
-        visit(paths, root)
-      }
-      if (++klass === width) klass = 0
-    }
-  }
-  // Do not keep the caller's buffers alive through the cache.
-  paths.rows = new Float64Array(0)
-  paths.out = paths.rows
+  contribLoop(forest, leafPathsOf, visit, rows, numRows, numFeatures, width, treeStart, treeEnd, out)
 }
 
 /** Walks the tree below `node`, marking per feature whether the row follows the walk's splits. */

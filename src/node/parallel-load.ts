@@ -17,7 +17,7 @@ import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { type Forest, type ForestPartStorage, PART_ARRAY_UNIT, PART_ARRAYS } from '../lightgbm/forest.ts'
+import type { Forest, ForestPartStorage } from '../lightgbm/forest.ts'
 import type { ModelInfo, ParsedModel, PartOptions } from '../lightgbm/parse.ts'
 
 /** Options of the parallel load. */
@@ -35,6 +35,26 @@ const DEFAULT_MIN_BYTES = 32 << 20
 const BYTES_PER_WORKER = 8 << 20
 const HEADER_LIMIT = 64 << 20
 const TREE_PREFIX_BYTES = 96
+
+/** What indexes each array of a forest built in parts. */
+const PART_ARRAY_UNIT: Record<keyof ForestPartStorage, 'tree' | 'node' | 'leaf'> = {
+  treeRoot: 'tree',
+  treeNodeOffset: 'tree',
+  treeLeafOffset: 'tree',
+  treeFlags: 'tree',
+  treeDepth: 'tree',
+  treeShrinkage: 'tree',
+  splitFeature: 'node',
+  threshold: 'node',
+  decisionType: 'node',
+  nodeKind: 'node',
+  leftChild: 'node',
+  rightChild: 'node',
+  internalCount: 'node',
+  leafValue: 'leaf',
+  leafCount: 'leaf',
+}
+const PART_ARRAYS = Object.keys(PART_ARRAY_UNIT) as (keyof ForestPartStorage)[]
 
 const PART_TYPES = {
   treeRoot: Int32Array,
@@ -241,12 +261,10 @@ export async function parseModelFileParallel(
   const replies = await Promise.all(
     firstTrees.slice(0, parts).map((firstTree, p) => {
       const last = p === parts - 1
-      const part: PartOptions = {
-        storage,
-        firstTree,
-        nodeBase: nodeBase[firstTree],
-        leafBase: leafBase[firstTree],
-      }
+      const bases = { tree: firstTree, node: nodeBase[firstTree], leaf: leafBase[firstTree] }
+      const starts = {} as PartOptions['starts']
+      for (const name of PART_ARRAYS) starts[name] = bases[PART_ARRAY_UNIT[name]]
+      const part: PartOptions = { storage, starts }
       return runPart(
         {
           path,

@@ -6,10 +6,11 @@
 
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { DATA_NAMES, dataOf, generateSource, PRELUDE } from '../lightgbm/compile.ts'
+import { generateSource } from '../lightgbm/compile.ts'
 import type { Forest } from '../lightgbm/forest.ts'
 import type { Model } from '../lightgbm/model.ts'
 import { applyTransform } from '../lightgbm/objective.ts'
+import { DATA_NAMES, dataOf, PRELUDE } from '../lightgbm/prelude.ts'
 
 /** Options of `predictParallel`. */
 export interface ParallelOptions {
