@@ -36,7 +36,7 @@ const BLOCK_BYTES = 4 << 20
 
 /** Rows per block for rows of `numFeatures` doubles. */
 export function blockRowsFor(numFeatures: number): number {
-  return Math.max(64, Math.floor(BLOCK_BYTES / (8 * Math.max(1, numFeatures))))
+  return Math.max(64, (BLOCK_BYTES / 8 / numFeatures) | 0)
 }
 
 /**

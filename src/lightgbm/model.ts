@@ -56,13 +56,9 @@ interface Timings {
 }
 const timingsOf = new WeakMap<Forest, { large: Timings; small: Timings }>()
 
-/** How each batch class is timed: large batches by their best time, small ones by the median (single calls are short, so one disturbed call must not decide). */
-const LARGE = { warmup: 3, samples: 3, pick: (ms: number[]) => Math.min(...ms) }
-const SMALL = {
-  warmup: 32,
-  samples: 64,
-  pick: (ms: number[]) => [...ms].sort((x, y) => x - y)[ms.length >> 1],
-}
+/** How each batch class is timed; each kernel's best time counts (the least disturbed by other work). */
+const LARGE = { warmup: 3, samples: 3 }
+const SMALL = { warmup: 32, samples: 64 }
 /** Below this many rows a batch is small. */
 const AUTO_SMALL_ROWS = 32
 /** Large batches are timed only when they walk at least this many (row, tree) pairs. */
@@ -170,8 +166,15 @@ export class Model {
     }
     if (!timed) return
     timings[this.lastKernel].push((performance.now() - started) / walks)
-    if (timings.portable.length >= plan.samples && timings.compiled.length >= plan.samples)
-      timings.decided = plan.pick(timings.compiled) < plan.pick(timings.portable) ? 'compiled' : 'portable'
+    // V8 may still be optimizing a big forest's functions after the warm-up (a 76,000-node
+    // forest takes 10-15 batches), so decide once compiled stops improving.
+    const c = timings.compiled
+    if (
+      timings.portable.length >= plan.samples &&
+      c.length >= plan.samples &&
+      c[c.length - 1] > 0.95 * Math.min(...c.slice(0, -1))
+    )
+      timings.decided = Math.min(...c) < Math.min(...timings.portable) ? 'compiled' : 'portable'
   }
 
   /** Columns of every input row (`max_feature_idx + 1`). */
