@@ -53,14 +53,15 @@ export async function timePredict(
   const one = new Float64Array(model.numClass)
   let next = 0
   // Warm-up: V8 optimizes a compiled forest's functions in the background once they are
-  // hot, which takes 10-15 batches for the 76,000 nodes of `deep`; run batches until one
-  // is no longer 3% faster than all before it (at least 5, at most 40).
+  // hot, which takes 10-15 batches for the 76,000 nodes of `deep` (and the first batches
+  // are not slowest: times rise while the loops are replaced); run at least 20 batches,
+  // then until one is no longer 3% faster than all before it (at most 60).
   const warm: number[] = []
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 60; i++) {
     const started = performance.now()
     model.predict(rows, out)
     warm.push(performance.now() - started)
-    if (i >= 4 && warm[i] > 0.97 * Math.min(...warm.slice(0, i))) break
+    if (i >= 20 && warm[i] > 0.97 * Math.min(...warm.slice(0, i))) break
   }
   // tinybench runs at least `iterations` samples: a few for the 10,000-row batch, many for one row.
   const batchBench = new Bench({ iterations: 5, time: 0, warmupIterations: 2, warmupTime: 0 } as never)

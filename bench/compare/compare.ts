@@ -143,19 +143,22 @@ async function main(): Promise<void> {
 
   if (!args.includes('--no-big')) {
     console.log('[big model] leafwise load (child processes)')
-    const big = await measureBigLoad(megabytes, 1, 'file')
-    const stream = await measureBigLoad(megabytes, 1, 'stream')
+    // Best of 3 fresh processes each: the machine is shared, and one load takes seconds.
+    const big = await measureBigLoad(megabytes, 3, 'file')
+    const stream = await measureBigLoad(megabytes, 3, 'stream')
     console.log('[big model] LightGBM load')
-    const lgbBig = JSON.parse(
-      run(
-        [
-          '-c',
-          'import json, resource, sys, time\nimport lightgbm as lgb\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\nt = time.perf_counter()\nb = lgb.Booster(model_file=sys.argv[1])\ns = time.perf_counter() - t\nprint(json.dumps({"seconds": s, "peakMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "baselineMB": before / 1024, "trees": b.num_trees()}))',
-          big.path,
-        ],
-        'LightGBM big-model load',
-      ),
-    )
+    const lgbRun = () =>
+      JSON.parse(
+        run(
+          [
+            '-c',
+            'import json, resource, sys, time\nimport lightgbm as lgb\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\nt = time.perf_counter()\nb = lgb.Booster(model_file=sys.argv[1])\ns = time.perf_counter() - t\nprint(json.dumps({"seconds": s, "peakMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "baselineMB": before / 1024, "trees": b.num_trees()}))',
+            big.path,
+          ],
+          'LightGBM big-model load',
+        ),
+      ) as { seconds: number; peakMB: number; baselineMB: number }
+    const lgbBig = [lgbRun(), lgbRun(), lgbRun()].sort((a, b) => a.seconds - b.seconds)[0]
     const mb = big.bytes / 1e6
     const fileMiB = big.bytes / 2 ** 20
     const row = (what: string, r: { seconds: number; peakMB: number; baselineMB: number }) =>
@@ -163,7 +166,8 @@ async function main(): Promise<void> {
     lines.push(
       '',
       `Big model: ${big.trees.toLocaleString('en-US')} trees of \`deep\` (255 leaves), ${fmt(mb)} MB (\`bench/gen-big-model.ts\`), each loaded`,
-      'in a fresh process that reports its own peak RSS (runtime included; RSS before the load in brackets).',
+      'in a fresh process that reports its own peak RSS (runtime included; RSS before the load in brackets);',
+      'best of 3 processes each.',
       'leafwise: the built package (`bench/load-child.mjs`): `loadModelFile` (leafwise/node; big files parsed on',
       'worker threads, one per core, as LightGBM parses on all cores) and `loadModel` on a stream (one thread).',
       'LightGBM: `lgb.Booster(model_file=...)`, which parses trees on all cores (OpenMP).',

@@ -1,20 +1,18 @@
-// Loading a model.txt for a CLI command: streamed from disk, errors naming the file.
-import { createReadStream, existsSync, statSync } from 'node:fs'
-import { Readable } from 'node:stream'
+// Loading a model.txt for a CLI command: from disk (big files on worker threads, others
+// streamed), errors naming the file.
+import { existsSync, statSync } from 'node:fs'
 import { LeafwiseError } from '../errors.ts'
-import { loadModel, type Model } from '../lightgbm/index.ts'
+import type { Model } from '../lightgbm/index.ts'
+import { loadModelFile } from '../node/load-model-file.ts'
 import { UsageError } from './io.ts'
 
-/** Streams `path` through the parser; returns the model, file size and parse time. */
+/** Loads `path` with loadModelFile; returns the model, file size and parse time. */
 export async function readModelFile(path: string): Promise<{ model: Model; bytes: number; seconds: number }> {
   if (!existsSync(path)) throw new LeafwiseError('MODEL_FILE_MISSING', `${path}: no such file`)
   const stat = statSync(path)
   if (!stat.isFile()) throw new LeafwiseError('MODEL_FILE_MISSING', `${path}: not a file`)
   const started = performance.now()
-  const stream = Readable.toWeb(
-    createReadStream(path, { highWaterMark: 1 << 20 }),
-  ) as ReadableStream<Uint8Array>
-  const model = await loadModel(stream, { source: path })
+  const model = await loadModelFile(path)
   return { model, bytes: stat.size, seconds: (performance.now() - started) / 1000 }
 }
 

@@ -57,7 +57,7 @@ interface Timings {
 const timingsOf = new WeakMap<Forest, { large: Timings; small: Timings }>()
 
 /** How each batch class is timed; each kernel's best time counts (the least disturbed by other work). */
-const LARGE = { warmup: 3, samples: 3 }
+const LARGE = { warmup: 16, samples: 3 }
 const SMALL = { warmup: 32, samples: 64 }
 /** Below this many rows a batch is small. */
 const AUTO_SMALL_ROWS = 32

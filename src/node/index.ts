@@ -2,6 +2,6 @@
 export { type DiscoveredPackage, type DiscoverOptions, discoverPackages } from './discover.ts'
 export { featureRecordsFromSamples, fileFeatureStore } from './feature-store.ts'
 export { type FileSourceOptions, fileSource } from './fs-source.ts'
-export { loadModelFile } from './load-model-file.ts'
+export { type LoadModelFileOptions, loadModelFile } from './load-model-file.ts'
 export { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } from './prediction-log.ts'
 export { checkPackagePrediction, type PackagePredictionCheck } from './verify-package.ts'
