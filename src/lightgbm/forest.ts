@@ -64,7 +64,7 @@ class Growable<T extends Int32Array | Float64Array | Uint8Array | Uint32Array> {
   fixed = false
   reserve(capacity: number): void {
     if (capacity <= this.data.length) return
-    if (this.fixed) throw new Error('a part outgrew its storage')
+    if (this.fixed) throw new Error('part overflow')
     const next = this.make(capacity)
     next.set(this.data.subarray(0, this.length) as never)
     this.data = next
@@ -147,16 +147,12 @@ export class ForestBuilder {
   catRanges = false
   anyLinear = false
 
-  /** Set by `attach`: only numeric, non-linear trees fit a part's storage. */
-  private part = false
-
   /**
    * Makes the builder write straight into `storage` (arrays sized for the whole forest,
    * e.g. on SharedArrayBuffers that several parsers fill at once), each array from the
    * index `starts` gives: the part's first tree, node or leaf (global numbers).
    */
   attach(storage: ForestPartStorage, starts: Record<keyof ForestPartStorage, number>): void {
-    this.part = true
     for (const name of Object.keys(storage) as (keyof ForestPartStorage)[]) {
       const g = this[name] as Growable<never>
       g.data = storage[name] as never
@@ -167,7 +163,7 @@ export class ForestBuilder {
 
   /** Called before the first tree with categorical splits: earlier nodes get empty ranges. */
   startCategorical(estimatedNodes: number): void {
-    if (this.part) throw new Error('parts hold numeric, non-linear trees only')
+    if (this.treeRoot.fixed) throw new Error('numeric trees only')
     if (this.catRanges) return
     this.catRanges = true
     const nodes = this.splitFeature.length
@@ -180,7 +176,7 @@ export class ForestBuilder {
 
   /** Called before the first linear tree: earlier leaves get empty linear terms. */
   startLinear(): void {
-    if (this.part) throw new Error('parts hold numeric, non-linear trees only')
+    if (this.treeRoot.fixed) throw new Error('numeric trees only')
     if (this.anyLinear) return
     this.anyLinear = true
     const leaves = this.leafValue.length

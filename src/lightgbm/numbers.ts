@@ -1,8 +1,7 @@
 // Number lists of a model line, read straight from bytes. Integers are read digit by
-// digit. Doubles take one of two exact fast paths: Clinger's (at most 15 significant
-// digits and a power of ten below 1e23, one correctly rounded IEEE operation), or, for
-// up to 19 significant digits (LightGBM writes 17) and wider exponents, a double-double
-// product that is used only when it provably rounds to the same double as Number().
+// digit. Doubles of up to 19 significant digits (LightGBM writes 17) take an exact fast
+// path: a double-double product that is used only when it provably rounds to the same
+// double as Number().
 // Anything else goes to the runtime's own correctly rounding Number() on a slice of the
 // line's text, decoded once per line. Tokens are separated by spaces (runs of spaces are
 // allowed, as in linear-tree lines).
@@ -151,15 +150,8 @@ function nearestDouble(head: number, tail: number, significant: number, exponent
   return low === x + (c + margin) ? low : Number.NaN
 }
 
-// Tokens read through Number(), for tests and benchmarks (see slowTokens).
-let tokensViaNumber = 0
-
-/** For tests and benchmarks: doubles read through the slow Number() path since the last reset (`reset` resets). */
-export function slowTokens(reset = false): number {
-  const count = tokensViaNumber
-  if (reset) tokensViaNumber = 0
-  return count
-}
+/** For tests and benchmarks: how many doubles readDoubles() has read through the slow Number() path. */
+export let slowTokenCount = 0
 
 // One UTF-16 unit per byte, so string offsets are byte offsets. windows-1252 (what the
 // 'latin1' label decodes) maps 0x80-0x9f elsewhere, but only ASCII tokens reach Number().
@@ -336,11 +328,7 @@ export function readDoubles(bytes: Uint8Array, start: number, end: number, out: 
       exponent += expNegative ? -e : e
     }
     if (fast && (i === end || isSeparator(bytes[i]))) {
-      let value: number
-      if (mantissa === 0) value = 0
-      else if (significant > 15 || exponent < -22 || exponent > 22) {
-        value = nearestDouble(mantissa, tail, significant, exponent)
-      } else value = exponent < 0 ? mantissa / POW10[-exponent] : mantissa * POW10[exponent]
+      const value = mantissa === 0 ? 0 : nearestDouble(mantissa, tail, significant, exponent)
       if (value === value) {
         out[count++] = negative ? -value : value
         continue
@@ -350,7 +338,7 @@ export function readDoubles(bytes: Uint8Array, start: number, end: number, out: 
     // decoded once, at its first slow token (rare now: more than 19 significant digits,
     // extreme exponents, a double-double result too close to a rounding midpoint, or
     // words such as inf and nan).
-    tokensViaNumber++
+    slowTokenCount++
     let tokenEnd = i
     while (tokenEnd < end && !isSeparator(bytes[tokenEnd])) tokenEnd++
     let plain = true

@@ -75,6 +75,9 @@ function startsWith(bytes: Uint8Array, start: number, end: number, prefix: strin
   return true
 }
 
+const newInts = (n: number) => new Int32Array(n)
+const newDoubles = (n: number) => new Float64Array(n)
+
 /** Per-tree scratch: typed arrays reused from tree to tree. */
 class TreeScratch {
   index = -1
@@ -106,29 +109,17 @@ class TreeScratch {
     this.counts.clear()
   }
 
-  intBuffer(key: string, capacity: number): Int32Array {
-    let buffer = this.ints.get(key)
+  /** The reusable buffer of `key` in `map`, grown to hold `capacity` values. */
+  buffer<T extends Int32Array | Float64Array>(
+    map: Map<string, T>,
+    make: (n: number) => T,
+    key: string,
+    capacity: number,
+  ): T {
+    let buffer = map.get(key)
     if (!buffer || buffer.length < capacity) {
-      buffer = new Int32Array(Math.max(capacity, 64))
-      this.ints.set(key, buffer)
-    }
-    return buffer
-  }
-
-  wideBuffer(key: string, capacity: number): Float64Array {
-    let buffer = this.wides.get(key)
-    if (!buffer || buffer.length < capacity) {
-      buffer = new Float64Array(Math.max(capacity, 64))
-      this.wides.set(key, buffer)
-    }
-    return buffer
-  }
-
-  doubleBuffer(key: string, capacity: number): Float64Array {
-    let buffer = this.doubles.get(key)
-    if (!buffer || buffer.length < capacity) {
-      buffer = new Float64Array(Math.max(capacity, 64))
-      this.doubles.set(key, buffer)
+      buffer = make(Math.max(capacity, 64))
+      map.set(key, buffer)
     }
     return buffer
   }
@@ -270,7 +261,7 @@ export class ModelParser {
   finishPart(): { trees: number; nodes: number; leaves: number; info: ModelInfo } {
     this.splitter.end()
     if (this.section === Section.Trees || this.section === Section.Parameters || !this.info)
-      this.fail('a part must end after its trees')
+      this.fail('unfinished part')
     const info = this.completeInfo()
     const b = this.builder
     return { trees: b.treeRoot.length, nodes: b.splitFeature.length, leaves: b.leafValue.length, info }
@@ -511,13 +502,13 @@ export class ModelParser {
     try {
       if (SKIPPED_KEYS.has(key)) return
       if (INT_KEYS.has(key)) {
-        const buffer = tree.intBuffer(key, ((end - valueStart) >> 1) + 1)
+        const buffer = tree.buffer(tree.ints, newInts, key, ((end - valueStart) >> 1) + 1)
         tree.counts.set(key, readIntegers(bytes, valueStart, end, buffer))
       } else if (WIDE_KEYS.has(key)) {
-        const buffer = tree.wideBuffer(key, ((end - valueStart) >> 1) + 1)
+        const buffer = tree.buffer(tree.wides, newDoubles, key, ((end - valueStart) >> 1) + 1)
         tree.counts.set(key, readIntegers(bytes, valueStart, end, buffer))
       } else if (DOUBLE_KEYS.has(key)) {
-        const buffer = tree.doubleBuffer(key, ((end - valueStart) >> 1) + 1)
+        const buffer = tree.buffer(tree.doubles, newDoubles, key, ((end - valueStart) >> 1) + 1)
         tree.counts.set(key, readDoubles(bytes, valueStart, end, buffer))
       } else if (key === 'num_leaves' || key === 'num_cat' || key === 'is_linear') {
         const scalar = new Int32Array(2)

@@ -37,7 +37,7 @@ const SPLIT = { threads: 3, minBytes: 0, workerUrl }
 /** Why a zoo model may not be split (anything else is a failure). */
 const ACCEPTED_REASONS = [
   'the model has categorical splits',
-  'parts hold numeric, non-linear trees only',
+  'numeric trees only',
   'too few trees to split',
 ]
 
