@@ -35,11 +35,7 @@ beforeAll(async () => {
 const SPLIT = { threads: 3, minBytes: 0, workerUrl }
 
 /** Why a zoo model may not be split (anything else is a failure). */
-const ACCEPTED_REASONS = [
-  'the model has categorical splits',
-  'numeric trees only',
-  'too few trees to split',
-]
+const ACCEPTED_REASONS = ['the model has categorical splits', 'numeric trees only', 'too few trees to split']
 
 describe('parallel model load', () => {
   const split: string[] = []
