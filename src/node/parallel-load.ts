@@ -36,54 +36,34 @@ const BYTES_PER_WORKER = 8 << 20
 const HEADER_LIMIT = 64 << 20
 const TREE_PREFIX_BYTES = 96
 
-/** What indexes each array of a forest built in parts. */
-const PART_ARRAY_UNIT: Record<keyof ForestPartStorage, 'tree' | 'node' | 'leaf'> = {
-  treeRoot: 'tree',
-  treeNodeOffset: 'tree',
-  treeLeafOffset: 'tree',
-  treeFlags: 'tree',
-  treeDepth: 'tree',
-  treeShrinkage: 'tree',
-  splitFeature: 'node',
-  threshold: 'node',
-  decisionType: 'node',
-  nodeKind: 'node',
-  leftChild: 'node',
-  rightChild: 'node',
-  internalCount: 'node',
-  leafValue: 'leaf',
-  leafCount: 'leaf',
+/** Each array of a forest built in parts: what indexes it (tree, node or leaf) and its type. */
+const PART_ARRAYS: Record<keyof ForestPartStorage, ['tree' | 'node' | 'leaf', TypedArrayType]> = {
+  treeRoot: ['tree', Int32Array],
+  treeNodeOffset: ['tree', Int32Array],
+  treeLeafOffset: ['tree', Int32Array],
+  treeFlags: ['tree', Uint8Array],
+  treeDepth: ['tree', Int32Array],
+  treeShrinkage: ['tree', Float64Array],
+  splitFeature: ['node', Int32Array],
+  threshold: ['node', Float64Array],
+  decisionType: ['node', Uint8Array],
+  nodeKind: ['node', Uint8Array],
+  leftChild: ['node', Int32Array],
+  rightChild: ['node', Int32Array],
+  internalCount: ['node', Int32Array],
+  leafValue: ['leaf', Float64Array],
+  leafCount: ['leaf', Int32Array],
 }
-const PART_ARRAYS = Object.keys(PART_ARRAY_UNIT) as (keyof ForestPartStorage)[]
-
-const PART_TYPES = {
-  treeRoot: Int32Array,
-  treeNodeOffset: Int32Array,
-  treeLeafOffset: Int32Array,
-  treeFlags: Uint8Array,
-  treeDepth: Int32Array,
-  treeShrinkage: Float64Array,
-  splitFeature: Int32Array,
-  threshold: Float64Array,
-  decisionType: Uint8Array,
-  nodeKind: Uint8Array,
-  leftChild: Int32Array,
-  rightChild: Int32Array,
-  internalCount: Int32Array,
-  leafValue: Float64Array,
-  leafCount: Int32Array,
-} as const
+type TypedArrayType = { new (buffer: SharedArrayBuffer): unknown; BYTES_PER_ELEMENT: number }
+const PART_NAMES = Object.keys(PART_ARRAYS) as (keyof ForestPartStorage)[]
 
 /** Part storage on SharedArrayBuffers: per tree arrays of numTrees + 1, per node and per leaf of the totals. */
 function sharedStorage(numTrees: number, nodes: number, leaves: number): ForestPartStorage {
   const sizes = { tree: numTrees + 1, node: nodes, leaf: leaves }
   const storage: Record<string, unknown> = {}
-  for (const name of PART_ARRAYS) {
-    const type = PART_TYPES[name] as unknown as {
-      new (buffer: SharedArrayBuffer): unknown
-      BYTES_PER_ELEMENT: number
-    }
-    storage[name] = new type(new SharedArrayBuffer(sizes[PART_ARRAY_UNIT[name]] * type.BYTES_PER_ELEMENT))
+  for (const name of PART_NAMES) {
+    const [unit, type] = PART_ARRAYS[name]
+    storage[name] = new type(new SharedArrayBuffer(sizes[unit] * type.BYTES_PER_ELEMENT))
   }
   return storage as unknown as ForestPartStorage
 }
@@ -263,7 +243,7 @@ export async function parseModelFileParallel(
       const last = p === parts - 1
       const bases = { tree: firstTree, node: nodeBase[firstTree], leaf: leafBase[firstTree] }
       const starts = {} as PartOptions['starts']
-      for (const name of PART_ARRAYS) starts[name] = bases[PART_ARRAY_UNIT[name]]
+      for (const name of PART_NAMES) starts[name] = bases[PART_ARRAYS[name][0]]
       const part: PartOptions = { storage, starts }
       return runPart(
         {
