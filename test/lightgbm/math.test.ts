@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EXP_TABLE, exp, expExact, fma, log1p } from '../../src/lightgbm/math.ts'
+import { seededUniform } from '../support/random.ts'
 import { repoRoot } from '../support/shared.ts'
 
 interface Reference {
@@ -36,18 +37,6 @@ function differing(fn: (x: number) => number, expected: string[]): string[][] {
     if (!Object.is(actual, fromBits(expected[i]))) out.push([xBits, expected[i], toBits(actual)])
   })
   return out
-}
-
-/** Seeded uniform doubles in [0, 1) (mulberry32). */
-function uniform(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 describe(`glibc reference values (${reference.libc}, ${reference.x.length} inputs)`, () => {
@@ -84,7 +73,7 @@ describe(`glibc reference values (${reference.libc}, ${reference.x.length} input
 
 describe('exp fast path', () => {
   it('equals expExact on 300,000 seeded inputs (raw-score range, |x| < 512, tiny)', () => {
-    const random = uniform(7)
+    const random = seededUniform(7)
     const bad: number[] = []
     for (let i = 0; i < 300000; i++) {
       const u = random()

@@ -3,6 +3,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { readDoubles, readIntegers, slowTokenCount, TokenError } from '../../src/lightgbm/numbers.ts'
+import { seededUniform } from '../support/random.ts'
 
 const encoder = new TextEncoder()
 
@@ -117,18 +118,6 @@ describe('readDoubles', () => {
   })
 })
 
-/** Seeded uniform [0, 1) (mulberry32), so failures reproduce. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Reads the tokens as lines of up to 100 and throws on the first that differs from Number(). */
 function expectSameAsNumber(tokens: string[]): void {
   for (let from = 0; from < tokens.length; from += 100) {
@@ -204,7 +193,7 @@ function midpointTokens(random: () => number, count: number): string[] {
 
 describe('readDoubles, 16 to 19 significant digits', () => {
   it('equals Number(token) on 200,000 seeded random doubles in many formats', () => {
-    const random = seededRandom(20240611)
+    const random = seededUniform(20240611)
     const tokens: string[] = []
     for (let n = 0; n < 200_000; n++) {
       const magnitude = 10 ** (Math.floor(random() * 61) - 30)
@@ -270,7 +259,7 @@ describe('readDoubles, 16 to 19 significant digits', () => {
       '4503599627370496.4',
       '4503599627370496.6',
     ])
-    expectSameAsNumber(midpointTokens(seededRandom(7), 20_000))
+    expectSameAsNumber(midpointTokens(seededUniform(7), 20_000))
   })
 
   it('equals Number(token) at powers of two and their neighbours', () => {
@@ -344,7 +333,7 @@ describe('readDoubles, 16 to 19 significant digits', () => {
   })
 
   it('reads most 17-digit tokens without Number()', () => {
-    const random = seededRandom(99)
+    const random = seededUniform(99)
     const tokens: string[] = []
     for (let n = 0; n < 20_000; n++) {
       const x = (random() * 2 - 1) * 10 ** (Math.floor(random() * 19) - 12)
