@@ -221,22 +221,27 @@ export function formatFailures(ensemble: Ensemble): string {
     .join('')
 }
 
+/** The options `leafwise analyze` shares with `leafwise demo`. */
+export const ensembleRunOptions = {
+  symbols: { type: 'string' },
+  tier: { type: 'string' },
+  explain: { type: 'boolean' },
+  top: { type: 'string' },
+  json: { type: 'boolean' },
+  models: { type: 'string' },
+  'database-url': { type: 'string' },
+  'data-dir': { type: 'string' },
+  log: { type: 'string' },
+  'no-log': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
 export const analyzeCommand: Command = async (argv, io) => {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: false }>>
   const options = {
+    ...ensembleRunOptions,
     features: { type: 'string' },
-    symbols: { type: 'string' },
-    tier: { type: 'string' },
-    explain: { type: 'boolean' },
-    top: { type: 'string' },
-    json: { type: 'boolean' },
-    models: { type: 'string' },
     manifest: { type: 'string' },
-    'database-url': { type: 'string' },
-    'data-dir': { type: 'string' },
-    log: { type: 'string' },
-    'no-log': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   } as const
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: false, strict: true })

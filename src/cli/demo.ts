@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { featureRecordsFromSamples } from '../node/feature-store.ts'
 import { type ModelStatus, type TierRequirement, unwrap } from '../registry/index.ts'
-import { formatAnalyses, formatFailures, openCliEnsemble, tierOption } from './analyze.ts'
+import { ensembleRunOptions, formatAnalyses, formatFailures, openCliEnsemble, tierOption } from './analyze.ts'
 import type { Command } from './io.ts'
 import { UsageError } from './io.ts'
 import {
@@ -37,19 +37,7 @@ const usage = `usage: leafwise demo [--symbols A,B] [--tier T] [--explain] [--js
 const packageModels = fileURLToPath(new URL('../../models', import.meta.url))
 
 export const demoCommand: Command = async (argv, io) => {
-  const options = {
-    symbols: { type: 'string' },
-    tier: { type: 'string' },
-    explain: { type: 'boolean' },
-    top: { type: 'string' },
-    json: { type: 'boolean' },
-    models: { type: 'string' },
-    'database-url': { type: 'string' },
-    'data-dir': { type: 'string' },
-    log: { type: 'string' },
-    'no-log': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  } as const
+  const options = ensembleRunOptions
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values']
   try {
     values = parseArgs({ args: argv, options, strict: true }).values
