@@ -67,7 +67,7 @@ export const demoCommand: Command = async (argv, io) => {
   say(
     `leafwise demo: ${where ? 'PostgreSQL registry' : `embedded registry (PGlite) in ${dataDir}`}, models from ${shown(modelsRoot)}\n\n`,
   )
-  const registry = await openRegistry(values, io)
+  const registry = await openRegistry(values, io, { create: true })
   try {
     // 1. Migrate.
     const report = unwrap(await registry.migrate())

@@ -64,10 +64,15 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
-/** Opens the registry the options and environment select. The embedded one migrates itself on first use. */
+/**
+ * Opens the registry the options and environment select. The embedded one migrates itself
+ * on first use; only `create` (migrate, demo) makes a new embedded registry, so a mistyped
+ * `--data-dir` fails instead of answering from an empty one.
+ */
 export async function openRegistry(
   values: { 'database-url'?: string; 'data-dir'?: string },
   io: CliIO,
+  { create = false }: { create?: boolean } = {},
 ): Promise<ModelRegistry> {
   const actor = `leafwise-cli${io.env.USER ? `:${io.env.USER}` : ''}`
   const url = values['database-url'] ?? io.env.DATABASE_URL
@@ -75,7 +80,14 @@ export async function openRegistry(
     const { createPostgresRegistry } = await import('../registry/postgres.ts')
     return createPostgresRegistry({ url, actor })
   }
-  const dataDir = resolve(io.cwd, values['data-dir'] ?? io.env.LEAFWISE_REGISTRY_DIR ?? '.leafwise/registry')
+  const given = values['data-dir'] ?? io.env.LEAFWISE_REGISTRY_DIR ?? '.leafwise/registry'
+  const dataDir = resolve(io.cwd, given)
+  if (!create && !existsSync(join(dataDir, 'PG_VERSION'))) {
+    throw new RegistryError(
+      'REGISTRY_NOT_FOUND',
+      `no embedded registry at ${displayPath(io.cwd, dataDir)}: check the path${values['data-dir'] ? ' given to --data-dir' : ''}, or create one with \`leafwise migrate${values['data-dir'] ? ` --data-dir ${given}` : ''}\` (\`npm run demo\` creates and fills one)`,
+    )
+  }
   mkdirSync(dataDir, { recursive: true })
   const { createPgliteRegistry } = await import('../registry/pglite.ts')
   return createPgliteRegistry({ dataDir, actor })
@@ -85,8 +97,9 @@ async function withRegistry<T>(
   values: { 'database-url'?: string; 'data-dir'?: string },
   io: CliIO,
   fn: (registry: ModelRegistry) => Promise<T>,
+  options: { create?: boolean } = {},
 ): Promise<T> {
-  const registry = await openRegistry(values, io)
+  const registry = await openRegistry(values, io, options)
   try {
     return await fn(registry)
   } finally {
@@ -244,7 +257,9 @@ function printModel(io: CliIO, model: ModelRecord, json: boolean | undefined): v
 export const migrateCommand: Command = async (argv, io) => {
   const parsed = parse(argv, { json: { type: 'boolean' } }, 'usage: leafwise migrate [--json]', io)
   if (!parsed) return 0
-  const report = await withRegistry(parsed.values, io, async (registry) => unwrap(await registry.migrate()))
+  const report = await withRegistry(parsed.values, io, async (registry) => unwrap(await registry.migrate()), {
+    create: true,
+  })
   if (parsed.values.json) io.stdout(`${JSON.stringify(report)}\n`)
   else if (report.applied.length === 0)
     io.stdout(`up to date (${report.alreadyApplied.length} migrations applied)\n`)

@@ -16,6 +16,8 @@ export interface PostgresClientOptions {
   connectTimeout?: number
   /** Seconds an idle connection is kept (default 10). */
   idleTimeout?: number
+  /** Named prepared statements (default true); off for servers that share one session between connections. */
+  prepare?: boolean
 }
 
 function readEnv(name: string): string | undefined {
@@ -34,7 +36,7 @@ export function createPostgresClient(options: PostgresClientOptions = {}): SqlCl
     max_lifetime: 60 * 30,
     onnotice: () => {},
     // Text in, text out: the registry casts what it needs (float8, int, text) in SQL.
-    prepare: true,
+    prepare: options.prepare ?? true,
   })
 
   const queryable = (run: postgres.Sql | postgres.TransactionSql): SqlQueryable => ({

@@ -125,6 +125,7 @@ export const RegistryErrorCode = {
   MIGRATION_FAILED: 'MIGRATION_FAILED',
   DATABASE_ERROR: 'DATABASE_ERROR',
   READ_ONLY: 'READ_ONLY',
+  REGISTRY_NOT_FOUND: 'REGISTRY_NOT_FOUND',
 } as const
 export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode]
 

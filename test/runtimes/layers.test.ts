@@ -9,8 +9,16 @@ const root = resolve(import.meta.dirname, '../..')
 
 /** Modules a portable layer must never import (bare specifiers, and any `node:` one). */
 const FORBIDDEN = ['fast-glob', 'postgres', '@electric-sql/pglite']
-/** The registry adapters: the only registry files allowed a driver. */
-const DRIVER_FILES = new Set(['src/registry/postgres.ts', 'src/registry/pglite.ts'])
+/**
+ * The registry adapters: the only registry files allowed a driver. pglite-share.ts (the
+ * lock and loopback server of a data directory on disk) is loaded by pglite.ts only for
+ * such a directory.
+ */
+const DRIVER_FILES = new Set([
+  'src/registry/postgres.ts',
+  'src/registry/pglite.ts',
+  'src/registry/pglite-share.ts',
+])
 
 interface ImportSite {
   file: string
