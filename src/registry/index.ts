@@ -2,6 +2,7 @@
 // `node:` import. Pick an adapter: `leafwise/registry/postgres` or `leafwise/registry/pglite`.
 export type { SqlClient, SqlQueryable, SqlRow } from './client.ts'
 export { errorCode, isUnavailableError } from './client.ts'
+export { type GuideModelRegistry, ModelRegistry } from './instance.ts'
 export {
   buildManifest,
   createManifestRegistry,
@@ -30,7 +31,6 @@ export {
   ModelObjective,
   type ModelReader,
   type ModelRecord,
-  type ModelRegistry,
   ModelStatus,
   ModelType,
   ok,

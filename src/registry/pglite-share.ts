@@ -288,6 +288,8 @@ export interface HolderServer {
    * clients to finish, then closes the rest (ending their transactions).
    */
   stop(drainMs?: number): Promise<void>
+  /** How many client connections are open. */
+  clients(): number
 }
 
 /**
@@ -487,6 +489,7 @@ export async function serveBackend(db: PGlite, gate: SessionGate): Promise<Holde
   return {
     port,
     token,
+    clients: () => connections.size,
     async stop(drainMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       // Clients in the middle of their work (a CLI command) finish first.

@@ -24,6 +24,13 @@ export interface PgliteClientOptions {
   holderWaitMs?: number
   /** Told when opening repaired a directory damaged by two processes at once (default: console.warn). */
   onRepair?: (message: string) => void
+  /**
+   * Gives a data directory on disk back (closes the database) after this many ms without
+   * a call, a watcher or a connected process, and opens it again on the next call. PGlite
+   * keeps a timer running while open, so a script that never calls `close()` would never
+   * exit; `ModelRegistry.getInstance()` sets this. Default: never.
+   */
+  releaseWhenIdleMs?: number
 }
 
 /** True for a data directory on the filesystem (not `memory`, `memory://` or `idb://`). */
@@ -37,6 +44,8 @@ type Backend =
       db: PGlite
       gate?: import('./pglite-share.ts').SessionGate
       release?: () => Promise<void>
+      /** Connected processes (a holder with clients is not idle). */
+      clients?: () => number
     }
   | { kind: 'remote'; client: SqlClient; holder: string }
 
@@ -45,8 +54,48 @@ export function createPgliteClient(options: PgliteClientOptions = {}): SqlClient
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR
   let opening: Promise<Backend> | undefined
   let closed = false
+  /** Calls in progress and open watchers: while any, the directory is not given back. */
+  let busy = 0
+  let idleTimer: ReturnType<typeof setTimeout> | undefined
+  let releasing: Promise<void> = Promise.resolve()
+
+  async function closeBackend(backend: Backend): Promise<void> {
+    if (backend.kind === 'remote') await backend.client.close()
+    else if (backend.release) await backend.release()
+    else if (!backend.db.closed) await backend.db.close()
+  }
+
+  function settle(): void {
+    const idleMs = options.releaseWhenIdleMs
+    if (idleMs === undefined || busy > 0 || closed || !opening || !onDisk(dataDir)) return
+    if (idleTimer) clearTimeout(idleTimer)
+    idleTimer = setTimeout(async () => {
+      idleTimer = undefined
+      const current = opening
+      if (busy > 0 || !current) return
+      const backend = await current.catch(() => undefined)
+      if (!backend || busy > 0 || opening !== current) return
+      if (backend.kind === 'local' && (backend.clients?.() ?? 0) > 0) return settle()
+      opening = undefined
+      releasing = closeBackend(backend).catch(() => {})
+    }, idleMs)
+    ;(idleTimer as { unref?: () => void }).unref?.()
+  }
+
+  /** Counts a call as work in progress while it runs. */
+  async function tracked<T>(fn: () => Promise<T>): Promise<T> {
+    busy++
+    if (idleTimer) clearTimeout(idleTimer)
+    try {
+      return await fn()
+    } finally {
+      busy--
+      settle()
+    }
+  }
 
   async function openBackend(): Promise<Backend> {
+    await releasing
     if (!onDisk(dataDir)) {
       return { kind: 'local', db: await PGlite.create(dataDir === 'memory' ? undefined : dataDir) }
     }
@@ -80,13 +129,14 @@ export function createPgliteClient(options: PgliteClientOptions = {}): SqlClient
       share.announce(place, server)
       const opened = db
       const forget = share.releaseOnExit(place)
+      const clients = server.clients
       const release = async () => {
         await server.stop()
         if (!opened.closed) await opened.close()
         forget()
         share.releaseLock(place.lockPath, place.info)
       }
-      return { kind: 'local', db, gate, release }
+      return { kind: 'local', db, gate, release, clients }
     } catch (error) {
       if (db && !db.closed) await db.close().catch(() => {})
       share.releaseLock(place.lockPath, place.info)
@@ -122,38 +172,59 @@ export function createPgliteClient(options: PgliteClientOptions = {}): SqlClient
 
   return {
     kind: 'pglite',
-    async query<R extends SqlRow = SqlRow>(text: string, params: unknown[] = []): Promise<R[]> {
-      const backend = await open()
-      if (backend.kind === 'remote') return backend.client.query<R>(text, params)
-      return local(backend, (db) => queryable(db).query<R>(text, params))
+    query<R extends SqlRow = SqlRow>(text: string, params: unknown[] = []): Promise<R[]> {
+      return tracked(async () => {
+        const backend = await open()
+        if (backend.kind === 'remote') return backend.client.query<R>(text, params)
+        return local(backend, (db) => queryable(db).query<R>(text, params))
+      })
     },
-    async exec(script: string): Promise<void> {
-      const backend = await open()
-      if (backend.kind === 'remote') return backend.client.exec(script)
-      return local(backend, (db) => queryable(db).exec(script))
+    exec(script: string): Promise<void> {
+      return tracked(async () => {
+        const backend = await open()
+        if (backend.kind === 'remote') return backend.client.exec(script)
+        return local(backend, (db) => queryable(db).exec(script))
+      })
     },
-    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-      const backend = await open()
-      if (backend.kind === 'remote') return backend.client.transaction(fn)
-      return local(backend, (db) => db.transaction((tx) => fn(queryable(tx))))
+    transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+      return tracked(async () => {
+        const backend = await open()
+        if (backend.kind === 'remote') return backend.client.transaction(fn)
+        return local(backend, (db) => db.transaction((tx) => fn(queryable(tx))))
+      })
     },
-    async listen(channel, callback) {
-      const backend = await open()
-      if (backend.kind === 'remote') return backend.client.listen(channel, callback)
-      const unlisten = await local(backend, (db) => db.listen(channel, callback))
-      return async () => {
-        if (!backend.db.closed) await local(backend, () => unlisten())
-      }
+    listen(channel, callback) {
+      return tracked(async () => {
+        const backend = await open()
+        const unlisten =
+          backend.kind === 'remote'
+            ? await backend.client.listen(channel, callback)
+            : await local(backend, (db) => db.listen(channel, callback)).then((stop) => async () => {
+                if (!backend.db.closed) await local(backend, () => stop())
+              })
+        // A watcher keeps the directory open until it stops.
+        busy++
+        let stopped = false
+        return async () => {
+          if (stopped) return
+          stopped = true
+          try {
+            await unlisten()
+          } finally {
+            busy--
+            settle()
+          }
+        }
+      })
     },
     async close() {
       if (closed) return
       closed = true
+      if (idleTimer) clearTimeout(idleTimer)
+      await releasing
       if (!opening) return
       const backend = await opening.catch(() => undefined)
-      if (!backend) return
-      if (backend.kind === 'remote') await backend.client.close()
-      else if (backend.release) await backend.release()
-      else if (!backend.db.closed) await backend.db.close()
+      if (backend) await closeBackend(backend)
     },
   }
 }
