@@ -1,3 +1,5 @@
+import { LeafwiseError } from '../errors.ts'
+
 /** What a CLI command may touch: its arguments, standard streams and working directory. */
 export interface CliIO {
   stdout: (text: string) => void
@@ -10,6 +12,9 @@ export interface CliIO {
 export type Command = (argv: string[], io: CliIO) => Promise<number>
 
 /** Thrown for bad command-line usage; printed as one line, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError'
+export class UsageError extends LeafwiseError {
+  constructor(message: string) {
+    super('USAGE', message)
+    this.name = 'UsageError'
+  }
 }
