@@ -4,9 +4,10 @@ import { type CompiledKernel, canCompile, compileForest } from './compile.ts'
 import { ModelParseError, PredictionError } from './errors.ts'
 import type { Forest } from './forest.ts'
 import { TREE_LINEAR } from './forest.ts'
+import type { ModelInfo } from './header.ts'
 import { predictLeafKernel, predictRawKernel } from './kernel.ts'
 import { applyTransform, type ObjectiveName } from './objective.ts'
-import type { ModelInfo, ParsedModel } from './parse.ts'
+import type { ParsedModel } from './parse.ts'
 import { predictContribKernel } from './shap.ts'
 
 /** Which iterations to use, as LightGBM's `start_iteration` / `num_iteration`. */

@@ -18,7 +18,8 @@ import { availableParallelism } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { Forest, ForestPartStorage } from '../lightgbm/forest.ts'
-import type { ModelInfo, ParsedModel, PartOptions } from '../lightgbm/parse.ts'
+import type { ModelInfo } from '../lightgbm/header.ts'
+import type { ParsedModel, PartOptions } from '../lightgbm/parse.ts'
 
 /** Options of the parallel load. */
 export interface ParallelLoadOptions {
