@@ -6,8 +6,9 @@
 // header.ts, a tree's lines by tree-lines.ts, and a finished tree is checked and appended
 // to the forest by tree.ts; each throws its errors with their locations as values.
 
+import { ForestBuilder } from './builder.ts'
 import { fail, ModelParseError } from './errors.ts'
-import { type Forest, ForestBuilder, type ForestPartStorage } from './forest.ts'
+import type { Forest, ForestPartStorage } from './forest.ts'
 import { HeaderReader, type ModelInfo } from './header.ts'
 import { LineSplitter, latin1, startsWith } from './lines.ts'
 import { isTrailerHeader, TrailerReader } from './trailer.ts'
@@ -36,11 +37,19 @@ export interface ParseOptions {
  * A parser filling one part of a forest built by several parsers at once (leafwise/node's
  * parallel load): it reads the header, then trees from `starts.treeRoot` on, writing each
  * storage array from its start index (global tree, node and leaf numbers); `finishPart`
- * ends it.
+ * ends it. The storage and starts come from forest.ts (`partStorage`, `partStarts`).
  */
 export interface PartOptions {
   storage: ForestPartStorage
   starts: Record<keyof ForestPartStorage, number>
+}
+
+/** Where a part stopped (trees, nodes and leaves: the next part's bases) and the model facts it read. */
+export interface PartResult {
+  trees: number
+  nodes: number
+  leaves: number
+  info: ModelInfo
 }
 
 /** Push parser; feed bytes with `push`, then call `finish`. */
@@ -133,7 +142,7 @@ export class ModelParser {
    * Ends a part (see PartOptions): its trees are in the storage; returns where it stopped
    * (trees, nodes and leaves: the next part's bases) and the model facts read so far.
    */
-  finishPart(): { trees: number; nodes: number; leaves: number; info: ModelInfo } {
+  finishPart(): PartResult {
     this.splitter.end()
     if (this.section === Section.Trees || this.trailer.inParameters || !this.info)
       this.fail('unfinished part')
@@ -261,4 +270,23 @@ export async function parseModelStream(
     parser.push(chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk as ArrayBuffer))
   }
   return parser.finish()
+}
+
+const END_OF_TREES = encoder.encode('end of trees\n')
+
+/**
+ * Parses one part of a model (see PartOptions): the file's `header` (its bytes before
+ * `Tree=0`), then the part's trees as `chunks`. A part that is not the file's last ends
+ * at a tree boundary; `endsTrees` closes its last tree there as `end of trees` would
+ * (the last part reads on to the file's own `end of trees` and trailer).
+ */
+export function parseModelPart(
+  part: PartOptions & { header: Uint8Array; chunks: Iterable<Uint8Array>; endsTrees: boolean },
+  options: ParseOptions = {},
+): PartResult {
+  const parser = new ModelParser(options, part)
+  parser.push(part.header)
+  for (const chunk of part.chunks) parser.push(chunk)
+  if (part.endsTrees) parser.push(END_OF_TREES)
+  return parser.finishPart()
 }

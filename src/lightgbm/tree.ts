@@ -2,9 +2,10 @@
 // Tree::Tree (src/io/tree.cpp) would, then appended to the forest with global node and
 // leaf numbers. Errors carry their location (tree-lines.ts `at`) as values.
 
+import type { ForestBuilder } from './builder.ts'
 import { decodeNodeKind, isValidDecisionType, NodeKind } from './decision.ts'
 import { fail } from './errors.ts'
-import { type ForestBuilder, TREE_CATEGORICAL, TREE_LINEAR, TREE_SLOW_NODES } from './forest.ts'
+import { TREE_CATEGORICAL, TREE_LINEAR, TREE_SLOW_NODES } from './forest.ts'
 import type { ModelInfo } from './header.ts'
 import { checkStructure } from './structure.ts'
 import type { TreeScratch } from './tree-lines.ts'

@@ -6,11 +6,8 @@
 
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { generateSource } from '../lightgbm/compile.ts'
-import type { Forest } from '../lightgbm/forest.ts'
-import type { Model } from '../lightgbm/model.ts'
-import { applyTransform } from '../lightgbm/objective.ts'
-import { DATA_NAMES, dataOf, PRELUDE } from '../lightgbm/prelude.ts'
+import type { Forest, Model } from '../lightgbm/index.ts'
+import { applyTransform, DATA_NAMES, dataOf, generateSource, PRELUDE } from '../lightgbm/internal.ts'
 
 /** Options of `predictParallel`. */
 export interface ParallelOptions {
