@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { aotModuleSource } from '../lightgbm/aot.ts'
+import { aotModuleSource } from '../lightgbm/internal.ts'
 import { type CliIO, type Command, UsageError } from './io.ts'
 import { readModelFile } from './model-file.ts'
 

@@ -2,13 +2,15 @@
 import { Model } from './model.ts'
 import { type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
 
+export type { KernelChoice } from './auto.ts'
 export { kZeroThreshold, NodeKind } from './decision.ts'
 export { ModelParseError, PredictionError } from './errors.ts'
 export { type ClassExplanation, type ExplainedFeature, type ExplainOptions, explainRow } from './explain.ts'
 export type { Forest } from './forest.ts'
-export { type IterationWindow, type KernelChoice, Model, type PredictOptions } from './model.ts'
+export type { ModelInfo } from './header.ts'
+export { type IterationWindow, Model, type PredictOptions } from './model.ts'
 export { type Objective, type ObjectiveName, SUPPORTED_OBJECTIVES } from './objective.ts'
-export type { ModelInfo, ParseOptions } from './parse.ts'
+export type { ParseOptions } from './parse.ts'
 
 /**
  * Parses a LightGBM text model (`model.txt`) held in memory.

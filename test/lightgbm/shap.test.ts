@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type Model, ModelParseError, parseModel } from '../../src/index.ts'
-import { predictContribExactKernel, predictContribKernel } from '../../src/lightgbm/shap.ts'
+import { predictContribKernel } from '../../src/lightgbm/shap.ts'
 import {
   type ExpectedCase,
   flatRows,
@@ -14,6 +14,7 @@ import {
   sharedZooCases,
   type ZooCase,
 } from '../support/fixtures.ts'
+import { predictContribExactKernel } from '../support/shap-exact.ts'
 import { sharedPath, skipShared } from '../support/shared.ts'
 
 const tolerance = 1e-12
