@@ -15,6 +15,7 @@ import {
   TREE_SLOW_NODES,
 } from './forest.ts'
 import { LineSplitter } from './lines.ts'
+import { isOpenParametersEnd } from './old-layout.ts'
 import { readDoubles, readIntegers, TokenError } from './numbers.ts'
 import { type Objective, parseObjective } from './objective.ts'
 
@@ -182,6 +183,8 @@ export class ModelParser {
   private readonly importances: { name: string; value: number }[] = []
   private readonly parameters: Record<string, string> = Object.create(null)
   private pandasCategoricalText: string | undefined
+  /** The file has an 'end of trees' line (LightGBM >= 2.2.0 writes one). */
+  private sawEndOfTrees = false
   private readonly source: string | undefined
 
   constructor(options: ParseOptions = {}, part?: PartOptions) {
@@ -232,7 +235,9 @@ export class ModelParser {
         { line: lines },
       )
     }
-    if (this.section === Section.Parameters) {
+    // Files written before LightGBM 2.2.0 have neither closing line: their parameters run
+    // to the end of the file, as LightGBM's loader allows (old-layout.ts).
+    if (this.section === Section.Parameters && this.sawEndOfTrees) {
       this.fail("the parameters section has no 'end of parameters' line: truncated", { line: lines })
     }
     const info = this.completeInfo()
@@ -260,7 +265,11 @@ export class ModelParser {
    */
   finishPart(): { trees: number; nodes: number; leaves: number; info: ModelInfo } {
     this.splitter.end()
-    if (this.section === Section.Trees || this.section === Section.Parameters || !this.info)
+    if (
+      this.section === Section.Trees ||
+      (this.section === Section.Parameters && this.sawEndOfTrees) ||
+      !this.info
+    )
       this.fail('unfinished part')
     const info = this.completeInfo()
     const b = this.builder
@@ -470,6 +479,7 @@ export class ModelParser {
     }
     if (startsWith(bytes, start, end, 'end of trees')) {
       if (this.inTree) this.closeTree(false)
+      this.sawEndOfTrees = true
       this.inTree = false
       this.section = Section.Trailer
       return
@@ -883,6 +893,11 @@ export class ModelParser {
     if (this.section === Section.Parameters) {
       const text = utf8.decode(bytes.subarray(start, end))
       if (text === 'end of parameters') {
+        this.section = Section.Trailer
+        return
+      }
+      if (isOpenParametersEnd(text, this.sawEndOfTrees)) {
+        this.pandasCategoricalText = text.slice('pandas_categorical:'.length)
         this.section = Section.Trailer
         return
       }
