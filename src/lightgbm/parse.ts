@@ -15,9 +15,9 @@ import {
   TREE_SLOW_NODES,
 } from './forest.ts'
 import { LineSplitter } from './lines.ts'
-import { isOpenParametersEnd } from './old-layout.ts'
 import { readDoubles, readIntegers, TokenError } from './numbers.ts'
 import { type Objective, parseObjective } from './objective.ts'
+import { isOpenParametersEnd } from './old-layout.ts'
 
 /** Header and trailer facts of a model file. */
 export interface ModelInfo {
