@@ -3,12 +3,20 @@ import { Model } from './model.ts'
 import { type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
 
 export { kZeroThreshold, NodeKind } from './decision.ts'
+export {
+  canStopEarly,
+  EARLY_STOP_DEFAULT_FREQ,
+  EARLY_STOP_DEFAULT_MARGIN,
+  type EarlyStopOptions,
+} from './early-stop.ts'
 export { ModelParseError, PredictionError } from './errors.ts'
 export { type ClassExplanation, type ExplainedFeature, type ExplainOptions, explainRow } from './explain.ts'
 export type { Forest } from './forest.ts'
 export { type IterationWindow, type KernelChoice, Model, type PredictOptions } from './model.ts'
 export { type Objective, type ObjectiveName, SUPPORTED_OBJECTIVES } from './objective.ts'
+export { type PandasCategories, pandasCategories, pandasCode } from './pandas.ts'
 export type { ModelInfo, ParseOptions } from './parse.ts'
+export type { ShapeOptions } from './shape.ts'
 
 /**
  * Parses a LightGBM text model (`model.txt`) held in memory.
