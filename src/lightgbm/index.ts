@@ -1,6 +1,8 @@
 // The LightGBM core: parse model.txt into flat typed arrays, and predict.
+
+import { looksLikeJsonDump, parseJsonDump, sniffJsonDump } from './json-dump.ts'
 import { Model } from './model.ts'
-import { type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
+import { chunksOf, type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
 
 export { kZeroThreshold, NodeKind } from './decision.ts'
 export {
@@ -19,11 +21,13 @@ export type { ModelInfo, ParseOptions } from './parse.ts'
 export type { ShapeOptions } from './shape.ts'
 
 /**
- * Parses a LightGBM text model (`model.txt`) held in memory.
- * Throws `ModelParseError` (with line, tree and key) for a file LightGBM would refuse
- * or that could not be predicted safely.
+ * Parses a LightGBM text model (`model.txt`) held in memory, or LightGBM's JSON dump of
+ * one (`Booster.dump_model()`, recognised by its leading `{`; see json-dump.ts for what
+ * it predicts exactly). Throws `ModelParseError` (with line, tree and key) for a file
+ * LightGBM would refuse or that could not be predicted safely.
  */
 export function parseModel(input: Uint8Array | string, options?: ParseOptions): Model {
+  if (looksLikeJsonDump(input)) return new Model(parseJsonDump(input, options))
   return new Model(parseModelData(input, options))
 }
 
@@ -35,5 +39,7 @@ export async function loadModel(
   chunks: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   options?: ParseOptions,
 ): Promise<Model> {
-  return new Model(await parseModelStream(chunks, options))
+  const { json, rest } = await sniffJsonDump(chunksOf(chunks))
+  if (json) return new Model(parseJsonDump(json, options))
+  return new Model(await parseModelStream(rest, options))
 }

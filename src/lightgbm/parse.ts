@@ -948,7 +948,8 @@ function parsePandasCategorical(text: string | undefined): unknown[][] | null {
   return null
 }
 
-async function* chunksOf(
+/** The chunks of a ReadableStream or an AsyncIterable, as an AsyncIterable. */
+export async function* chunksOf(
   input: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
 ): AsyncIterable<Uint8Array> {
   if (Symbol.asyncIterator in input) {
