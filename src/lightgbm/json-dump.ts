@@ -17,8 +17,6 @@
 import { ModelParseError } from './errors.ts'
 import { type ParsedModel, type ParseOptions, parseModelData } from './parse.ts'
 
-const MISSING_TYPES: Record<string, number> = { None: 0, Zero: 1, NaN: 2 }
-
 /** True when `input` (after a byte order mark and white space) starts with `{`: a JSON dump. */
 export function looksLikeJsonDump(input: Uint8Array | string): boolean {
   if (typeof input === 'string') return /^\uFEFF?\s*\{/.test(input.slice(0, 64))
@@ -33,6 +31,7 @@ export function looksLikeJsonDump(input: Uint8Array | string): boolean {
 
 type Json = Record<string, unknown>
 
+/** Checks values of the dump, naming their JSON path in a ModelParseError. */
 class DumpReader {
   constructor(private readonly source: string | undefined) {}
 
@@ -42,159 +41,145 @@ class DumpReader {
 
   object(value: unknown, path: string, tree?: number): Json {
     if (typeof value !== 'object' || value === null || Array.isArray(value))
-      this.fail(path, `expected an object, found ${describe(value)}`, tree)
+      this.fail(path, 'expected an object', tree)
     return value as Json
   }
 
   number(value: unknown, path: string, tree?: number): number {
-    if (typeof value !== 'number') this.fail(path, `expected a number, found ${describe(value)}`, tree)
+    if (typeof value !== 'number')
+      this.fail(path, `expected a number, found ${JSON.stringify(value)?.slice(0, 40)}`, tree)
     return value
   }
 
-  integer(value: unknown, path: string, tree?: number, min = 0): number {
+  integer(value: unknown, path: string, tree?: number): number {
     const n = this.number(value, path, tree)
-    if (!Number.isInteger(n) || n < min || n > 2147483647)
-      this.fail(path, `expected an integer >= ${min}, found ${n}`, tree)
+    if (!Number.isInteger(n) || n < 0 || n > 2147483647)
+      this.fail(path, `expected an integer >= 0, found ${n}`, tree)
     return n
   }
 
   numbers(value: unknown, path: string, tree?: number): number[] {
-    if (!Array.isArray(value)) this.fail(path, `expected a list of numbers, found ${describe(value)}`, tree)
+    if (!Array.isArray(value)) this.fail(path, 'expected a list of numbers', tree)
     return value.map((x, i) => this.number(x, `${path}[${i}]`, tree))
+  }
+
+  /** Text that goes into a model.txt line: one line, and no spaces when `word`. */
+  text(value: unknown, path: string, word: boolean): string {
+    if (typeof value !== 'string' || (word ? /[\s]/ : /[\r\n]/).test(value) || value === '')
+      this.fail(path, `expected ${word ? 'a name without white space' : 'one line of text'}`)
+    return value
   }
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text
-}
-
 /** A double as text that reads back to the same double (-0 kept). */
-function num(x: number): string {
-  return Object.is(x, -0) ? '-0' : String(x)
-}
+const num = (x: number): string => (Object.is(x, -0) ? '-0' : String(x))
+const join = (values: readonly number[]) => values.map(num).join(' ')
 
-const join = (values: ArrayLike<number>) => Array.from(values, num).join(' ')
-
-/** The model.txt lines of one tree of the dump. */
-function treeLines(reader: DumpReader, info: Json, t: number, numFeatures: number): string[] {
+/** The model.txt lines of tree `t` of the dump. */
+function treeLines(reader: DumpReader, info: Json, t: number): string[] {
   const path = `tree_info[${t}]`
-  const numLeaves = reader.integer(info.num_leaves, `${path}.num_leaves`, t, 1)
-  const numNodes = numLeaves - 1
-  const splitFeature = new Int32Array(numNodes)
-  const threshold = new Float64Array(numNodes)
-  const decisionType = new Int32Array(numNodes)
-  const left = new Int32Array(numNodes)
-  const right = new Int32Array(numNodes)
-  const internalCount = new Int32Array(numNodes)
-  const leafValue = new Float64Array(numLeaves)
-  const leafCount = new Int32Array(numLeaves)
-  const leafConst = new Float64Array(numLeaves)
-  const leafFeatures: number[][] = Array.from({ length: numLeaves }, () => [])
-  const leafCoeffs: number[][] = Array.from({ length: numLeaves }, () => [])
-  const seenNode = new Uint8Array(numNodes)
-  const seenLeaf = new Uint8Array(numLeaves)
+  const numLeaves = reader.integer(info.num_leaves, `${path}.num_leaves`, t)
+  // Plain arrays filled by split_index / leaf_index: memory follows the JSON, never a
+  // num_leaves it claims. Every index is checked to be present once below.
+  const splitFeature: number[] = []
+  const threshold: number[] = []
+  const decisionType: number[] = []
+  const left: number[] = []
+  const right: number[] = []
+  const internalCount: number[] = []
+  const leafValue: number[] = []
+  const leafCount: number[] = []
+  const leafConst: number[] = []
+  const leafFeatures: number[][] = []
+  const leafCoeffs: number[][] = []
   const catBoundaries = [0]
   const catWords: number[] = []
+  let splits = 0
+  let leaves = 0
   let linear = false
 
-  // Returns the child code (node index, or ~leaf) of `node`; children are queued.
-  const stack: { node: unknown; path: string; parent: number; side: 0 | 1 }[] = []
+  // Returns the child code (split index, or ~leaf); children are queued on an explicit
+  // stack, so a deep (or hostile) tree never overflows the call stack.
+  const stack: { node: unknown; at: string; parent: number; side: number }[] = []
   const visit = (value: unknown, at: string): number => {
     const node = reader.object(value, at, t)
     if ('split_index' in node) {
       const s = reader.integer(node.split_index, `${at}.split_index`, t)
-      if (s >= numNodes) reader.fail(`${at}.split_index`, `${s} is not below num_leaves - 1 = ${numNodes}`, t)
-      if (seenNode[s]) reader.fail(`${at}.split_index`, `split ${s} appears twice`, t)
-      seenNode[s] = 1
-      const feature = reader.integer(node.split_feature, `${at}.split_feature`, t)
-      if (feature >= numFeatures)
-        reader.fail(`${at}.split_feature`, `${feature} is not below ${numFeatures} features`, t)
-      splitFeature[s] = feature
-      const missing = MISSING_TYPES[String(node.missing_type)]
-      if (missing === undefined)
-        reader.fail(
-          `${at}.missing_type`,
-          `expected None, Zero or NaN, found ${describe(node.missing_type)}`,
-          t,
-        )
+      if (s >= numLeaves - 1 || splitFeature[s] !== undefined)
+        reader.fail(`${at}.split_index`, `${s} is out of range or repeated`, t)
+      splits++
+      splitFeature[s] = reader.integer(node.split_feature, `${at}.split_feature`, t)
+      const missing = ['None', 'Zero', 'NaN'].indexOf(node.missing_type as string)
+      if (missing < 0) reader.fail(`${at}.missing_type`, 'expected None, Zero or NaN', t)
       let kind = (node.default_left === true ? 2 : 0) | (missing << 2)
       if (node.decision_type === '==') {
         kind |= 1
         const text = node.threshold
-        if (typeof text !== 'string' || !/^[0-9]+(\|\|[0-9]+)*$/.test(text))
-          reader.fail(`${at}.threshold`, `expected categories such as "1||3", found ${describe(text)}`, t)
+        if (typeof text !== 'string' || !/^[0-9]{1,9}(\|\|[0-9]{1,9})*$/.test(text))
+          reader.fail(`${at}.threshold`, 'expected categories such as "1||3"', t)
         const categories = text.split('||').map(Number)
+        // 2^22 words at most (categories below 2^27): beyond any real model, a bound on memory.
         const max = Math.max(...categories)
-        // 2^22 words (categories below 2^27): far beyond any real model, and a bound on memory.
-        if (max >= 2 ** 27)
-          reader.fail(`${at}.threshold`, `category ${max} is too large (at most 2^27 - 1)`, t)
-        const words = new Array<number>(Math.floor(max / 32) + 1).fill(0)
+        if (max >= 2 ** 27) reader.fail(`${at}.threshold`, `category ${max} is too large`, t)
+        const words = new Array<number>((max >>> 5) + 1).fill(0)
         for (const c of categories) words[c >>> 5] = (words[c >>> 5] | (1 << (c & 31))) >>> 0
         threshold[s] = catBoundaries.length - 1
         catWords.push(...words)
         catBoundaries.push(catWords.length)
-      } else if (node.decision_type === '<=') {
-        threshold[s] = reader.number(node.threshold, `${at}.threshold`, t)
       } else {
-        reader.fail(`${at}.decision_type`, `expected "<=" or "==", found ${describe(node.decision_type)}`, t)
+        if (node.decision_type !== '<=') reader.fail(`${at}.decision_type`, 'expected "<=" or "=="', t)
+        threshold[s] = reader.number(node.threshold, `${at}.threshold`, t)
       }
       decisionType[s] = kind
-      internalCount[s] =
-        node.internal_count === undefined ? 0 : reader.integer(node.internal_count, `${at}.internal_count`, t)
-      stack.push({ node: node.left_child, path: `${at}.left_child`, parent: s, side: 0 })
-      stack.push({ node: node.right_child, path: `${at}.right_child`, parent: s, side: 1 })
+      internalCount[s] = reader.integer(node.internal_count ?? 0, `${at}.internal_count`, t)
+      stack.push({ node: node.left_child, at: `${at}.left_child`, parent: s, side: 0 })
+      stack.push({ node: node.right_child, at: `${at}.right_child`, parent: s, side: 1 })
       return s
     }
-    const l =
-      numLeaves === 1 && node.leaf_index === undefined
-        ? 0
-        : reader.integer(node.leaf_index, `${at}.leaf_index`, t)
-    if (l >= numLeaves) reader.fail(`${at}.leaf_index`, `${l} is not below num_leaves = ${numLeaves}`, t)
-    if (seenLeaf[l]) reader.fail(`${at}.leaf_index`, `leaf ${l} appears twice`, t)
-    seenLeaf[l] = 1
+    const l = reader.integer(node.leaf_index ?? 0, `${at}.leaf_index`, t)
+    if (l >= numLeaves || leafValue[l] !== undefined)
+      reader.fail(`${at}.leaf_index`, `${l} is out of range or repeated`, t)
+    leaves++
     leafValue[l] = reader.number(node.leaf_value, `${at}.leaf_value`, t)
-    leafCount[l] = node.leaf_count === undefined ? 0 : reader.integer(node.leaf_count, `${at}.leaf_count`, t)
+    leafCount[l] = reader.integer(node.leaf_count ?? 0, `${at}.leaf_count`, t)
+    leafConst[l] = 0
+    leafFeatures[l] = []
+    leafCoeffs[l] = []
     if ('leaf_const' in node) {
       linear = true
       leafConst[l] = reader.number(node.leaf_const, `${at}.leaf_const`, t)
       leafFeatures[l] = reader.numbers(node.leaf_features ?? [], `${at}.leaf_features`, t)
       leafCoeffs[l] = reader.numbers(node.leaf_coeff ?? [], `${at}.leaf_coeff`, t)
-      if (leafFeatures[l].length !== leafCoeffs[l].length)
-        reader.fail(`${at}.leaf_coeff`, 'leaf_features and leaf_coeff differ in length', t)
     }
     return ~l
   }
 
-  // An explicit stack: a deep (or hostile) tree never overflows the call stack.
   const root = visit(info.tree_structure, `${path}.tree_structure`)
-  if (numNodes > 0 && root !== 0) reader.fail(`${path}.tree_structure`, 'the root is not split 0', t)
-  if (numNodes === 0 && root >= 0)
-    reader.fail(`${path}.tree_structure`, 'num_leaves is 1 but the root is a split', t)
+  if (root > 0) reader.fail(`${path}.tree_structure`, 'the root is not split 0', t)
   while (stack.length > 0) {
-    const { node, path: at, parent, side } = stack.pop()!
-    const child = visit(node, at)
-    ;(side === 0 ? left : right)[parent] = child
+    const { node, at, parent, side } = stack.pop()!
+    ;(side === 0 ? left : right)[parent] = visit(node, at)
   }
-  const unused = seenNode.indexOf(0) >= 0 || seenLeaf.indexOf(0) >= 0
-  if (unused)
-    reader.fail(`${path}.tree_structure`, `does not hold all ${numNodes} splits and ${numLeaves} leaves`, t)
+  if (splits !== numLeaves - 1 || leaves !== numLeaves)
+    reader.fail(
+      `${path}.tree_structure`,
+      `holds ${splits} splits and ${leaves} leaves, not num_leaves = ${numLeaves}`,
+      t,
+    )
 
-  const shrinkage = info.shrinkage === undefined ? 1 : reader.number(info.shrinkage, `${path}.shrinkage`, t)
   const lines = [`Tree=${t}`, `num_leaves=${numLeaves}`, `num_cat=${catBoundaries.length - 1}`]
-  if (numNodes > 0) {
+  if (splits > 0) {
     lines.push(
-      `split_feature=${join(splitFeature)}`,
+      `split_feature=${splitFeature.join(' ')}`,
       `threshold=${join(threshold)}`,
-      `decision_type=${join(decisionType)}`,
-      `left_child=${join(left)}`,
-      `right_child=${join(right)}`,
+      `decision_type=${decisionType.join(' ')}`,
+      `left_child=${left.join(' ')}`,
+      `right_child=${right.join(' ')}`,
+      `internal_count=${internalCount.join(' ')}`,
     )
   }
-  lines.push(`leaf_value=${join(leafValue)}`, `leaf_count=${join(leafCount)}`)
-  if (numNodes > 0) lines.push(`internal_count=${join(internalCount)}`)
-  if (catBoundaries.length > 1)
+  lines.push(`leaf_value=${join(leafValue)}`, `leaf_count=${leafCount.join(' ')}`)
+  if (catWords.length > 0)
     lines.push(`cat_boundaries=${catBoundaries.join(' ')}`, `cat_threshold=${catWords.join(' ')}`)
   if (linear) {
     lines.push(
@@ -205,75 +190,60 @@ function treeLines(reader: DumpReader, info: Json, t: number, numFeatures: numbe
       `leaf_coeff=${join(leafCoeffs.flat())}`,
     )
   }
-  lines.push(`shrinkage=${num(shrinkage)}`, '')
+  lines.push(`shrinkage=${num(reader.number(info.shrinkage ?? 1, `${path}.shrinkage`, t))}`, '')
   return lines
 }
 
 /**
  * The model.txt text of a parsed JSON dump (`Booster.dump_model()`): header, trees,
  * importances and the pandas line. Throws ModelParseError naming the JSON path (and tree)
- * of anything that is not a dump.
+ * of anything that is not a dump; the text parser then validates the model itself.
  */
 export function modelTextFromJsonDump(dump: unknown, source?: string): string {
   const reader: DumpReader = new DumpReader(source)
   const root = reader.object(dump, '(top level)')
-  const numClass = reader.integer(root.num_class, 'num_class', undefined, 1)
-  const maxFeatureIdx = reader.integer(root.max_feature_idx, 'max_feature_idx')
-  const numFeatures = maxFeatureIdx + 1
-  const names = root.feature_names
-  if (!Array.isArray(names) || names.length !== numFeatures || names.some((n) => typeof n !== 'string'))
-    reader.fail('feature_names', `expected ${numFeatures} names (max_feature_idx + 1)`)
-  const infos = reader.object(root.feature_infos ?? {}, 'feature_infos')
-  const featureInfos = (names as string[]).map((name) => {
-    const entry = infos[name]
-    if (entry === undefined) return 'none'
-    const info = reader.object(entry, `feature_infos.${name}`)
-    const values = Array.isArray(info.values)
-      ? reader.numbers(info.values, `feature_infos.${name}.values`)
-      : []
-    if (values.length > 0) return values.join(':')
-    const min = reader.number(info.min_value, `feature_infos.${name}.min_value`)
-    const max = reader.number(info.max_value, `feature_infos.${name}.max_value`)
-    return `[${num(min)}:${num(max)}]`
-  })
-  const header = ['tree', `version=${typeof root.version === 'string' ? root.version : 'v4'}`]
-  header.push(`num_class=${numClass}`)
-  if (root.num_tree_per_iteration !== undefined)
-    header.push(
-      `num_tree_per_iteration=${reader.integer(root.num_tree_per_iteration, 'num_tree_per_iteration', undefined, 1)}`,
+  if (!('tree_info' in root) || !('max_feature_idx' in root))
+    throw new ModelParseError(
+      "not a LightGBM text model or JSON dump: JSON without 'tree_info' and 'max_feature_idx' (Booster.dump_model() writes both)",
+      { source },
     )
-  header.push(
-    `label_index=${root.label_index === undefined ? 0 : reader.integer(root.label_index, 'label_index')}`,
-  )
-  header.push(`max_feature_idx=${maxFeatureIdx}`)
-  if (root.objective !== undefined) {
-    if (typeof root.objective !== 'string')
-      reader.fail('objective', `expected text, found ${describe(root.objective)}`)
-    header.push(`objective=${root.objective}`)
-  }
+  const names = root.feature_names
+  if (!Array.isArray(names)) reader.fail('feature_names', 'expected a list of names')
+  const featureNames = names.map((name, i) => reader.text(name, `feature_names[${i}]`, true))
+  const infos = reader.object(root.feature_infos ?? {}, 'feature_infos')
+  const featureInfos = featureNames.map((name) => {
+    if (infos[name] === undefined) return 'none'
+    const info = reader.object(infos[name], `feature_infos.${name}`)
+    const values = reader.numbers(info.values ?? [], `feature_infos.${name}.values`)
+    if (values.length > 0) return join(values).replaceAll(' ', ':')
+    return `[${num(reader.number(info.min_value, `feature_infos.${name}.min_value`))}:${num(reader.number(info.max_value, `feature_infos.${name}.max_value`))}]`
+  })
+  const header = [
+    'tree',
+    `version=${reader.text(root.version ?? 'v4', 'version', true)}`,
+    `num_class=${reader.integer(root.num_class, 'num_class')}`,
+    `num_tree_per_iteration=${reader.integer(root.num_tree_per_iteration ?? root.num_class, 'num_tree_per_iteration')}`,
+    `label_index=${reader.integer(root.label_index ?? 0, 'label_index')}`,
+    `max_feature_idx=${reader.integer(root.max_feature_idx, 'max_feature_idx')}`,
+  ]
+  if (root.objective !== undefined)
+    header.push(`objective=${reader.text(root.objective, 'objective', false)}`)
   if (root.average_output === true) header.push('average_output')
-  header.push(`feature_names=${(names as string[]).join(' ')}`)
-  const monotone =
-    root.monotone_constraints === undefined
-      ? []
-      : reader.numbers(root.monotone_constraints, 'monotone_constraints')
-  if (monotone.length > 0) header.push(`monotone_constraints=${monotone.join(' ')}`)
+  header.push(`feature_names=${featureNames.join(' ')}`)
+  const monotone = reader.numbers(root.monotone_constraints ?? [], 'monotone_constraints')
+  if (monotone.length > 0) header.push(`monotone_constraints=${join(monotone)}`)
   header.push(`feature_infos=${featureInfos.join(' ')}`, '')
 
   const trees = root.tree_info
-  if (!Array.isArray(trees)) reader.fail('tree_info', `expected a list of trees, found ${describe(trees)}`)
-  const body: string[] = []
-  trees.forEach((tree, t) => {
-    body.push(...treeLines(reader, reader.object(tree, `tree_info[${t}]`, t), t, numFeatures))
-  })
-  body.push('end of trees', '')
-  if (root.feature_importances !== undefined) {
-    const importances = reader.object(root.feature_importances, 'feature_importances')
-    body.push('feature_importances:')
-    for (const [name, value] of Object.entries(importances))
-      body.push(`${name}=${num(reader.number(value, `feature_importances.${name}`))}`)
-    body.push('')
+  if (!Array.isArray(trees)) reader.fail('tree_info', 'expected a list of trees')
+  const body = trees.flatMap((tree, t) => treeLines(reader, reader.object(tree, `tree_info[${t}]`, t), t))
+  body.push('end of trees', '', 'feature_importances:')
+  const importances = reader.object(root.feature_importances ?? {}, 'feature_importances')
+  for (const name of Object.keys(importances)) {
+    const value = reader.number(importances[name], `feature_importances.${name}`)
+    body.push(`${reader.text(name, `feature_importances.${name}`, true)}=${num(value)}`)
   }
+  body.push('')
   if ('pandas_categorical' in root)
     body.push(`pandas_categorical:${JSON.stringify(root.pandas_categorical ?? null)}`)
   return `${header.join('\n')}\n${body.join('\n')}\n`
@@ -285,7 +255,7 @@ export function parseJsonDumpText(text: string, source?: string): unknown {
     return JSON.parse(text)
   } catch (error) {
     throw new ModelParseError(
-      `not a LightGBM JSON dump: ${(error as Error).message}`,
+      `not a LightGBM text model or JSON dump: ${(error as Error).message}`,
       { source },
       { cause: error },
     )

@@ -127,7 +127,8 @@ describe('JSON dump details', () => {
     expect((error as ModelParseError).message).toMatch(
       /tree_info\[2\]\.tree_structure\.left_child\.threshold: expected a number/,
     )
-    expect(() => parseModel('{"num_class": 1,')).toThrow(/not a LightGBM JSON dump/)
+    expect(() => parseModel('{"num_class": 1,')).toThrow(/not a LightGBM text model or JSON dump/)
+    expect(() => parseModel('{"tree": 1}')).toThrow(/JSON without 'tree_info'/)
     const cycle = JSON.parse(dumpText('binary'))
     cycle.tree_info[0].tree_structure.right_child = cycle.tree_info[0].tree_structure.left_child
     expect(() => parseModel(JSON.stringify(cycle))).toThrow(ModelParseError)
