@@ -134,6 +134,27 @@ describe('JSON dump details', () => {
     expect(() => parseModel(JSON.stringify(cycle))).toThrow(ModelParseError)
   })
 
+  it('hostile dumps: a huge num_leaves, a name with a line break, a repeated leaf', () => {
+    const huge = JSON.parse(dumpText('binary'))
+    huge.tree_info[0].num_leaves = 2147483647
+    expect(() => parseModel(JSON.stringify(huge))).toThrow(
+      /holds 14 splits and 15 leaves, not num_leaves = 2147483647/,
+    )
+    const named = JSON.parse(dumpText('binary'))
+    named.feature_names[1] = 'f1\nTree=0'
+    expect(() => parseModel(JSON.stringify(named))).toThrow(
+      /feature_names\[1\]: expected a name without white space/,
+    )
+    const objective = JSON.parse(dumpText('binary'))
+    objective.objective = 'binary\nnum_class=3'
+    expect(() => parseModel(JSON.stringify(objective))).toThrow(/objective: expected one line of text/)
+    const repeated = JSON.parse(dumpText('binary'))
+    const left = repeated.tree_info[1].tree_structure.left_child
+    while (left.left_child.split_index !== undefined) Object.assign(left, left.left_child)
+    left.right_child = { ...left.left_child }
+    expect(() => parseModel(JSON.stringify(repeated))).toThrow(ModelParseError)
+  })
+
   it('the compat folder holds a dump of every committed fixture model', () => {
     expect(Object.keys(sources).length).toBeGreaterThanOrEqual(20)
     expect(compatRoot).toMatch(/compat$/)
