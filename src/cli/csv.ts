@@ -47,6 +47,12 @@ export interface CsvOptions {
   header: boolean
   /** The model's feature names, in model order. */
   featureNames: string[]
+  /**
+   * Without a header, accept lines with more or fewer fields than the model's features, as
+   * LightGBM's predict_disable_shape_check: extra fields are ignored, missing trailing
+   * features are 0.0. Default false: such a line is an error naming it.
+   */
+  disableShapeCheck?: boolean
 }
 
 /** Maps header columns to model feature positions; throws for missing or unknown names. */
@@ -103,17 +109,20 @@ export async function* readCsvBatches(
     }
     if (line.trim() === '') continue
     const fields = line.split(',')
-    if (fields.length !== width) {
+    const lenient = options.disableShapeCheck === true && !map
+    if (fields.length !== width && !lenient) {
       throw new CsvError(
         file,
         lineNumber,
         undefined,
-        `${fields.length} fields, but the model has ${width} features`,
+        `${fields.length} fields, but the model has ${width} features${map ? '' : ' (--disable-shape-check predicts anyway: extra fields ignored, missing trailing features 0.0)'}`,
       )
     }
     if (count === 0) firstLine = lineNumber
     const base = count * width
-    for (let column = 0; column < width; column++) {
+    const columns = Math.min(width, fields.length)
+    for (let column = columns; column < width; column++) batch[base + column] = 0
+    for (let column = 0; column < columns; column++) {
       const value = parseField(fields[column])
       if (value === undefined) {
         throw new CsvError(

@@ -1,6 +1,7 @@
 // The Model: a parsed forest plus its facts, with LightGBM's prediction entry points.
 
 import { type KernelChoice, KernelPicker } from './auto.ts'
+import { type EarlyStopOptions, earlyStopPlan, predictRawEarlyStop } from './early-stop.ts'
 import { ModelParseError, PredictionError } from './errors.ts'
 import type { Forest } from './forest.ts'
 import { TREE_LINEAR } from './forest.ts'
@@ -9,9 +10,13 @@ import { predictLeafKernel } from './kernel.ts'
 import { applyTransform, type ObjectiveName } from './objective.ts'
 import type { ParsedModel } from './parse.ts'
 import { predictContribKernel } from './shap.ts'
+import { checkRowWidth, flatRowsOf, type ShapeOptions } from './shape.ts'
 
-/** Which iterations to use, as LightGBM's `start_iteration` / `num_iteration`. */
-export interface PredictOptions {
+/**
+ * Which iterations to use, as LightGBM's `start_iteration` / `num_iteration`; prediction
+ * early stopping (early-stop.ts, raw and transformed predictions only); row width (shape.ts).
+ */
+export interface PredictOptions extends EarlyStopOptions, ShapeOptions {
   /** First iteration (clipped to [0, numIterations]). Default 0. */
   startIteration?: number
   /** Iterations to use from the start; <= 0 or absent means all remaining. */
@@ -114,15 +119,33 @@ export class Model {
     }
   }
 
-  private rowsOf(rows: Rows): { data: Float64Array; numRows: number } {
+  private rowsOf(rows: Rows, options?: PredictOptions): { data: Float64Array; numRows: number } {
     const data = rows instanceof Float64Array ? rows : Float64Array.from(rows as ArrayLike<number>)
-    const numFeatures = this.numFeatures
-    if (data.length % numFeatures !== 0) {
-      throw new PredictionError(
-        `rows hold ${data.length} values, not a multiple of the model's ${numFeatures} features`,
-      )
-    }
-    return { data, numRows: data.length / numFeatures }
+    return flatRowsOf(data, this.numFeatures, options)
+  }
+
+  /** Raw scores into `result`: early stopping when the options ask for it and it applies. */
+  private raw(
+    data: Float64Array,
+    numRows: number,
+    w: IterationWindow,
+    result: Float64Array,
+    options?: PredictOptions,
+  ) {
+    const plan = earlyStopPlan(this.info, options)
+    if (!plan) return this.picker.rawKernel(data, numRows, w, result)
+    this.picker.lastKernel = 'portable'
+    predictRawEarlyStop(
+      this.forest,
+      data,
+      numRows,
+      this.numFeatures,
+      this.numClass,
+      w.treeStart,
+      w.treeEnd,
+      plan,
+      result,
+    )
   }
 
   private outputOf<T extends Float64Array | Int32Array>(
@@ -141,21 +164,21 @@ export class Model {
    * For `average_output` models this is the un-averaged sum, as LightGBM returns it.
    */
   predictRaw(rows: Rows, out?: Float64Array, options?: PredictOptions): Float64Array {
-    const { data, numRows } = this.rowsOf(rows)
+    const { data, numRows } = this.rowsOf(rows, options)
     const w = this.window(options)
     const width = this.numClass
     const result = this.outputOf(out, numRows * width, (n) => new Float64Array(n))
-    this.picker.rawKernel(data, numRows, w, result)
+    this.raw(data, numRows, w, result, options)
     return result
   }
 
   /** Predictions with the objective's transform (probabilities, exp, ...), `numClass` a row. */
   predict(rows: Rows, out?: Float64Array, options?: PredictOptions): Float64Array {
-    const { data, numRows } = this.rowsOf(rows)
+    const { data, numRows } = this.rowsOf(rows, options)
     const w = this.window(options)
     const width = this.numClass
     const result = this.outputOf(out, numRows * width, (n) => new Float64Array(n))
-    this.picker.rawKernel(data, numRows, w, result)
+    this.raw(data, numRows, w, result, options)
     // GBDT::Predict: average_output divides by the iterations used, then ConvertOutput.
     const divisor = this.info.averageOutput ? w.numIterations : 1
     applyTransform(this.info.objective, result, numRows, width, divisor)
@@ -164,7 +187,7 @@ export class Model {
 
   /** Leaf index reached in every tree of the window: one Int32 per tree, row-major. */
   predictLeafIndex(rows: Rows, out?: Int32Array, options?: PredictOptions): Int32Array {
-    const { data, numRows } = this.rowsOf(rows)
+    const { data, numRows } = this.rowsOf(rows, options)
     const w = this.window(options)
     const perRow = w.treeEnd - w.treeStart
     const result = this.outputOf(out, numRows * perRow, (n) => new Int32Array(n))
@@ -188,7 +211,7 @@ export class Model {
         { key: 'is_linear' },
       )
     }
-    const { data, numRows } = this.rowsOf(rows)
+    const { data, numRows } = this.rowsOf(rows, options)
     const w = this.window(options)
     const width = this.numClass
     const result = this.outputOf(out, numRows * (this.numFeatures + 1) * width, (n) => new Float64Array(n))
@@ -198,12 +221,9 @@ export class Model {
 
   /** One row (any array of numbers, NaN = missing): `predict`, or `predictRaw` with `raw: true`. */
   predictRow(row: ArrayLike<number>, options: PredictOptions & { raw?: boolean } = {}): Float64Array {
-    if (row.length !== this.numFeatures) {
-      throw new PredictionError(
-        `the row holds ${row.length} values but the model has ${this.numFeatures} features`,
-      )
-    }
-    return options.raw ? this.predictRaw(row, undefined, options) : this.predict(row, undefined, options)
+    checkRowWidth(row.length, this.numFeatures, options, 'the row holds')
+    const one = { ...options, rowWidth: row.length }
+    return options.raw ? this.predictRaw(row, undefined, one) : this.predict(row, undefined, one)
   }
 
   /** Many rows as arrays (e.g. `number[][]`): one Float64Array of `numClass` values per row. */
@@ -211,16 +231,15 @@ export class Model {
     const numFeatures = this.numFeatures
     const flat = new Float64Array(rows.length * numFeatures)
     rows.forEach((row, i) => {
-      if (row.length !== numFeatures) {
-        throw new PredictionError(
-          `row ${i} holds ${row.length} values but the model has ${numFeatures} features`,
-        )
-      }
-      for (let j = 0; j < numFeatures; j++) flat[i * numFeatures + j] = row[j]
+      checkRowWidth(row.length, numFeatures, options, `row ${i} holds`)
+      // Shape check disabled: missing trailing features stay 0.0, extra values are ignored.
+      const copied = Math.min(row.length, numFeatures)
+      for (let j = 0; j < copied; j++) flat[i * numFeatures + j] = row[j]
     })
+    const flatOptions = { ...options, rowWidth: numFeatures }
     const out = options.raw
-      ? this.predictRaw(flat, undefined, options)
-      : this.predict(flat, undefined, options)
+      ? this.predictRaw(flat, undefined, flatOptions)
+      : this.predict(flat, undefined, flatOptions)
     const width = this.numClass
     return rows.map((_, i) => out.slice(i * width, (i + 1) * width))
   }

@@ -116,7 +116,9 @@ export class ModelParser {
         { line: lines },
       )
     }
-    if (this.trailer.inParameters) {
+    // Files written before LightGBM 2.2.0 have neither closing line: their parameters run
+    // to the end of the file, as LightGBM's loader allows (old-layout.ts).
+    if (this.trailer.inParameters && this.trailer.sawEndOfTrees) {
       this.fail("the parameters section has no 'end of parameters' line: truncated", { line: lines })
     }
     const info = this.trailer.complete(this.info!)
@@ -144,7 +146,11 @@ export class ModelParser {
    */
   finishPart(): PartResult {
     this.splitter.end()
-    if (this.section === Section.Trees || this.trailer.inParameters || !this.info)
+    if (
+      this.section === Section.Trees ||
+      (this.trailer.inParameters && this.trailer.sawEndOfTrees) ||
+      !this.info
+    )
       this.fail('unfinished part')
     const info = this.trailer.complete(this.info)
     const b = this.builder
@@ -191,6 +197,7 @@ export class ModelParser {
     }
     if (startsWith(bytes, start, end, 'end of trees')) {
       if (this.inTree) this.closeTree(false)
+      this.trailer.sawEndOfTrees = true
       this.inTree = false
       this.section = Section.Trailer
       return
@@ -218,7 +225,8 @@ export class ModelParser {
   }
 }
 
-async function* chunksOf(
+/** The chunks of a ReadableStream or an AsyncIterable, as an AsyncIterable. */
+export async function* chunksOf(
   input: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
 ): AsyncIterable<Uint8Array> {
   if (Symbol.asyncIterator in input) {

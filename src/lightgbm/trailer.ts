@@ -5,6 +5,7 @@
 import { fail, type ModelLocation } from './errors.ts'
 import type { ModelInfo } from './header.ts'
 import { startsWith, utf8 } from './lines.ts'
+import { isOpenParametersEnd } from './old-layout.ts'
 
 /** Where in the trailer a line falls. */
 enum Part {
@@ -29,6 +30,8 @@ export class TrailerReader {
   private readonly importances: { name: string; value: number }[] = []
   private readonly parameters: Record<string, string> = Object.create(null)
   private pandasCategoricalText: string | undefined
+  /** The file has an 'end of trees' line (LightGBM >= 2.2.0 writes one). */
+  sawEndOfTrees = false
 
   constructor(private readonly source: string | undefined) {}
 
@@ -55,6 +58,11 @@ export class TrailerReader {
     if (this.part === Part.Parameters) {
       const text = utf8.decode(bytes.subarray(start, end))
       if (text === 'end of parameters') {
+        this.part = Part.Other
+        return
+      }
+      if (isOpenParametersEnd(text, this.sawEndOfTrees)) {
+        this.pandasCategoricalText = text.slice('pandas_categorical:'.length)
         this.part = Part.Other
         return
       }
