@@ -16,7 +16,7 @@ import { formatTable, openRegistry } from './registry-commands.ts'
 
 const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T] [--explain] [--top K] [--json]
                         [--models ROOT] [--manifest FILE | --database-url URL | --data-dir DIR]
-                        [--log FILE | --no-log]
+                        [--log FILE | --no-log] [--allow-unknown-features]
   --features FILE   one record {feature: value}, an array of records, or {"SYMBOL": record, ...}
   --symbols A,B     only these symbols of a {"SYMBOL": record} file
   --tier T          caller tier: free, premium or enterprise (default enterprise: every model)
@@ -24,7 +24,12 @@ const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T
   --json            the analysis object(s) the library returns
   --models ROOT     package root (default models)
   --manifest FILE   a static registry manifest (leafwise registry export) instead of a database
-  --log FILE        prediction log (default ${DEFAULT_PREDICTION_LOG}); --no-log for none`
+  --log FILE        prediction log (default ${DEFAULT_PREDICTION_LOG}); --no-log for none
+  --allow-unknown-features
+                    ignore record keys no model reads (default: an error naming them and the
+                    closest feature name, e.g. rsi7 -> rsi_7)
+A vote whose model finds more than half of its features missing in the record is marked
+'sparse' in the 'missing' column and listed under the table.`
 
 /** A record and its label, read from a features file. */
 export interface LabeledRecord {
@@ -84,7 +89,18 @@ const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits)
 
 /** Votes and consensus of analyses as a table for people. */
 export function formatAnalyses(analyses: readonly Analysis[]): string {
-  const header = ['symbol', 'model', 'signal', 'conf', 'P(bear)', 'P(neut)', 'P(bull)', 'weight', 'output']
+  const header = [
+    'symbol',
+    'model',
+    'signal',
+    'conf',
+    'P(bear)',
+    'P(neut)',
+    'P(bull)',
+    'weight',
+    'output',
+    'missing',
+  ]
   const rows: string[][] = []
   analyses.forEach((a, i) => {
     const voteRow = (v: Analysis['votes'][number], shadow: boolean) => [
@@ -97,6 +113,7 @@ export function formatAnalyses(analyses: readonly Analysis[]): string {
       fixed(v.probabilities.BULLISH),
       shadow ? '-' : fixed(v.weight, 4),
       v.prediction.length === 1 ? fixed(v.prediction[0], 4) : v.prediction.map((p) => fixed(p)).join('/'),
+      `${v.missingFeatures}${v.sparse ? ' sparse' : ''}`,
     ]
     const c = a.consensus
     const block = [
@@ -134,7 +151,18 @@ export function formatAnalyses(analyses: readonly Analysis[]): string {
         ].join('\n'),
       ),
   )
-  return `${formatTable(header, rows)}\n${explained.length ? `\ntop features (SHAP, raw units):\n${explained.join('\n')}\n` : ''}`
+  const sparse = analyses.flatMap((a, i) =>
+    [...a.votes, ...a.shadowVotes]
+      .filter((v) => v.sparse)
+      .map(
+        (v) =>
+          `  ${a.id ?? `#${i + 1}`} ${v.modelName} ${v.modelVersion}: ${v.missingFeatures} of its features are missing in the record; this vote rests on the model's defaults for missing values`,
+      ),
+  )
+  const sparseNote = sparse.length
+    ? `\nsparse votes (more than half of the model's features missing):\n${sparse.join('\n')}\n`
+    : ''
+  return `${formatTable(header, rows)}\n${sparseNote}${explained.length ? `\ntop features (SHAP, raw units):\n${explained.join('\n')}\n` : ''}`
 }
 
 /** Options shared by `analyze` and `demo` to build an ensemble from the command line. */
@@ -148,6 +176,7 @@ export interface CliEnsembleOptions {
   top?: string
   log?: string
   'no-log'?: boolean
+  'allow-unknown-features'?: boolean
 }
 
 /** The tier of `--tier` (default enterprise). */
@@ -195,6 +224,7 @@ export async function openCliEnsemble(
       tier: tierOption(values.tier),
       explain: values.explain || top !== undefined ? { top: top ?? 5 } : false,
       log,
+      allowUnknownFeatures: values['allow-unknown-features'] ?? false,
     })
     return {
       ensemble,
@@ -233,6 +263,7 @@ export const ensembleRunOptions = {
   'data-dir': { type: 'string' },
   log: { type: 'string' },
   'no-log': { type: 'boolean' },
+  'allow-unknown-features': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
