@@ -88,11 +88,8 @@ export function rejectUnknownFeatures(
 ): void {
   const { names } = featureNamesOf(set)
   if (names.size === 0) return
-  let unknown: string[] | undefined
-  for (const key of keysOf(record)) {
-    if (!names.has(key)) (unknown ??= []).push(key)
-  }
-  if (!unknown) return
+  let unknown = keysOf(record).filter((key) => !names.has(key))
+  if (unknown.length === 0) return
   const extra = new Set(wider())
   unknown = unknown.filter((key) => !extra.has(key))
   if (unknown.length === 0) return
