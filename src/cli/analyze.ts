@@ -10,6 +10,7 @@ import { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } fro
 import type { FeatureRecord } from '../package/index.ts'
 import { createManifestRegistry, type ModelRegistry, TierRequirement } from '../registry/index.ts'
 import { renderBars } from './explain.ts'
+import { fileError, requireFile } from './files.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
 import { formatTable, openRegistry } from './registry-commands.ts'
@@ -47,12 +48,16 @@ function isRecord(value: unknown): value is FeatureRecord {
 }
 
 /** Reads the records of a features file (see `usage`). */
-export function readFeatureFile(path: string, symbols?: string[]): LabeledRecord[] {
+export function readFeatureFile(path: string, symbols?: string[], shown = path): LabeledRecord[] {
+  requireFile(path, '--features', shown)
   let data: unknown
   try {
     data = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new LeafwiseError('INVALID_INPUT', `cannot read ${path}: ${(error as Error).message}`)
+    throw (
+      fileError(error, path, '--features', 'read', shown) ??
+      new LeafwiseError('INVALID_INPUT', `${shown} is not valid JSON: ${(error as Error).message}`)
+    )
   }
   let records: LabeledRecord[]
   if (Array.isArray(data)) {
@@ -209,6 +214,7 @@ export async function openCliEnsemble(
   if (registry) reader = registry
   else if (values.manifest) {
     const path = resolve(io.cwd, values.manifest)
+    requireFile(path, '--manifest', values.manifest)
     reader = createManifestRegistry(readFileSync(path, 'utf8'))
   } else {
     owned = await openRegistry(values, io)
@@ -290,7 +296,7 @@ export const analyzeCommand: Command = async (argv, io) => {
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-  const records = readFeatureFile(resolve(io.cwd, values.features), symbols)
+  const records = readFeatureFile(resolve(io.cwd, values.features), symbols, values.features)
   const { ensemble, close } = await openCliEnsemble(values, io)
   try {
     io.stderr(formatFailures(ensemble))

@@ -47,6 +47,8 @@ export interface CsvOptions {
   header: boolean
   /** The model's feature names, in model order. */
   featureNames: string[]
+  /** How errors name the file (default: the path read). */
+  label?: string
 }
 
 /** Maps header columns to model feature positions; throws for missing or unknown names. */
@@ -83,12 +85,13 @@ function columnMap(file: string, headerLine: string, featureNames: string[]): In
  * files of any size stream through. Yields `{ rows, count, firstLine }`.
  */
 export async function* readCsvBatches(
-  file: string,
+  path: string,
   options: CsvOptions,
   batchRows = 4096,
 ): AsyncGenerator<{ rows: Float64Array; count: number; firstLine: number }> {
+  const file = options.label ?? path
   const width = options.featureNames.length
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY })
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY })
   let lineNumber = 0
   let map: Int32Array | undefined
   let batch = new Float64Array(batchRows * width)
