@@ -50,9 +50,8 @@ describe('leafwise predict --package', () => {
       got.forEach((row, i) => {
         const want = samples.samples[i].predict
         expect(row).toHaveLength(want.length)
-        row.forEach((x, k) =>
-          expect(Math.abs(x - want[k])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[k]))),
-        )
+        for (let k = 0; k < row.length; k++)
+          expect(Math.abs(row[k] - want[k])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[k])))
       })
     }
   })

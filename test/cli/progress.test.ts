@@ -48,8 +48,10 @@ describe('progress of predict', () => {
       true,
     )
     expect(shown.code).toBe(0)
-    expect(shown.stderr).toMatch(/\r\x1b\[2Kpredict: [\d,]+ rows, [\d,]+ rows\/s -> /)
-    expect(shown.stderr.endsWith('\r\x1b[2K')).toBe(true)
+    const ERASE = '\r\u001b[2K'
+    expect(shown.stderr.startsWith(`${ERASE}predict: `)).toBe(true)
+    expect(shown.stderr).toMatch(/predict: [\d,]+ rows, [\d,]+ rows\/s -> /)
+    expect(shown.stderr.endsWith(ERASE)).toBe(true)
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n')
     expect(lines).toHaveLength(ROWS)
     expect(lines.every((line) => line.split('\t').length === 26)).toBe(true)
@@ -59,7 +61,7 @@ describe('progress of predict', () => {
     const shown = await run(['predict', '--model', model, '--input', input], true)
     expect(shown.code).toBe(0)
     expect(shown.stdout.trimEnd().split('\n')).toHaveLength(ROWS)
-    expect(shown.stdout).not.toContain('\x1b')
+    expect(shown.stdout).not.toContain('\u001b')
   })
 
   it('piped or redirected: no progress at all', async () => {
