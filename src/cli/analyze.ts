@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { type Analysis, createEnsemble, type Ensemble } from '../ensemble/index.ts'
+import { type Analysis, createEnsemble, DEFAULT_SIGNAL_OPTIONS, type Ensemble } from '../ensemble/index.ts'
 import { LeafwiseError } from '../errors.ts'
 import { fileSource } from '../node/fs-source.ts'
 import { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } from '../node/prediction-log.ts'
@@ -168,6 +168,30 @@ export function formatAnalyses(analyses: readonly Analysis[]): string {
     ? `\nsparse votes (more than half of the model's features missing):\n${sparse.join('\n')}\n`
     : ''
   return `${formatTable(header, rows)}\n${sparseNote}${explained.length ? `\ntop features (SHAP, raw units):\n${explained.join('\n')}\n` : ''}`
+}
+
+/**
+ * What the columns of `formatAnalyses` mean, for people meeting the table for the first time
+ * (the demo prints it). The regression band figures are the defaults of the signal mapping.
+ */
+export function columnLegend(): string {
+  const band = DEFAULT_SIGNAL_OPTIONS.regressionBand * 100
+  const scale = DEFAULT_SIGNAL_OPTIONS.regressionScale * 100
+  return [
+    'What the columns mean:',
+    "  conf      the probability of the vote's signal (its largest of P(bear), P(neut), P(bull))",
+    "  weight    the model's weight in the consensus: its validation score from the registry",
+    "  output    the model's own output: P(DOWN)/P(NEUTRAL)/P(UP), P(UP) for a binary model, or the",
+    '            predicted return for a regression model (0.0500 = +5%)',
+    "  missing   how many of the model's features the record lacks ('sparse' when more than half)",
+    '  score     round(50 + 50 * (P(bull) - P(bear))) of the consensus: 0 all bearish, 50 balanced,',
+    '            100 all bullish; the consensus probabilities are the weight-averaged votes',
+    `  A regression vote maps its predicted return r through a neutral band: P(bull) =`,
+    `  sigmoid((r - ${band}%) / ${scale}%), P(bear) = sigmoid((-r - ${band}%) / ${scale}%), P(neut) = the rest.`,
+    `  So |r| well inside ${band}% is NEUTRAL, and a return well beyond it (r = +5%) shows a`,
+    '  confidence of 1.000: how far r lies past the band, not certainty about the market.',
+    '  (docs/ensemble.md, "Signals")',
+  ].join('\n')
 }
 
 /** Options shared by `analyze` and `demo` to build an ensemble from the command line. */
