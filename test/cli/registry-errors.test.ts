@@ -61,6 +61,9 @@ describe('registrations', () => {
     expect(help.stdout).toMatch(/default deployed: the model votes in the ensemble at once/)
     expect(help.stdout).toMatch(/default premium/)
     expect(help.stdout).toContain('checked first')
+    const docs = readFileSync(join(repoRoot, 'docs', 'cli.md'), 'utf8')
+    expect(docs).toContain('**Default status: `deployed`**')
+    expect(docs).toMatch(/`--status S` \| initial status: .*`deployed` \(default\)/)
   })
 
   it('a duplicate names --upsert, not library calls', async () => {
