@@ -39,7 +39,7 @@ interface Snippet {
 const MARK = /^<!--\s*snippet:\s*typecheck-only\s*\((.+)\)\s*-->$/
 
 /** The ```ts blocks of a Markdown file, with their markers. */
-export function extractSnippets(file: string, text: string): Snippet[] {
+function extractSnippets(file: string, text: string): Snippet[] {
   const lines = text.split('\n')
   const snippets: Snippet[] = []
   for (let i = 0; i < lines.length; i++) {
