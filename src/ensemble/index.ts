@@ -37,7 +37,7 @@ export {
   type ModelSetOptions,
   modelIds,
 } from './model-set.ts'
-export { closestName, featureNamesOf, SPARSE_SHARE, UNKNOWN_FEATURE } from './record-check.ts'
+export { closestName, SPARSE_SHARE, UNKNOWN_FEATURE } from './record-check.ts'
 export {
   argmaxSignal,
   CLASS_SIGNALS,
