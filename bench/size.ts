@@ -70,8 +70,12 @@ export const SIZE_ENTRIES = [
   { entry: 'src/registry/index.ts', what: '`leafwise/registry` (API, manifest registry; no driver)' },
 ] as const
 
-/** Size budget of the `leafwise` entry, minified and gzipped. */
-export const SIZE_BUDGET = 30 * 1024
+/**
+ * Size budget of the `leafwise` entry, minified and gzipped. 30 KB until the ensemble checked
+ * record keys against the models' features (UNKNOWN_FEATURE with the closest name, sparse
+ * votes, the features of higher tiers): about 0.9 KB, so 32 KB.
+ */
+export const SIZE_BUDGET = 32 * 1024
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 

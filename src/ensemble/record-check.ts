@@ -101,8 +101,7 @@ export function rejectUnknownFeatures(
   const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''
   throw new LeafwiseError(
     UNKNOWN_FEATURE,
-    `${label ?? 'the record'} has feature name${unknown.length > 1 ? 's' : ''} no model reads: ${listed.join(', ')}${more}. ` +
-      'Fix the names, or allow unknown features (allowUnknownFeatures: true; leafwise analyze --allow-unknown-features) to ignore them',
+    `${label ?? 'the record'} has feature names no model reads: ${listed.join(', ')}${more}; fix them, or allow unknown features (allowUnknownFeatures: true; leafwise analyze --allow-unknown-features)`,
   )
 }
 
