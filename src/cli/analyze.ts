@@ -13,6 +13,7 @@ import { renderBars } from './explain.ts'
 import { fileError, requireFile } from './files.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
+import { createProgress } from './progress.ts'
 import { formatTable, openRegistry } from './registry-commands.ts'
 
 const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T] [--explain] [--top K] [--json]
@@ -247,6 +248,11 @@ export async function openCliEnsemble(
   const log = values['no-log']
     ? undefined
     : filePredictionLog(resolve(io.cwd, values.log ?? DEFAULT_PREDICTION_LOG))
+  const progress = createProgress(io)
+  progress.update(
+    `loading the models of tier ${tierOption(values.tier)} from ${values.models ?? 'models'} ...`,
+    true,
+  )
   try {
     const ensemble = await createEnsemble({
       registry: reader,
@@ -269,6 +275,8 @@ export async function openCliEnsemble(
     await log?.close()
     await owned?.close()
     throw error
+  } finally {
+    progress.clear()
   }
 }
 

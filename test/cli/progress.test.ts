@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CliIO } from '../../src/cli/io.ts'
 import { runCli } from '../../src/cli/main.ts'
+import { buildManifest, type ModelRecord } from '../../src/registry/index.ts'
 import { repoRoot } from '../support/shared.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'leafwise-progress-'))
@@ -66,6 +67,39 @@ describe('progress of predict', () => {
 
   it('piped or redirected: no progress at all', async () => {
     const quiet = await run(['predict', '--model', model, '--input', input, '--contrib'], false)
+    expect(quiet.code).toBe(0)
+    expect(quiet.stderr).toBe('')
+  })
+})
+
+describe('progress of analyze', () => {
+  it('loading the models shows a line on a terminal, erased before the table; none when piped', async () => {
+    const at = new Date('2026-01-01T00:00:00Z')
+    const row: ModelRecord = {
+      modelId: 'early-signal',
+      modelName: 'early-signal',
+      modelVersion: 'v1.0.0',
+      modelType: 'lightgbm',
+      objective: 'direction_classification',
+      targetVariable: 't',
+      predictionHorizon: '1w',
+      validationScore: 0.6,
+      testScore: null,
+      tierRequirement: 'free',
+      status: 'deployed',
+      createdAt: at,
+      updatedAt: at,
+    }
+    const manifest = join(dir, 'manifest.json')
+    writeFileSync(manifest, JSON.stringify(buildManifest([row], 'enterprise')))
+    const record = join(dir, 'record.json')
+    writeFileSync(record, JSON.stringify({ rsi_7: 50 }))
+    const args = ['analyze', '--features', record, '--manifest', manifest, '--no-log']
+    const shown = await run(args, true)
+    expect(shown.code).toBe(0)
+    expect(shown.stderr).toContain('\r\u001b[2Kloading the models of tier enterprise')
+    expect(shown.stderr.endsWith('\r\u001b[2K')).toBe(true)
+    const quiet = await run(args, false)
     expect(quiet.code).toBe(0)
     expect(quiet.stderr).toBe('')
   })
