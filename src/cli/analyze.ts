@@ -234,20 +234,25 @@ export async function openCliEnsemble(
   const top = values.top === undefined ? undefined : Number(values.top)
   if (top !== undefined && !(Number.isInteger(top) && top >= 0))
     throw new UsageError(`--top must be a whole number >= 0; got ${JSON.stringify(values.top)}`)
-  let owned: ModelRegistry | undefined
-  let reader: Parameters<typeof createEnsemble>[0]['registry']
+  let reader: Parameters<typeof createEnsemble>[0]['registry'] | undefined
   if (registry) reader = registry
   else if (values.manifest) {
     const path = resolve(io.cwd, values.manifest)
     requireFile(path, '--manifest', values.manifest)
     reader = createManifestRegistry(readFileSync(path, 'utf8'))
-  } else {
-    owned = await openRegistry(values, io)
+  }
+  // The log before the registry: a log that cannot be opened fails at once, with nothing to close.
+  const log = values['no-log'] ? undefined : openPredictionLog(io, values.log)
+  let owned: ModelRegistry | undefined
+  if (!reader) {
+    try {
+      owned = await openRegistry(values, io)
+    } catch (error) {
+      await log?.close()
+      throw error
+    }
     reader = owned
   }
-  const log = values['no-log']
-    ? undefined
-    : filePredictionLog(resolve(io.cwd, values.log ?? DEFAULT_PREDICTION_LOG))
   const progress = createProgress(io)
   progress.update(
     `loading the models of tier ${tierOption(values.tier)} from ${values.models ?? 'models'} ...`,
@@ -277,6 +282,22 @@ export async function openCliEnsemble(
     throw error
   } finally {
     progress.clear()
+  }
+}
+
+/** The prediction log of `--log` (default logs/ml-predictions.log); a path it cannot create is a file error. */
+function openPredictionLog(io: CliIO, given: string | undefined): FilePredictionLog {
+  const shown = given ?? DEFAULT_PREDICTION_LOG
+  const path = resolve(io.cwd, shown)
+  try {
+    return filePredictionLog(path, {
+      onError: (error) =>
+        io.stderr(
+          `warning: prediction log: ${fileError(error, path, '--log', 'write', shown)?.message ?? `${shown}: ${error.message}`}\n`,
+        ),
+    })
+  } catch (error) {
+    throw fileError(error, path, '--log', 'write', shown) ?? error
   }
 }
 

@@ -120,6 +120,7 @@ export function fileError(
           : `${what} is a directory: give a file inside it`,
         { cause: error },
       )
+    case 'EEXIST': // mkdir of a directory on the way, where a file is
     case 'ENOTDIR':
       return new CliFileError(
         'NOT_A_DIRECTORY',

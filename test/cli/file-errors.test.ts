@@ -68,6 +68,20 @@ describe('file errors: one line naming the file and the fix', () => {
       missing,
     ],
     [
+      'analyze --log under a file (the registry is never opened, nothing hangs)',
+      [
+        'analyze',
+        '--features',
+        'examples/data/features.json',
+        '--data-dir',
+        join(dir, 'reg'),
+        '--log',
+        'README.md/log.txt',
+      ],
+      'NOT_A_DIRECTORY',
+      'README.md/log.txt',
+    ],
+    [
       'register of a missing directory',
       ['register', join(dir, 'models', 'x', 'v1.0.0'), '--data-dir', join(dir, 'reg')],
       'FILE_NOT_FOUND',
