@@ -73,9 +73,10 @@ export const SIZE_ENTRIES = [
 /**
  * Size budget of the `leafwise` entry, minified and gzipped. 30 KB until issue 15 (the entry
  * was then 30,661 bytes); LightGBM's JSON dump reader, prediction early stopping, the shape
- * check and pandas labels added 3.4 KB, so 34 KB.
+ * check and pandas labels added 3.4 KB, and the ensemble's check of record keys against the
+ * models' features (UNKNOWN_FEATURE with the closest name, sparse votes) about 0.9 KB: 35 KB.
  */
-export const SIZE_BUDGET = 34 * 1024
+export const SIZE_BUDGET = 35 * 1024
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 

@@ -53,6 +53,8 @@ export interface CsvOptions {
    * features are 0.0. Default false: such a line is an error naming it.
    */
   disableShapeCheck?: boolean
+  /** How errors name the file (default: the path read). */
+  label?: string
 }
 
 /** Maps header columns to model feature positions; throws for missing or unknown names. */
@@ -89,12 +91,13 @@ function columnMap(file: string, headerLine: string, featureNames: string[]): In
  * files of any size stream through. Yields `{ rows, count, firstLine }`.
  */
 export async function* readCsvBatches(
-  file: string,
+  path: string,
   options: CsvOptions,
   batchRows = 4096,
 ): AsyncGenerator<{ rows: Float64Array; count: number; firstLine: number }> {
+  const file = options.label ?? path
   const width = options.featureNames.length
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY })
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY })
   let lineNumber = 0
   let map: Int32Array | undefined
   let batch = new Float64Array(batchRows * width)

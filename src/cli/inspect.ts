@@ -1,4 +1,5 @@
 // `leafwise inspect model.txt [--json]`: what a model is, at a glance.
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Model } from '../lightgbm/index.ts'
 import { forestShape } from '../lightgbm/internal.ts'
@@ -45,7 +46,10 @@ export const inspectCommand: Command = async (argv: string[], io: CliIO): Promis
     return 0
   }
   if (positionals.length !== 1) throw new UsageError('usage: leafwise inspect model.txt [--json]')
-  const { model, bytes, seconds } = await readModelFile(positionals[0])
+  const { model, bytes, seconds } = await readModelFile(resolve(io.cwd, positionals[0]), {
+    io,
+    shown: positionals[0],
+  })
   const facts = describeModel(model, bytes, seconds)
   if (values.json) {
     io.stdout(`${JSON.stringify(facts, null, 2)}\n`)

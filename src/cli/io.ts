@@ -6,6 +6,11 @@ export interface CliIO {
   stderr: (text: string) => void
   cwd: string
   env: Record<string, string | undefined>
+  /**
+   * True when both standard output and standard error are terminals: long work then shows
+   * progress on stderr. Absent or false (piped, redirected, tests): no progress at all.
+   */
+  interactive?: boolean
 }
 
 /** A CLI command: resolves to the process exit code. */

@@ -29,8 +29,10 @@ import {
   validateModelName,
   validateModelVersion,
 } from '../registry/index.ts'
+import { fileError } from './files.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
+import { assertValidPackage } from './package-check.ts'
 
 const connectionOptions = {
   'database-url': { type: 'string' },
@@ -268,8 +270,12 @@ export const migrateCommand: Command = async (argv, io) => {
 }
 
 export const registerCommand: Command = async (argv, io) => {
-  const usage =
-    'usage: leafwise register models/<name>/<version> [--target-variable V] [--horizon H] [--tier T] [--status S] [--upsert] [--reason TEXT] [--json]'
+  const usage = `usage: leafwise register models/<name>/<version> [--target-variable V] [--horizon H] [--tier T] [--status S] [--upsert] [--reason TEXT] [--json]
+  The package is checked first, as \`leafwise check\` does; a broken one is refused.
+  --status S   ${statuses.join(', ')} (default deployed: the model votes in the ensemble at once;
+               register as validated or shadow to try it first)
+  --tier T     ${tiers.join(', ')} (default premium)
+  --upsert     update the row when name and version are registered already`
   const parsed = parse(
     argv,
     {
@@ -288,15 +294,24 @@ export const registerCommand: Command = async (argv, io) => {
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one package directory\n${usage}`)
   const { values } = parsed
   const dir = resolve(io.cwd, parsed.positionals[0])
+  await assertValidPackage(dir, parsed.positionals[0])
   const input = packageRegistration(dir, {
     targetVariable: values['target-variable'],
     predictionHorizon: oneOf(values.horizon, PredictionHorizon, '--horizon'),
     tierRequirement: oneOf(values.tier, tiers, '--tier'),
     status: oneOf(values.status, statuses, '--status'),
   })
-  const model = await withRegistry(values, io, async (registry) =>
-    unwrap(await registry.registerModel(input, { upsert: values.upsert, reason: values.reason })),
-  )
+  const model = await withRegistry(values, io, async (registry) => {
+    const result = await registry.registerModel(input, { upsert: values.upsert, reason: values.reason })
+    if (!result.success && result.error.code === 'DUPLICATE_MODEL') {
+      // The registry's message names library calls; on the command line the remedies are flags and commands.
+      throw new RegistryError(
+        'DUPLICATE_MODEL',
+        `Model ${input.modelName} ${input.modelVersion} is already registered: add --upsert to update its row, change its status with leafwise status ${input.modelName} ${input.modelVersion} <status>, or register a new version`,
+      )
+    }
+    return unwrap(result)
+  })
   if (!values.json)
     io.stdout(
       `registered ${model.modelName} ${model.modelVersion} (${model.status}, ${model.tierRequirement})\n`,
@@ -386,9 +401,17 @@ export const historyCommand: Command = async (argv, io) => {
   if (parsed.positionals.length < 1 || parsed.positionals.length > 2)
     throw new UsageError(`expected a model name\n${usage}`)
   const [name, version] = parsed.positionals
-  const events = await withRegistry(parsed.values, io, async (registry) =>
-    unwrap(await registry.history(name, version)),
-  )
+  const events = await withRegistry(parsed.values, io, async (registry) => {
+    const known = version
+      ? (await registry.getModel(name, version)).success
+      : unwrap(await registry.listModels({ modelName: name })).length > 0
+    if (!known)
+      throw new RegistryError(
+        'MODEL_NOT_FOUND',
+        `Model not found: ${name}${version ? ` ${version}` : ''} is not registered (leafwise list shows the registered models)`,
+      )
+    return unwrap(await registry.history(name, version))
+  })
   if (parsed.values.json) io.stdout(`${JSON.stringify(events, null, 2)}\n`)
   else if (events.length === 0) io.stdout(`no history for ${name}${version ? ` ${version}` : ''}\n`)
   else {
@@ -437,7 +460,11 @@ export const registryCommand: Command = async (argv, io) => {
     }
   })
   const out = resolve(io.cwd, values.out)
-  writeFileSync(out, `${JSON.stringify(manifest, null, 2)}\n`)
+  try {
+    writeFileSync(out, `${JSON.stringify(manifest, null, 2)}\n`)
+  } catch (error) {
+    throw fileError(error, out, '--out', 'write', values.out) ?? error
+  }
   io.stdout(`wrote ${manifest.models.length} models (${tier} tier) to ${displayPath(io.cwd, out)}\n`)
   return 0
 }
