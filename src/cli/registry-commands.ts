@@ -402,15 +402,18 @@ export const historyCommand: Command = async (argv, io) => {
     throw new UsageError(`expected a model name\n${usage}`)
   const [name, version] = parsed.positionals
   const events = await withRegistry(parsed.values, io, async (registry) => {
-    const known = version
-      ? (await registry.getModel(name, version)).success
-      : unwrap(await registry.listModels({ modelName: name })).length > 0
+    const found = unwrap(await registry.history(name, version))
+    if (found.length > 0) return found
+    // No history: a typo of the name is far likelier than a model without events.
+    const row = version ? await registry.getModel(name, version) : undefined
+    if (row && !row.success && row.error.code !== 'MODEL_NOT_FOUND') unwrap(row)
+    const known = row ? row.success : unwrap(await registry.listModels({ modelName: name })).length > 0
     if (!known)
       throw new RegistryError(
         'MODEL_NOT_FOUND',
         `Model not found: ${name}${version ? ` ${version}` : ''} is not registered (leafwise list shows the registered models)`,
       )
-    return unwrap(await registry.history(name, version))
+    return found
   })
   if (parsed.values.json) io.stdout(`${JSON.stringify(events, null, 2)}\n`)
   else if (events.length === 0) io.stdout(`no history for ${name}${version ? ` ${version}` : ''}\n`)

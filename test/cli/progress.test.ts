@@ -13,7 +13,7 @@ import { repoRoot } from '../support/shared.ts'
 const dir = mkdtempSync(join(tmpdir(), 'leafwise-progress-'))
 const input = join(dir, 'rows.csv')
 const model = join(repoRoot, 'models/early-signal/v1.0.0/model.txt')
-const ROWS = 10_000
+const ROWS = 5_000
 
 beforeAll(() => {
   const lines: string[] = []
