@@ -5,8 +5,12 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Analysis, createEnsemble, DEFAULT_SIGNAL_OPTIONS, type Ensemble } from '../ensemble/index.ts'
 import { LeafwiseError } from '../errors.ts'
-import { fileSource } from '../node/fs-source.ts'
-import { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } from '../node/prediction-log.ts'
+import {
+  DEFAULT_PREDICTION_LOG,
+  type FilePredictionLog,
+  filePredictionLog,
+  fileSource,
+} from '../node/index.ts'
 import type { FeatureRecord } from '../package/index.ts'
 import { createManifestRegistry, type ModelRegistry, TierRequirement } from '../registry/index.ts'
 import { renderBars } from './explain.ts'
@@ -14,7 +18,8 @@ import { fileError, requireFile } from './files.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
 import { createProgress } from './progress.ts'
-import { formatTable, openRegistry } from './registry-commands.ts'
+import { openRegistry } from './registry-options.ts'
+import { formatTable } from './table.ts'
 
 const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T] [--explain] [--top K] [--json]
                         [--models ROOT] [--manifest FILE | --database-url URL | --data-dir DIR]

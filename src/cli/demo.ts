@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { featureRecordsFromSamples } from '../node/feature-store.ts'
+import { featureRecordsFromSamples } from '../node/index.ts'
 import { type ModelStatus, type TierRequirement, unwrap } from '../registry/index.ts'
 import {
   columnLegend,
@@ -17,12 +17,9 @@ import {
 } from './analyze.ts'
 import type { Command } from './io.ts'
 import { UsageError } from './io.ts'
-import {
-  formatVerifyReport,
-  openRegistry,
-  registerPackageFromDir,
-  verifyRegistry,
-} from './registry-commands.ts'
+import { registerPackageFromDir } from './registration.ts'
+import { openRegistry } from './registry-options.ts'
+import { formatVerifyReport, verifyRegistry } from './verify.ts'
 
 /** The example packages and how the demo registers them (models/README.md, "Registering them"). */
 export const DEMO_MODELS: readonly { dir: string; tier: TierRequirement; status: ModelStatus }[] = [

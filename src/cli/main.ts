@@ -65,11 +65,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   verify: {
     summary: "the guide's verification steps for every registered model",
-    load: async () => (await import('./registry-commands.ts')).verifyCommand,
+    load: async () => (await import('./verify.ts')).verifyCommand,
   },
   registry: {
     summary: 'registry tools (export a static manifest)',
-    load: async () => (await import('./registry-commands.ts')).registryCommand,
+    load: async () => (await import('./registry-export.ts')).registryCommand,
   },
 }
 

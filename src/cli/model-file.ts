@@ -2,7 +2,7 @@
 // streamed), errors naming the file, and a progress line on a terminal for big files.
 import { statSync } from 'node:fs'
 import type { Model } from '../lightgbm/index.ts'
-import { loadModelFile } from '../node/load-model-file.ts'
+import { loadModelFile } from '../node/index.ts'
 import { requireFile } from './files.ts'
 import { type CliIO, UsageError } from './io.ts'
 import { createProgress } from './progress.ts'

@@ -2,7 +2,7 @@
 // a broken package before acting on it (`leafwise register`).
 import { basename, dirname } from 'node:path'
 import { LeafwiseError } from '../errors.ts'
-import { fileSource } from '../node/fs-source.ts'
+import { fileSource } from '../node/index.ts'
 import { inspectPackage } from '../package/index.ts'
 import { requireDirectory } from './files.ts'
 

@@ -5,7 +5,7 @@
 import { basename, dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Model } from '../lightgbm/index.ts'
-import { fileSource } from '../node/fs-source.ts'
+import { fileSource } from '../node/index.ts'
 import { loadPackage, type ModelPackage } from '../package/index.ts'
 import { readCsvBatches } from './csv.ts'
 import { openOutput, requireDirectory, requireFile } from './files.ts'

@@ -3,7 +3,7 @@
 // analysis reads the current set once and finishes on it.
 import { LeafwiseError } from '../errors.ts'
 import type { ArtifactSource, FeatureInput } from '../package/index.ts'
-import type { ModelChange, ModelReader, RegistryResult, TierRequirement } from '../registry/types.ts'
+import type { ModelChange, ModelReader, RegistryResult, TierRequirement } from '../registry/index.ts'
 import { createPackageCache, type PackageCache, type PackageLoader } from './cache.ts'
 import { type Consensus, consensusOf } from './consensus.ts'
 import { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'

@@ -2,7 +2,7 @@
 // loaded package, weight and signal mapper. Built whole in the background, then swapped in.
 import { LeafwiseError } from '../errors.ts'
 import { type ArtifactSource, type ModelPackage, PACKAGE_FILES, packagePath } from '../package/index.ts'
-import type { ModelReader, ModelRecord, TierRequirement } from '../registry/types.ts'
+import type { ModelReader, ModelRecord, TierRequirement } from '../registry/index.ts'
 import type { PackageCache } from './cache.ts'
 import { type WeightOptions, weightOf } from './consensus.ts'
 import { type SignalMapper, type SignalOptions, signalMapper } from './signals.ts'

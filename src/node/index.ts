@@ -1,6 +1,11 @@
 // leafwise/node: the Node adapters (filesystem source, discovery, prediction checks,
 // multi-core batches).
-export { type DiscoveredPackage, type DiscoverOptions, discoverPackages } from './discover.ts'
+export {
+  type DiscoveredPackage,
+  type DiscoverOptions,
+  discoverPackages,
+  listPackageDirectories,
+} from './discover.ts'
 export { featureRecordsFromSamples, fileFeatureStore } from './feature-store.ts'
 export { type FileSourceOptions, fileSource } from './fs-source.ts'
 export { type LoadModelFileOptions, loadModelFile } from './load-model-file.ts'
