@@ -127,6 +127,31 @@ describe('portable layers (DESIGN.md, "Layers")', () => {
     expect(bad.map(show)).toEqual([])
   })
 
+  it('every layer reaches another through its front door (index.ts, or a declared face)', () => {
+    // The faces of each layer folder: its index.ts, and the entries package.json exports or
+    // the design declares (the core's internal face, the registry's adapters).
+    const faces: Record<string, string[]> = {
+      'src/lightgbm': CORE_FACES,
+      'src/package': ['src/package/index.ts'],
+      'src/ensemble': ['src/ensemble/index.ts'],
+      'src/registry': ['src/registry/index.ts', 'src/registry/postgres.ts', 'src/registry/pglite.ts'],
+      'src/node': ['src/node/index.ts'],
+      'src/http': ['src/http/index.ts'],
+      'src/monitor': ['src/monitor/index.ts'],
+    }
+    const crossing = importsUnder(['src']).filter((s) => {
+      const layer = Object.keys(faces).find((folder) => inside(s.target, folder))
+      return layer !== undefined && !s.file.startsWith(`${layer}/`)
+    })
+    // Guards against a vacuous pass: layers do import each other.
+    expect(crossing.length).toBeGreaterThan(20)
+    const bad = crossing.filter((s) => {
+      const layer = Object.keys(faces).find((folder) => inside(s.target, folder)) as string
+      return !faces[layer].includes(s.target as string)
+    })
+    expect(bad.map(show)).toEqual([])
+  })
+
   it('the package layer imports only the core, valibot, src/errors.ts and src/names.ts', () => {
     const bad = importsUnder(['src/package']).filter(
       (s) =>
