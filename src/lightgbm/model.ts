@@ -2,14 +2,14 @@
 
 import { type KernelChoice, KernelPicker } from './auto.ts'
 import { type EarlyStopOptions, earlyStopPlan, predictRawEarlyStop } from './early-stop.ts'
-import { ModelParseError, PredictionError } from './errors.ts'
+import { PredictionError } from './errors.ts'
 import type { Forest } from './forest.ts'
 import { TREE_LINEAR } from './forest.ts'
 import type { ModelInfo } from './header.ts'
 import { predictLeafKernel } from './kernel.ts'
 import { applyTransform, type ObjectiveName } from './objective.ts'
 import type { ParsedModel } from './parse.ts'
-import { predictContribKernel } from './shap.ts'
+import { predictContribKernel, refuseLinearTrees } from './shap.ts'
 import { checkRowWidth, flatRowsOf, type ShapeOptions } from './shape.ts'
 
 /**
@@ -205,12 +205,8 @@ export class Model {
    * `numFeatures` contributions then the expected value; `(numFeatures + 1) * numClass` a row.
    */
   predictContrib(rows: Rows, out?: Float64Array, options?: PredictOptions): Float64Array {
-    if (this.isLinear) {
-      throw new ModelParseError(
-        'SHAP contributions are not defined for linear trees (LightGBM refuses them too)',
-        { key: 'is_linear' },
-      )
-    }
+    // The same refusal as the kernel's, before any work: LightGBM refuses linear models whole.
+    refuseLinearTrees(this.forest, 0, this.forest.numTrees)
     const { data, numRows } = this.rowsOf(rows, options)
     const w = this.window(options)
     const width = this.numClass

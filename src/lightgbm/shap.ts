@@ -143,7 +143,7 @@ export function treeExpectedValues(forest: Forest): Float64Array {
 }
 
 /** LightGBM does not define SHAP for linear trees: a typed error instead of numbers. */
-function refuseLinearTrees(forest: Forest, treeStart: number, treeEnd: number): void {
+export function refuseLinearTrees(forest: Forest, treeStart: number, treeEnd: number): void {
   for (let t = treeStart; t < treeEnd; t++) {
     if ((forest.treeFlags[t] & TREE_LINEAR) !== 0) {
       throw new PredictionError(
