@@ -4,28 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CliIO } from '../../src/cli/io.ts'
-import { runCli } from '../../src/cli/main.ts'
+import { cli } from '../support/cli.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'leafwise-demo-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function demo(...argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t
-    },
-    stderr: (t) => {
-      stderr += t
-    },
-    cwd: dir,
-    env: { USER: 'tester' },
-  }
-  const code = await runCli(['demo', '--data-dir', join(dir, 'registry'), ...argv], io)
-  return { code, stdout, stderr }
-}
+const demo = (...argv: string[]) =>
+  cli(['demo', '--data-dir', join(dir, 'registry'), ...argv], { USER: 'tester' }, dir)
 
 describe('leafwise demo', () => {
   it('migrates, registers, verifies and analyzes on a fresh embedded registry', async () => {
@@ -77,15 +62,7 @@ describe('leafwise demo', () => {
       .split(' ')
     expect(first).toContain('--models')
     expect(first).toContain('--data-dir')
-    let stdout = ''
-    const code = await runCli([...first, '--no-log'], {
-      stdout: (t) => {
-        stdout += t
-      },
-      stderr: () => {},
-      cwd: dir,
-      env: { USER: 'tester' },
-    })
+    const { code, stdout } = await cli([...first, '--no-log'], { USER: 'tester' }, dir)
     expect(code).toBe(0)
     expect(stdout).toMatch(/SYN25 +early-signal v1\.0\.0/)
   }, 300_000)
