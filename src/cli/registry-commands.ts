@@ -29,8 +29,13 @@ import {
   validateModelName,
   validateModelVersion,
 } from '../registry/index.ts'
+import { changedFiles } from './integrity.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
+import { packageFacts, storePackage } from './package-facts.ts'
+import { modelRefArgs, resolveRefVersion } from './registry-cli.ts'
+import { describeEvent } from './show.ts'
+import { parseTagArgs } from './tag.ts'
 
 const connectionOptions = {
   'database-url': { type: 'string' },
@@ -72,13 +77,15 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(
 export async function openRegistry(
   values: { 'database-url'?: string; 'data-dir'?: string },
   io: CliIO,
-  { create = false }: { create?: boolean } = {},
+  { create = false, requireApproval = false }: { create?: boolean; requireApproval?: boolean } = {},
 ): Promise<ModelRegistry> {
   const actor = `leafwise-cli${io.env.USER ? `:${io.env.USER}` : ''}`
+  // The approval policy: --require-approval, or LEAFWISE_REQUIRE_APPROVAL=1 for every command.
+  const policy = { requireApproval: requireApproval || io.env.LEAFWISE_REQUIRE_APPROVAL === '1' }
   const url = values['database-url'] ?? io.env.DATABASE_URL
   if (url) {
     const { createPostgresRegistry } = await import('../registry/postgres.ts')
-    return createPostgresRegistry({ url, actor })
+    return createPostgresRegistry({ url, actor, ...policy })
   }
   const given = values['data-dir'] ?? io.env.LEAFWISE_REGISTRY_DIR ?? '.leafwise/registry'
   const dataDir = resolve(io.cwd, given)
@@ -90,14 +97,14 @@ export async function openRegistry(
   }
   mkdirSync(dataDir, { recursive: true })
   const { createPgliteRegistry } = await import('../registry/pglite.ts')
-  return createPgliteRegistry({ dataDir, actor })
+  return createPgliteRegistry({ dataDir, actor, ...policy })
 }
 
 async function withRegistry<T>(
   values: { 'database-url'?: string; 'data-dir'?: string },
   io: CliIO,
   fn: (registry: ModelRegistry) => Promise<T>,
-  options: { create?: boolean } = {},
+  options: { create?: boolean; requireApproval?: boolean } = {},
 ): Promise<T> {
   const registry = await openRegistry(values, io, options)
   try {
@@ -269,7 +276,7 @@ export const migrateCommand: Command = async (argv, io) => {
 
 export const registerCommand: Command = async (argv, io) => {
   const usage =
-    'usage: leafwise register models/<name>/<version> [--target-variable V] [--horizon H] [--tier T] [--status S] [--upsert] [--reason TEXT] [--json]'
+    'usage: leafwise register models/<name>/<version> [--target-variable V] [--horizon H] [--tier T] [--status S] [--upsert] [--store] [--reason TEXT] [--json]'
   const parsed = parse(
     argv,
     {
@@ -278,6 +285,7 @@ export const registerCommand: Command = async (argv, io) => {
       tier: { type: 'string' },
       status: { type: 'string' },
       upsert: { type: 'boolean' },
+      store: { type: 'boolean' },
       reason: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -294,25 +302,34 @@ export const registerCommand: Command = async (argv, io) => {
     tierRequirement: oneOf(values.tier, tiers, '--tier'),
     status: oneOf(values.status, statuses, '--status'),
   })
-  const model = await withRegistry(values, io, async (registry) =>
-    unwrap(await registry.registerModel(input, { upsert: values.upsert, reason: values.reason })),
-  )
+  // File hashes, lineage and signature (package-facts.ts); --store uploads the files too.
+  const facts = await packageFacts(dir)
+  const model = await withRegistry(values, io, async (registry) => {
+    const row = unwrap(
+      await registry.registerModel(input, { upsert: values.upsert, reason: values.reason, ...facts }),
+    )
+    if (values.store) await storePackage(registry, dir, row.modelName, row.modelVersion, facts.files)
+    return row
+  })
   if (!values.json)
     io.stdout(
-      `registered ${model.modelName} ${model.modelVersion} (${model.status}, ${model.tierRequirement})\n`,
+      `registered ${model.modelName} ${model.modelVersion} (${model.status}, ${model.tierRequirement})${values.store ? `; ${facts.files.length} files stored in the registry` : ''}\n`,
     )
   else printModel(io, model, true)
   return 0
 }
 
 export const listCommand: Command = async (argv, io) => {
-  const usage = 'usage: leafwise list [--status S] [--tier T] [--name NAME] [--json]'
+  const usage =
+    'usage: leafwise list [--status S] [--tier T] [--name NAME] [--tag KEY=VALUE ...] [--alias ALIAS] [--json]'
   const parsed = parse(
     argv,
     {
       status: { type: 'string' },
       tier: { type: 'string' },
       name: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      alias: { type: 'string' },
       json: { type: 'boolean' },
     },
     usage,
@@ -324,6 +341,8 @@ export const listCommand: Command = async (argv, io) => {
     status: oneOf(values.status, statuses, '--status'),
     tier: oneOf(values.tier, tiers, '--tier'),
     modelName: values.name,
+    ...(values.tag ? { tags: parseTagArgs(values.tag) } : {}),
+    ...(values.alias ? { alias: values.alias } : {}),
   }
   const models = await withRegistry(values, io, async (registry) =>
     unwrap(await registry.listModels(filters)),
@@ -335,28 +354,39 @@ export const listCommand: Command = async (argv, io) => {
 }
 
 export const statusCommand: Command = async (argv, io) => {
-  const usage = `usage: leafwise status <name> <version> <${statuses.join('|')}> [--reason TEXT] [--json]`
+  const usage = `usage: leafwise status <name> <version>|<name@alias> <${statuses.join('|')}> [--reason TEXT] [--json]`
   const parsed = parse(argv, { reason: { type: 'string' }, json: { type: 'boolean' } }, usage, io)
   if (!parsed) return 0
-  if (parsed.positionals.length !== 3) throw new UsageError(`expected name, version and status\n${usage}`)
-  const [name, version, status] = parsed.positionals
-  const target = oneOf(status, statuses, 'status')!
-  const model = await withRegistry(parsed.values, io, async (registry) =>
-    unwrap(await registry.updateStatus(name, version, target, { reason: parsed.values.reason })),
-  )
+  const { name, ref, rest } = modelRefArgs(parsed.positionals, usage, { restCount: 1 })
+  const target = oneOf(rest[0], statuses, 'status')!
+  const model = await withRegistry(parsed.values, io, async (registry) => {
+    const version = await resolveRefVersion(registry, name, ref!)
+    return unwrap(await registry.updateStatus(name, version, target, { reason: parsed.values.reason }))
+  })
   if (parsed.values.json) printModel(io, model, true)
   else io.stdout(`${model.modelName} ${model.modelVersion} is ${model.status}\n`)
   return 0
 }
 
 export const promoteCommand: Command = async (argv, io) => {
-  const usage = 'usage: leafwise promote <name> <version> [--reason TEXT] [--json]'
-  const parsed = parse(argv, { reason: { type: 'string' }, json: { type: 'boolean' } }, usage, io)
+  const usage =
+    'usage: leafwise promote <name> <version>|<name@alias> [--require-approval] [--reason TEXT] [--json]'
+  const parsed = parse(
+    argv,
+    { reason: { type: 'string' }, json: { type: 'boolean' }, 'require-approval': { type: 'boolean' } },
+    usage,
+    io,
+  )
   if (!parsed) return 0
-  if (parsed.positionals.length !== 2) throw new UsageError(`expected name and version\n${usage}`)
-  const [name, version] = parsed.positionals
-  const model = await withRegistry(parsed.values, io, async (registry) =>
-    unwrap(await registry.promote(name, version, { reason: parsed.values.reason })),
+  const { name, ref } = modelRefArgs(parsed.positionals, usage, { restCount: 0 })
+  const model = await withRegistry(
+    parsed.values,
+    io,
+    async (registry) => {
+      const version = await resolveRefVersion(registry, name, ref!)
+      return unwrap(await registry.promote(name, version, { reason: parsed.values.reason }))
+    },
+    { requireApproval: parsed.values['require-approval'] },
   )
   if (parsed.values.json) printModel(io, model, true)
   else
@@ -380,23 +410,25 @@ export const rollbackCommand: Command = async (argv, io) => {
 }
 
 export const historyCommand: Command = async (argv, io) => {
-  const usage = 'usage: leafwise history <name> [version] [--json]'
+  const usage = 'usage: leafwise history <name> [version|<name@alias>] [--json]'
   const parsed = parse(argv, { json: { type: 'boolean' } }, usage, io)
   if (!parsed) return 0
   if (parsed.positionals.length < 1 || parsed.positionals.length > 2)
     throw new UsageError(`expected a model name\n${usage}`)
-  const [name, version] = parsed.positionals
-  const events = await withRegistry(parsed.values, io, async (registry) =>
-    unwrap(await registry.history(name, version)),
-  )
+  const { name, ref } = modelRefArgs(parsed.positionals, usage, { optional: true })
+  let version: string | undefined
+  const events = await withRegistry(parsed.values, io, async (registry) => {
+    version = ref === undefined ? undefined : await resolveRefVersion(registry, name, ref)
+    return unwrap(await registry.history(name, version))
+  })
   if (parsed.values.json) io.stdout(`${JSON.stringify(events, null, 2)}\n`)
   else if (events.length === 0) io.stdout(`no history for ${name}${version ? ` ${version}` : ''}\n`)
   else {
     const rows = events.map((e) => [
       e.createdAt.toISOString(),
       e.modelVersion,
-      e.fromStatus ?? '(new)',
-      e.toStatus ?? '-',
+      e.eventType === 'status' || e.eventType === 'registered' ? (e.fromStatus ?? '(new)') : e.eventType,
+      e.eventType === 'status' || e.eventType === 'registered' ? (e.toStatus ?? '-') : describeEvent(e),
       e.actor,
       e.reason ?? '',
     ])
@@ -460,6 +492,7 @@ export interface Finding {
     | 'wrong-status'
     | 'invalid-normalizer'
     | 'same-output'
+    | 'changed-files'
   guideIssue: number
   modelName: string
   modelVersion: string
@@ -648,6 +681,16 @@ export async function verifyRegistry(registry: ModelRegistry, modelsRoot: string
       } else add(4, 'path resolution', 'pass', relative(rootReal, real))
       modelHashes.set(id, createHash('sha256').update(readFileSync(real)).digest('hex'))
     }
+
+    // Integrity: files changed since registration (their sha256 is recorded; integrity.ts).
+    for (const file of await changedFiles(registry, row.modelName, row.modelVersion, dir))
+      findings.push({
+        issue: 'changed-files',
+        guideIssue: 5,
+        modelName: row.modelName,
+        modelVersion: row.modelVersion,
+        message: `${relative(process.cwd(), join(dir, file.path))} ${file.actual === null ? 'is gone' : `changed since registration (sha256 ${file.actual}, registered ${file.expected})`}: restore it or register the package again with --upsert`,
+      })
 
     const normalizerPath = join(dir, 'normalizer.json')
     if (existsSync(normalizerPath)) {

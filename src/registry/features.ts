@@ -7,7 +7,6 @@ import { MODEL_VERSION_PATTERN, validateModelName, validateModelVersion } from '
 import { aliasColumns, eventColumns, toAliasRecord, toApprovalRecord, toModelEvent } from './rows.ts'
 import { Sha256 } from './sha256.ts'
 import {
-  type AliasRecord,
   type ApprovalRecord,
   type ApprovalState,
   type FileRecord,
