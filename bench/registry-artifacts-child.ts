@@ -24,13 +24,17 @@ const row = {
 const start = performance.now()
 const extra: Record<string, unknown> = {}
 if (mode === 'disk-load') {
-  const model = await loadModel(createReadStream(a, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Uint8Array>)
+  const model = await loadModel(
+    createReadStream(a, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Uint8Array>,
+  )
   extra.trees = model.numTrees
 } else if (mode === 'hash') {
   Object.assign(extra, await hashFile(a))
 } else if (mode === 'upload') {
   const registry = createPostgresRegistry({ url: a, timeoutMs: 600_000 })
-  unwrap(await registry.registerModel(row, { files: [{ path: 'model.txt', sha256: c, sizeBytes: Number(d) }] }))
+  unwrap(
+    await registry.registerModel(row, { files: [{ path: 'model.txt', sha256: c, sizeBytes: Number(d) }] }),
+  )
   unwrap(
     await registry.storeArtifact('big-model', 'v1.0.0', {
       path: 'model.txt',
