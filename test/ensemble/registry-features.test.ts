@@ -1,9 +1,12 @@
 // The ensemble with the registry's features, on PGlite and PostgreSQL: serving an alias (and
 // reloading when it moves), refusing a package file changed since registration, and serving
 // from artifacts stored in the registry to a second client that has no models folder.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { packageFacts, storePackage } from '../../src/cli/package-facts.ts'
 import {
@@ -21,10 +24,12 @@ import { freshPostgresDatabase, postgresUrl, waitFor } from '../registry/engines
 import { repoRoot } from '../support/shared.ts'
 import { exampleRows, features } from './support.ts'
 
+const run = promisify(execFile)
+
 interface Target {
   name: string
   /** Two registries on one new database: a first process's and a second one's. */
-  open(dir: string): Promise<[ModelRegistry, () => Promise<ModelRegistry>]>
+  open(dir: string): Promise<[ModelRegistry, () => Promise<ModelRegistry>, string[]]>
 }
 
 const targets: Target[] = [
@@ -34,7 +39,7 @@ const targets: Target[] = [
       const dataDir = join(dir, 'registry')
       const first = createPgliteRegistry({ dataDir, actor: 'first' })
       // The second registry on the same directory reaches it through the first (pglite-share).
-      return [first, async () => createPgliteRegistry({ dataDir, actor: 'second' })]
+      return [first, async () => createPgliteRegistry({ dataDir, actor: 'second' }), ['pglite', dataDir]]
     },
   },
   ...(postgresUrl
@@ -45,9 +50,10 @@ const targets: Target[] = [
             const url = await freshPostgresDatabase(postgresUrl!)
             const first = createPostgresRegistry({ url, actor: 'first' })
             unwrap(await first.migrate())
-            return [first, async () => createPostgresRegistry({ url, actor: 'second' })] as [
+            return [first, async () => createPostgresRegistry({ url, actor: 'second' }), ['pg', url]] as [
               ModelRegistry,
               () => Promise<ModelRegistry>,
+              string[],
             ]
           },
         },
@@ -65,12 +71,13 @@ describe.each(targets)('ensemble and registry features on $name', (target) => {
   let modelsRoot: string
   let registry: ModelRegistry
   let second: () => Promise<ModelRegistry>
+  let childArgs: string[]
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'leafwise-features-'))
     modelsRoot = join(dir, 'models')
     cpSync(join(repoRoot, 'models'), modelsRoot, { recursive: true })
-    ;[registry, second] = await target.open(dir)
+    ;[registry, second, childArgs] = await target.open(dir)
     for (const row of exampleRows) {
       const facts = await packageFacts(join(modelsRoot, row.modelName, row.modelVersion))
       unwrap(await registry.registerModel(row, facts))
@@ -140,6 +147,32 @@ describe.each(targets)('ensemble and registry features on $name', (target) => {
     } finally {
       await fromDisk.close()
       await other.close()
+    }
+  })
+
+  it('a second server process with no models folder serves the same predictions', async () => {
+    const fromDisk = await createEnsemble({ registry, source: fileSource(modelsRoot) })
+    const empty = mkdtempSync(join(tmpdir(), 'leafwise-no-models-'))
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--import',
+          pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href,
+          join(repoRoot, 'test/ensemble/registry-source-child.ts'),
+          ...childArgs,
+          join(repoRoot, 'examples/data/features.json'),
+        ],
+        { cwd: empty, maxBuffer: 1 << 24 },
+      )
+      const child = JSON.parse(stdout)
+      expect(existsSync(join(empty, 'models'))).toBe(false)
+      expect(child.failures).toEqual([])
+      for (const [id, record] of Object.entries(features))
+        expect(child.analyses[id], id).toEqual(JSON.parse(JSON.stringify(summary(fromDisk.analyze(record)))))
+    } finally {
+      await fromDisk.close()
+      rmSync(empty, { recursive: true, force: true })
     }
   })
 
