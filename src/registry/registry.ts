@@ -55,9 +55,9 @@ export interface RegistryOptions {
   /** Apply pending migrations before the first call (the embedded registry does). */
   autoMigrate?: boolean
   /**
-   * Approval policy: `promote` and moves of protected aliases refuse a version that is not
-   * approved, with NOT_APPROVED (default false). Rollback is not refused: it restores a
-   * version that served before.
+   * Approval policy: `promote`, `updateStatus(..., 'deployed')` and moves of protected
+   * aliases refuse a version that is not approved, with NOT_APPROVED (default false).
+   * Rollback is not refused: it restores a version that served before.
    */
   requireApproval?: boolean
 }
@@ -374,6 +374,8 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
           const refusal = transitionError(current.status, status)
           if (refusal) throw new RegistryError('INVALID_TRANSITION', `${name} ${version}: ${refusal}`)
           if (current.status === status) return current
+          // The approval policy covers every way to deploy, not only promote.
+          if (options.requireApproval && status === 'deployed') await assertApproved(tx, current, 'deploy')
           await tx.query('UPDATE ml_models SET status = $3 WHERE model_name = $1 AND model_version = $2', [
             name,
             version,

@@ -232,6 +232,11 @@ describe.each(engines)('registry features on $name', (engine) => {
       success: false,
       error: { code: 'NOT_APPROVED' },
     })
+    // Nor may a status change deploy it.
+    expect(await strict.updateStatus('sentiment-fusion', 'v2.0.0', 'deployed')).toMatchObject({
+      success: false,
+      error: { code: 'NOT_APPROVED' },
+    })
     // Without the policy, promote does not look at approval.
     expect((await registry.promote('sentiment-fusion', 'v1.0.0')).success).toBe(true)
     expect((await strict.approve('sentiment-fusion', 'v2.0.0', { reason: 'retrained' })).success).toBe(true)
