@@ -67,6 +67,34 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "the guide's verification steps for every registered model",
     load: async () => (await import('./verify.ts')).verifyCommand,
   },
+  alias: {
+    summary: 'point an alias (champion, challenger) at a version; list or remove aliases',
+    load: async () => (await import('./alias.ts')).aliasCommand,
+  },
+  tag: {
+    summary: 'set key=value tags on a model or a version',
+    load: async () => (await import('./tag.ts')).tagCommand,
+  },
+  untag: {
+    summary: 'remove tags from a model or a version',
+    load: async () => (await import('./tag.ts')).untagCommand,
+  },
+  approve: {
+    summary: 'approve a version (who and why go into the history)',
+    load: async () => (await import('./approval.ts')).approveCommand,
+  },
+  reject: {
+    summary: 'reject a version',
+    load: async () => (await import('./approval.ts')).rejectCommand,
+  },
+  show: {
+    summary: 'one version: row, aliases, tags, approval, lineage, signature, files, history',
+    load: async () => (await import('./show.ts')).showCommand,
+  },
+  diff: {
+    summary: 'what changed between two versions (features, objective, trees, parameters, metrics)',
+    load: async () => (await import('./diff.ts')).diffCommand,
+  },
   registry: {
     summary: 'registry tools (export a static manifest)',
     load: async () => (await import('./registry-export.ts')).registryCommand,

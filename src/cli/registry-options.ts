@@ -53,13 +53,15 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(
 export async function openRegistry(
   values: { 'database-url'?: string; 'data-dir'?: string },
   io: CliIO,
-  { create = false }: { create?: boolean } = {},
+  { create = false, requireApproval = false }: { create?: boolean; requireApproval?: boolean } = {},
 ): Promise<ModelRegistry> {
   const actor = `leafwise-cli${io.env.USER ? `:${io.env.USER}` : ''}`
+  // The approval policy: --require-approval, or LEAFWISE_REQUIRE_APPROVAL=1 for every command.
+  const policy = { requireApproval: requireApproval || io.env.LEAFWISE_REQUIRE_APPROVAL === '1' }
   const url = values['database-url'] ?? io.env.DATABASE_URL
   if (url) {
     const { createPostgresRegistry } = await import('../registry/postgres.ts')
-    return createPostgresRegistry({ url, actor })
+    return createPostgresRegistry({ url, actor, ...policy })
   }
   const given = values['data-dir'] ?? io.env.LEAFWISE_REGISTRY_DIR ?? '.leafwise/registry'
   const dataDir = resolve(io.cwd, given)
@@ -71,14 +73,14 @@ export async function openRegistry(
   }
   mkdirSync(dataDir, { recursive: true })
   const { createPgliteRegistry } = await import('../registry/pglite.ts')
-  return createPgliteRegistry({ dataDir, actor })
+  return createPgliteRegistry({ dataDir, actor, ...policy })
 }
 
 export async function withRegistry<T>(
   values: { 'database-url'?: string; 'data-dir'?: string },
   io: CliIO,
   fn: (registry: ModelRegistry) => Promise<T>,
-  options: { create?: boolean } = {},
+  options: { create?: boolean; requireApproval?: boolean } = {},
 ): Promise<T> {
   const registry = await openRegistry(values, io, options)
   try {

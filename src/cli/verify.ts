@@ -6,6 +6,7 @@ import { join, relative, resolve, sep } from 'node:path'
 import { checkPackagePrediction, listPackageDirectories } from '../node/index.ts'
 import { readNormalizerJson } from '../package/index.ts'
 import { type ModelRegistry, unwrap, validateModelName, validateModelVersion } from '../registry/index.ts'
+import { changedFiles } from './integrity.ts'
 import type { Command } from './io.ts'
 import { parse, withRegistry } from './registry-options.ts'
 import { formatTable } from './table.ts'
@@ -26,6 +27,7 @@ export interface Finding {
     | 'wrong-status'
     | 'invalid-normalizer'
     | 'same-output'
+    | 'changed-files'
   guideIssue: number
   modelName: string
   modelVersion: string
@@ -166,6 +168,16 @@ export async function verifyRegistry(registry: ModelRegistry, modelsRoot: string
       } else add(4, 'path resolution', 'pass', relative(rootReal, real))
       modelHashes.set(id, createHash('sha256').update(readFileSync(real)).digest('hex'))
     }
+
+    // Integrity: files changed since registration (their sha256 is recorded; integrity.ts).
+    for (const file of await changedFiles(registry, row.modelName, row.modelVersion, dir))
+      findings.push({
+        issue: 'changed-files',
+        guideIssue: 5,
+        modelName: row.modelName,
+        modelVersion: row.modelVersion,
+        message: `${relative(process.cwd(), join(dir, file.path))} ${file.actual === null ? 'is gone' : `changed since registration (sha256 ${file.actual}, registered ${file.expected})`}: restore it or register the package again with --upsert`,
+      })
 
     const normalizerPath = join(dir, 'normalizer.json')
     if (existsSync(normalizerPath)) {

@@ -3,10 +3,17 @@
 // analysis reads the current set once and finishes on it.
 import { LeafwiseError } from '../errors.ts'
 import type { ArtifactSource, FeatureInput } from '../package/index.ts'
-import type { ModelChange, ModelReader, RegistryResult, TierRequirement } from '../registry/index.ts'
+import type {
+  FileRecord,
+  ModelChange,
+  ModelReader,
+  RegistryResult,
+  TierRequirement,
+} from '../registry/index.ts'
 import { createPackageCache, type PackageCache, type PackageLoader } from './cache.ts'
 import { type Consensus, consensusOf } from './consensus.ts'
 import { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
+import { integrityLoader } from './integrity.ts'
 import { inputHash, type PredictionLogEntry, type PredictionSink } from './log.ts'
 import {
   type LoadFailure,
@@ -91,6 +98,8 @@ export interface AnalyzeOptions {
 /** What a registry must offer the ensemble: reads, and optionally change events for `watch`. */
 export type EnsembleRegistry = ModelReader & {
   watch?(callback: (change: ModelChange) => void): Promise<RegistryResult<() => Promise<void>>>
+  /** The sha256 of each package file recorded at registration (a live registry has it; see `integrity`). */
+  fileHashes?(modelName: string, modelVersion: string): Promise<RegistryResult<FileRecord[]>>
 }
 
 /** The outcome of a reload. */
@@ -137,6 +146,12 @@ export interface EnsembleOptions extends ModelSetOptions {
    * features of the models only higher tiers see (listed by the registry) are known already.
    */
   knownFeatures?: Iterable<string>
+  /**
+   * Check every package file against the sha256 recorded at registration, refusing a
+   * changed one (INTEGRITY_MISMATCH naming the file). Default: on when the registry has
+   * `fileHashes` (a live registry), for the ensemble's own cache.
+   */
+  integrity?: boolean
 }
 
 const now = () => performance.now()
@@ -553,7 +568,12 @@ export async function createEnsemble(options: EnsembleOptions): Promise<Ensemble
     }
   }
   resolveSignalOptions(options.signals)
-  const cache = options.cache ?? createPackageCache(options.source!, { loader: options.loader })
+  const registry = options.registry
+  const loader =
+    options.integrity !== false && typeof registry.fileHashes === 'function'
+      ? integrityLoader((name, version) => registry.fileHashes!(name, version), options.loader)
+      : options.loader
+  const cache = options.cache ?? createPackageCache(options.source!, { loader })
   const tier = options.tier ?? 'enterprise'
   const first = await loadModelSet(options.registry, cache, tier, 1, options)
   const ensemble = new Ensemble(options, cache, ownsCache, first)

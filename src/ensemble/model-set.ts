@@ -49,6 +49,12 @@ export interface ModelSet {
 /** Options of `loadModelSet`. */
 export interface ModelSetOptions extends WeightOptions {
   signals?: SignalOptions
+  /**
+   * Serve the versions this alias points at (one per model, e.g. `champion`), whatever
+   * their status, instead of the deployed and shadow models. With `watch`, the ensemble
+   * reloads when the alias moves.
+   */
+  alias?: string
 }
 
 /** Registry objectives whose outputs map to BEARISH / NEUTRAL / BULLISH. */
@@ -80,7 +86,9 @@ export async function loadModelSet(
   generation: number,
   options: ModelSetOptions = {},
 ): Promise<ModelSet> {
-  const listed = await reader.listModels({ status: ['deployed', 'shadow'], tier })
+  const listed = await reader.listModels(
+    options.alias === undefined ? { status: ['deployed', 'shadow'], tier } : { alias: options.alias, tier },
+  )
   if (!listed.success) {
     throw new LeafwiseError(
       'REGISTRY_UNAVAILABLE',
@@ -97,7 +105,7 @@ export async function loadModelSet(
           )
         }
         const pkg = await cache.get(record.modelName, record.modelVersion)
-        const role = record.status === 'deployed' ? 'deployed' : 'shadow'
+        const role = options.alias !== undefined || record.status === 'deployed' ? 'deployed' : 'shadow'
         return {
           record,
           package: pkg,

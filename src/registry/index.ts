@@ -1,7 +1,15 @@
 // `leafwise/registry`: the registry API, its types and naming rules, with no driver and no
 // `node:` import. Pick an adapter: `leafwise/registry/postgres` or `leafwise/registry/pglite`.
+export { type ArtifactReader, registrySource } from './artifact-source.ts'
 export type { SqlClient, SqlQueryable, SqlRow } from './client.ts'
 export { errorCode, isUnavailableError } from './client.ts'
+export {
+  ALIAS_MAX,
+  ARTIFACT_CHUNK_BYTES,
+  parseModelRef,
+  TAG_KEY_PATTERN,
+  validateAliasName,
+} from './features.ts'
 export { type GuideModelRegistry, ModelRegistry } from './instance.ts'
 export {
   buildManifest,
@@ -20,25 +28,41 @@ export {
   validateModelVersion,
 } from './names.ts'
 export { CHANGE_CHANNEL, createRegistry, type RegistryOptions } from './registry.ts'
+export { Sha256, sha256Hex } from './sha256.ts'
 export { allowedTransitions, transitionError } from './transitions.ts'
 export {
+  type AliasEventDetail,
+  type AliasOptions,
+  type AliasRecord,
+  type ApprovalEventDetail,
+  type ApprovalRecord,
+  ApprovalState,
+  type ArtifactUpload,
   type ChangeOptions,
+  type FileRecord,
   fail,
+  type Lineage,
   type ListFilters,
   type MigrateReport,
   type ModelChange,
+  type ModelDetails,
   type ModelEvent,
+  type ModelEventType,
   ModelObjective,
   type ModelReader,
   type ModelRecord,
+  type ModelSignature,
   ModelStatus,
+  type ModelSummary,
   ModelType,
   ok,
   PredictionHorizon,
   type RegisterModelInput,
+  type RegisterOptions,
   RegistryError,
   RegistryErrorCode,
   type RegistryResult,
+  type TagEventDetail,
   TierRequirement,
   tierRank,
   unwrap,

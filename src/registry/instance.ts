@@ -99,13 +99,27 @@ function createGuideRegistry(): GuideModelRegistry {
     rollback: forward('rollback'),
     history: forward('history'),
     watch: forward('watch'),
+    resolveVersion: forward('resolveVersion'),
+    setAlias: forward('setAlias'),
+    removeAlias: forward('removeAlias'),
+    listAliases: forward('listAliases'),
+    setTags: forward('setTags'),
+    removeTags: forward('removeTags'),
+    getTags: forward('getTags'),
+    approve: forward('approve'),
+    reject: forward('reject'),
+    getApproval: forward('getApproval'),
+    fileHashes: forward('fileHashes'),
+    describeModel: forward('describeModel'),
+    storeArtifact: forward('storeArtifact'),
+    readArtifact: forward('readArtifact'),
     async close() {
       const current = opened
       opened = undefined
       initialized = undefined
       if (current) await (await current.catch(() => undefined))?.close()
     },
-  } as GuideModelRegistry
+  } satisfies GuideModelRegistry
 }
 
 let instance: GuideModelRegistry | undefined

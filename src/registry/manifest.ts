@@ -113,19 +113,28 @@ export function createManifestRegistry(json: string | unknown): ModelReader & { 
 
   const reader = {
     manifest,
-    async getModel(modelName: string, modelVersion: string) {
+    async getModel(nameOrRef: string, version?: string) {
+      // A manifest has no aliases: `name@version` is accepted, an alias is not found.
+      const at = version === undefined ? nameOrRef.indexOf('@') : -1
+      const modelName = at < 0 ? nameOrRef : nameOrRef.slice(0, at)
+      const modelVersion = at < 0 ? (version ?? '') : nameOrRef.slice(at + 1)
       const found = models.find((m) => m.modelName === modelName && m.modelVersion === modelVersion)
       return found
         ? ok<ModelRecord>(found)
         : fail<ModelRecord>(
             'MODEL_NOT_FOUND',
-            `Model not found: ${modelName} ${modelVersion} (not in the ${manifest.tier} manifest)`,
+            `Model not found: ${modelName} ${modelVersion} (not in the ${manifest.tier} manifest, which holds no aliases)`,
           )
     },
     async getDeployedModels({ tier }: { tier?: TierRequirement } = {}) {
       return reader.listModels({ status: 'deployed', tier })
     },
     async listModels(filters: ListFilters = {}) {
+      if (filters.alias !== undefined || (filters.tags !== undefined && Object.keys(filters.tags).length > 0))
+        return fail<ModelRecord[]>(
+          'INVALID_INPUT',
+          'a registry manifest holds no aliases or tags: filter a live registry, or export the versions you need',
+        )
       const statuses = filters.status === undefined ? undefined : [filters.status].flat()
       return ok<ModelRecord[]>(
         models.filter(

@@ -8,8 +8,18 @@ import {
   type SqlClient,
   type SqlQueryable,
 } from './client.ts'
+import {
+  assertApproved,
+  checkFiles,
+  checkRegistrationExtras,
+  createFeatureApi,
+  recordRegistration,
+  resolveTarget,
+  TAG_KEY_PATTERN,
+  validateAliasName,
+} from './features.ts'
 import { isMigrated, MigrationMismatchError, runMigrations } from './migrate.ts'
-import { compareModelVersions } from './names.ts'
+import { compareModelVersions, MODEL_VERSION_PATTERN } from './names.ts'
 import { eventColumns, modelColumns, toModelEvent, toModelRecord } from './rows.ts'
 import {
   listFiltersSchema,
@@ -44,6 +54,12 @@ export interface RegistryOptions {
   timeoutMs?: number
   /** Apply pending migrations before the first call (the embedded registry does). */
   autoMigrate?: boolean
+  /**
+   * Approval policy: `promote`, `updateStatus(..., 'deployed')` and moves of protected
+   * aliases refuse a version that is not approved, with NOT_APPROVED (default false).
+   * Rollback is not refused: it restores a version that served before.
+   */
+  requireApproval?: boolean
 }
 
 /** The NOTIFY channel of model changes. */
@@ -183,12 +199,18 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
   }
 
   /** Deploys `version` and deprecates the other deployed versions of `name` (inside a transaction). */
-  async function promoteIn(tx: SqlQueryable, name: string, version: string): Promise<ModelRecord> {
+  async function promoteIn(
+    tx: SqlQueryable,
+    name: string,
+    version: string,
+    checkApproval = false,
+  ): Promise<ModelRecord> {
     // Serialises promote / rollback of one name, so two at once still leave one deployed version.
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`leafwise:model:${name}`])
     const target = await selectModel(tx, name, version, true)
     const problem = transitionError(target.status, 'deployed')
     if (problem) throw new RegistryError('INVALID_TRANSITION', `${name} ${version}: ${problem}`)
+    if (checkApproval) await assertApproved(tx, target, 'promote')
     await tx.query(
       `UPDATE ml_models SET status = 'deprecated' WHERE model_name = $1 AND model_version <> $2 AND status = 'deployed'`,
       [name, version],
@@ -205,11 +227,14 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
       return guard(() => runMigrations(client), false, false)
     },
 
-    async registerModel(input, { upsert = false, reason } = {}) {
+    async registerModel(input, registerOptions = {}) {
+      const { upsert = false, reason } = registerOptions
       const parsed = parseInput(registerModelSchema, input)
       if (!parsed.ok) return invalid(parsed.message)
       const reasonCheck = parseInput(reasonSchema, reason)
       if (!reasonCheck.ok) return invalid(reasonCheck.message)
+      const extrasProblem = checkRegistrationExtras(registerOptions)
+      if (extrasProblem) return invalid(extrasProblem)
       const m = parsed.value
       return guard(async () => {
         try {
@@ -240,7 +265,19 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
                 m.status,
               ],
             )
-            return toModelRecord(rows[0])
+            const record = toModelRecord(rows[0])
+            await recordRegistration(
+              tx,
+              record.modelId,
+              {
+                files: registerOptions.files === undefined ? undefined : checkFiles(registerOptions.files),
+                lineage: registerOptions.lineage,
+                signature: registerOptions.signature,
+                summary: registerOptions.summary,
+              },
+              upsert,
+            )
+            return record
           })
         } catch (error) {
           if (errorCode(error) === '23505') throw duplicate(m.modelName, m.modelVersion)
@@ -250,6 +287,12 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
     },
 
     async getModel(name, version) {
+      if (version === undefined || (typeof version === 'string' && !MODEL_VERSION_PATTERN.test(version))) {
+        return guard(async () => {
+          const target = await resolveTarget(client, name, version)
+          return selectModel(client, target.name, target.version)
+        })
+      }
       const problem = checkNameVersion(name, version)
       if (problem) return invalid(problem)
       return guard(() => selectModel(client, name, version))
@@ -263,8 +306,33 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
       const parsed = parseInput(listFiltersSchema, filters)
       if (!parsed.ok) return invalid(parsed.message)
       const { modelName, status, tier } = parsed.value
+      const { tags, alias } = filters
       const where: string[] = []
       const params: unknown[] = []
+      if (tags !== undefined) {
+        if (!tags || typeof tags !== 'object' || Array.isArray(tags))
+          return invalid('tags must be an object of key: value')
+        for (const [key, value] of Object.entries(tags)) {
+          if (!TAG_KEY_PATTERN.test(key) || typeof value !== 'string')
+            return invalid(
+              `tag filter ${JSON.stringify(key)}=${JSON.stringify(value)}: a key (letters, digits, _ . - /) and a string value`,
+            )
+          params.push(key, value)
+          const k = `$${params.length - 1}`
+          where.push(`COALESCE(
+            (SELECT t.tag_value FROM ml_model_tags t WHERE t.model_name = ml_models.model_name AND t.model_version = ml_models.model_version AND t.tag_key = ${k}),
+            (SELECT t.tag_value FROM ml_model_tags t WHERE t.model_name = ml_models.model_name AND t.model_version = '' AND t.tag_key = ${k})
+          ) = $${params.length}`)
+        }
+      }
+      if (alias !== undefined) {
+        const aliasProblem = validateAliasName(alias)
+        if (aliasProblem) return invalid(aliasProblem)
+        params.push(alias)
+        where.push(
+          `EXISTS (SELECT 1 FROM ml_model_aliases a WHERE a.model_name = ml_models.model_name AND a.model_version = ml_models.model_version AND a.alias = $${params.length})`,
+        )
+      }
       if (modelName !== undefined) {
         params.push(modelName)
         where.push(`model_name = $${params.length}`)
@@ -304,6 +372,8 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
           const refusal = transitionError(current.status, status)
           if (refusal) throw new RegistryError('INVALID_TRANSITION', `${name} ${version}: ${refusal}`)
           if (current.status === status) return current
+          // The approval policy covers every way to deploy, not only promote.
+          if (options.requireApproval && status === 'deployed') await assertApproved(tx, current, 'deploy')
           await tx.query('UPDATE ml_models SET status = $3 WHERE model_name = $1 AND model_version = $2', [
             name,
             version,
@@ -345,7 +415,11 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
     async promote(name, version, { reason } = {}) {
       const problem = checkNameVersion(name, version)
       if (problem) return invalid(problem)
-      return guard(() => write(reason ?? `promoted ${version}`, (tx) => promoteIn(tx, name, version)))
+      return guard(() =>
+        write(reason ?? `promoted ${version}`, (tx) =>
+          promoteIn(tx, name, version, options.requireApproval === true),
+        ),
+      )
     },
 
     async rollback(name, { reason } = {}) {
@@ -394,7 +468,7 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
       }
       return guard(async () => {
         const rows = await client.query(
-          `SELECT ${eventColumns} FROM ml_model_events WHERE model_name = $1${version === undefined ? '' : ' AND model_version = $2'} ORDER BY event_id`,
+          `SELECT ${eventColumns} FROM ml_model_events WHERE model_name = $1${version === undefined ? '' : ' AND model_version = $2'} ORDER BY ml_model_events.event_id`,
           version === undefined ? [name] : [name, version],
         )
         return rows.map(toModelEvent)
@@ -419,6 +493,15 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
     close() {
       return client.close()
     },
+
+    ...createFeatureApi({
+      client,
+      requireApproval: options.requireApproval === true,
+      guard: (fn) => guard(fn),
+      guardUntimed: (fn) => guard(fn, false),
+      write,
+      selectModel,
+    }),
   }
   return registry
 }

@@ -68,6 +68,22 @@ describe('registry manifest', () => {
     expect(!missing.success && missing.error.code).toBe('MODEL_NOT_FOUND')
   })
 
+  it('takes name@version, finds no alias, and refuses alias or tag filters', async () => {
+    const reader = createManifestRegistry(JSON.parse(JSON.stringify(manifest)))
+    const one = await reader.getModel('sentiment-fusion@v1.1.0')
+    expect(one.success && one.data.modelVersion).toBe('v1.1.0')
+    const alias = await reader.getModel('sentiment-fusion@champion')
+    expect(!alias.success && alias.error.code).toBe('MODEL_NOT_FOUND')
+    expect(await reader.listModels({ alias: 'champion' })).toMatchObject({
+      success: false,
+      error: { code: 'INVALID_INPUT' },
+    })
+    expect(await reader.listModels({ tags: { team: 'alpha' } })).toMatchObject({
+      success: false,
+      error: { code: 'INVALID_INPUT' },
+    })
+  })
+
   it('refuses a malformed manifest with INVALID_INPUT', () => {
     expect(() => createManifestRegistry('{')).toThrow(RegistryError)
     expect(() => createManifestRegistry({ ...manifest, format: 'other' })).toThrow(/format must be/)

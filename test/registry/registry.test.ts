@@ -39,16 +39,22 @@ describe.each(engines)('registry on $name', (engine) => {
   it('migrate applies every file once, then nothing', async () => {
     const first = await registry.migrate()
     expect(first).toMatchObject({ success: true })
-    expect(first.success && first.data.applied).toEqual([
+    const all = [
       '001_ml_models',
       '002_value_checks',
       '003_updated_at',
       '004_model_events',
-    ])
+      '005_aliases',
+      '006_tags',
+      '007_approvals',
+      '008_files_lineage',
+      '009_artifacts',
+    ]
+    expect(first.success && first.data.applied).toEqual(all)
     const second = await registry.migrate()
     expect(second.success && second.data).toEqual({
       applied: [],
-      alreadyApplied: ['001_ml_models', '002_value_checks', '003_updated_at', '004_model_events'],
+      alreadyApplied: all,
     })
   })
 

@@ -1,0 +1,118 @@
+// Loading for serving checks each package file against the sha256 the registry recorded at
+// registration: a file changed since (tampering, or the guide's "all models give the same
+// confidence" when one model.txt was copied over another) is refused with a PackageError
+// INTEGRITY_MISMATCH naming the file, instead of serving the wrong model.
+import { type ArtifactSource, loadPackage, PackageError, PackageErrorCode } from '../package/index.ts'
+import type { FileRecord, RegistryResult } from '../registry/index.ts'
+import { Sha256 } from '../registry/sha256.ts'
+import type { PackageLoader } from './cache.ts'
+
+/** Where the recorded hashes come from (a live registry's `fileHashes`). */
+export type FileHashesOf = (name: string, version: string) => Promise<RegistryResult<FileRecord[]>>
+
+async function* asIterable(
+  input: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+): AsyncIterable<Uint8Array> {
+  if (Symbol.asyncIterator in input) {
+    yield* input as AsyncIterable<Uint8Array>
+    return
+  }
+  const reader = (input as ReadableStream<Uint8Array>).getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      yield value
+    }
+  } finally {
+    reader.releaseLock()
+  }
+}
+
+/**
+ * A loader that checks the files it reads against the registry's recorded sha256 (files
+ * with no record, or versions registered without hashes, load as before). A mismatch
+ * throws INTEGRITY_MISMATCH naming the file, also when the changed bytes made parsing
+ * fail first.
+ */
+export function integrityLoader(
+  hashesOf: FileHashesOf,
+  base: PackageLoader = (source, name, version) => loadPackage(source, name, version),
+): PackageLoader {
+  return async (source, name, version) => {
+    const recorded = await hashesOf(name, version)
+    if (!recorded.success) {
+      throw new PackageError(
+        PackageErrorCode.ARTIFACT_READ_ERROR,
+        `cannot read the recorded file hashes (${recorded.error.code}): ${recorded.error.message}`,
+        { package: `${name}/${version}` },
+      )
+    }
+    if (recorded.data.length === 0) return base(source, name, version)
+    const prefix = `${name}/${version}/`
+    const expected = new Map(recorded.data.map((f) => [prefix + f.path, f]))
+    const checked = new Set<string>()
+    let mismatch: PackageError | undefined
+
+    const compare = (path: string, digest: string, size: number): void => {
+      const file = expected.get(path)
+      checked.add(path)
+      if (!file || (file.sha256 === digest && file.sizeBytes === size)) return
+      mismatch ??= new PackageError(
+        PackageErrorCode.INTEGRITY_MISMATCH,
+        `${source.describe(path)} changed since registration (sha256 ${digest}, ${size} bytes; registered ${file.sha256}, ${file.sizeBytes} bytes): refusing to serve it; restore the file or register the package again`,
+        { package: `${name}/${version}`, file: file.path },
+      )
+      throw mismatch
+    }
+
+    const verifying: ArtifactSource = {
+      describe: (path) => source.describe(path),
+      async read(path) {
+        const bytes = await source.read(path)
+        if (bytes !== undefined && expected.has(path))
+          compare(path, new Sha256().update(bytes).hex(), bytes.length)
+        return bytes
+      },
+      ...(source.stream
+        ? {
+            async stream(path: string) {
+              const input = await source.stream!(path)
+              if (input === undefined || !expected.has(path)) return input
+              return (async function* () {
+                const hash = new Sha256()
+                let size = 0
+                for await (const chunk of asIterable(input)) {
+                  hash.update(chunk)
+                  size += chunk.length
+                  yield chunk
+                }
+                compare(path, hash.hex(), size)
+              })()
+            },
+          }
+        : {}),
+    }
+
+    try {
+      const pkg = await base(verifying, name, version)
+      if (mismatch) throw mismatch
+      return pkg
+    } catch (error) {
+      if (mismatch) throw mismatch
+      // Parsing may have stopped before a changed file was read to its end: check the
+      // recorded files that were not, so the error names the changed file.
+      for (const path of expected.keys()) {
+        if (checked.has(path)) continue
+        const bytes = await source.read(path).catch(() => undefined)
+        if (bytes === undefined) continue
+        try {
+          compare(path, new Sha256().update(bytes).hex(), bytes.length)
+        } catch {
+          break
+        }
+      }
+      throw mismatch ?? error
+    }
+  }
+}
