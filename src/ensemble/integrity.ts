@@ -4,7 +4,7 @@
 // INTEGRITY_MISMATCH naming the file, instead of serving the wrong model.
 import { type ArtifactSource, loadPackage, PackageError, PackageErrorCode } from '../package/index.ts'
 import type { FileRecord, RegistryResult } from '../registry/index.ts'
-import { Sha256 } from '../registry/sha256.ts'
+import { Sha256 } from '../registry/index.ts'
 import type { PackageLoader } from './cache.ts'
 
 /** Where the recorded hashes come from (a live registry's `fileHashes`). */
