@@ -80,6 +80,9 @@ export type EnsembleRegistry = ModelReader & {
   watch?(callback: (change: ModelChange) => void): Promise<RegistryResult<() => Promise<void>>>
 }
 
+/** See `EnsembleOptions.onAnalysis`. */
+export type AnalysisListener = (analysis: Analysis, record: FeatureInput, set: ModelSet) => void
+
 /** The outcome of a reload. */
 export interface ReloadResult {
   /** True when a new model set was swapped in. */
@@ -108,6 +111,12 @@ export interface EnsembleOptions extends ModelSetOptions {
   explain?: boolean | { top?: number }
   /** The prediction log sink (one entry per analysis). */
   log?: PredictionSink
+  /**
+   * Told of every analysis, with the record and the model set that answered (the prediction
+   * store of `leafwise/monitor` hangs here). Called on the request path: it must only queue.
+   * A throw is ignored.
+   */
+  onAnalysis?: AnalysisListener
   /** Start watching the registry's change events at once (needs `registry.watch`). */
   watch?: boolean
   /** Delay after a change event before reloading, so a burst of changes loads once (default 25 ms). */
@@ -181,6 +190,7 @@ export class Ensemble {
     const shadowVotes = this.votesOf(set.shadow, record, top, errors)
     const analysis = this.finish(set, votes, shadowVotes, errors, now() - start, options.id)
     if (this.options.log) this.writeLog(analysis, record)
+    if (this.options.onAnalysis) this.tell(analysis, record, set)
     return analysis
   }
 
@@ -224,6 +234,7 @@ export class Ensemble {
       this.finish(set, votes[r], shadowVotes[r], errors[r], each, options.ids?.[r] ?? options.id),
     )
     if (this.options.log) for (let r = 0; r < n; r++) this.writeLog(analyses[r], records[r])
+    if (this.options.onAnalysis) for (let r = 0; r < n; r++) this.tell(analyses[r], records[r], set)
     return analyses
   }
 
@@ -433,6 +444,14 @@ export class Ensemble {
       errors,
     }
     return id === undefined ? analysis : { id, ...analysis }
+  }
+
+  private tell(analysis: Analysis, record: FeatureInput, set: ModelSet): void {
+    try {
+      this.options.onAnalysis?.(analysis, record, set)
+    } catch {
+      // A listener never fails an analysis.
+    }
   }
 
   private writeLog(analysis: Analysis, record: FeatureInput): void {

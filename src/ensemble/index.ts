@@ -17,6 +17,7 @@ export {
 } from './consensus.ts'
 export {
   type Analysis,
+  type AnalysisListener,
   type AnalyzeOptions,
   createEnsemble,
   Ensemble,
