@@ -2,7 +2,14 @@
 // drift and roll-out reports, on the registry's own database through its SqlClient (no
 // second pool, no driver, no `node:`): it runs wherever the registry runs.
 export { parseDuration, windowStart } from './duration.ts'
-export { encodeVotes, jsonValue, recordHash, type StoredVote, type VoteRole } from './rows.ts'
+export {
+  encodeVotes,
+  jsonValue,
+  namesHash,
+  type StoredVote,
+  type VoteRole,
+  valuesHash,
+} from './rows.ts'
 export {
   createPredictionStore,
   type PredictionStore,

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEnsemble } from '../../src/ensemble/index.ts'
 import { createPredictionStore, jsonValue, type StoredVote } from '../../src/monitor/index.ts'
-import { type SqlClient, unwrap } from '../../src/registry/index.ts'
+import type { SqlClient } from '../../src/registry/index.ts'
 import { createPostgresClient } from '../../src/registry/postgres.ts'
 import { exampleRows, exampleSource, features } from '../ensemble/support.ts'
 import { engines, postgresUrl } from '../registry/engines.ts'
