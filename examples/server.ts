@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import {
   type Analysis,
+  type AnalysisListener,
   createEnsemble,
   createPackageCache,
   type Ensemble,
@@ -26,8 +27,14 @@ import {
   type FeatureProvider,
   type PredictionSink,
 } from '../src/index.ts'
+import { createPredictionStore, type PredictionStore } from '../src/monitor/index.ts'
 import { fileFeatureStore, filePredictionLog, fileSource } from '../src/node/index.ts'
-import { createManifestRegistry, type TierRequirement, tierRank } from '../src/registry/index.ts'
+import {
+  createManifestRegistry,
+  createRegistry,
+  type TierRequirement,
+  tierRank,
+} from '../src/registry/index.ts'
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
@@ -272,12 +279,13 @@ export async function ensemblesByTier(
   registry: EnsembleRegistry,
   modelsRoot: string,
   log?: PredictionSink,
+  onAnalysis?: AnalysisListener,
 ): Promise<Record<TierRequirement, Ensemble>> {
   const cache = createPackageCache(fileSource(modelsRoot))
   const watch = typeof registry.watch === 'function'
   const [free, premium, enterprise] = await Promise.all(
     (['free', 'premium', 'enterprise'] as const).map((tier) =>
-      createEnsemble({ registry, cache, tier, watch, log }),
+      createEnsemble({ registry, cache, tier, watch, log, onAnalysis }),
     ),
   )
   return { free, premium, enterprise }
@@ -293,21 +301,29 @@ async function main(): Promise<void> {
       models: { type: 'string', default: 'models' },
       keys: { type: 'string', default: here('./data/api-keys.json') },
       features: { type: 'string', default: here('./data/features.json') },
+      retention: { type: 'string', default: '30d' },
+      'no-store': { type: 'boolean' },
     },
   })
   let registry: EnsembleRegistry
   let closeRegistry = async () => {}
+  let store: PredictionStore | undefined
   if (values.manifest) registry = createManifestRegistry(readFileSync(values.manifest, 'utf8'))
   else {
+    // One client for the registry and the prediction store (ml_predictions, on the same database).
     const url = values['database-url'] ?? process.env.DATABASE_URL
-    const opened = url
-      ? (await import('../src/registry/postgres.ts')).createPostgresRegistry({ url })
-      : (await import('../src/registry/pglite.ts')).createPgliteRegistry({ dataDir: values['data-dir'] })
-    registry = opened
-    closeRegistry = () => opened.close()
+    const client = url
+      ? (await import('../src/registry/postgres.ts')).createPostgresClient({ url })
+      : (await import('../src/registry/pglite.ts')).createPgliteClient({ dataDir: values['data-dir'] })
+    registry = createRegistry(client, { autoMigrate: true })
+    store = values['no-store'] ? undefined : createPredictionStore(client, { retention: values.retention })
+    closeRegistry = async () => {
+      await store?.close()
+      await client.close()
+    }
   }
   const log = filePredictionLog()
-  const ensembles = await ensemblesByTier(registry, values.models, log)
+  const ensembles = await ensemblesByTier(registry, values.models, log, store?.record)
   for (const [tier, e] of Object.entries(ensembles)) {
     const ids = e.current.deployed.map((m) => m.package.id)
     console.log(`${tier}: ${ids.length ? ids.join(', ') : 'no deployed models (run `npm run demo` first)'}`)

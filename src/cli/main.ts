@@ -65,6 +65,18 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "the guide's verification steps for every registered model",
     load: async () => (await import('./registry-commands.ts')).verifyCommand,
   },
+  outcome: {
+    summary: 'record realized outcomes from a CSV (key, time, actual)',
+    load: async () => (await import('./monitor-commands.ts')).outcomeCommand,
+  },
+  drift: {
+    summary: 'live feature drift of a model against its training statistics',
+    load: async () => (await import('./monitor-commands.ts')).driftCommand,
+  },
+  report: {
+    summary: 'shadow and canary report of a model (agreement, accuracy, latency, drift)',
+    load: async () => (await import('./monitor-commands.ts')).reportCommand,
+  },
   registry: {
     summary: 'registry tools (export a static manifest)',
     load: async () => (await import('./registry-commands.ts')).registryCommand,
