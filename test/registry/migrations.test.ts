@@ -13,8 +13,14 @@ describe('embedded migrations', () => {
     expect(migrations).toEqual(readMigrationFiles())
   })
 
-  it('are numbered 1..n without gaps', () => {
-    expect(migrations.map((m) => m.id)).toEqual(migrations.map((_, i) => i + 1))
+  // 005-009 and 010-014 were reserved for two parallel lines of work; once both are merged
+  // the numbers are contiguous again and this can go back to "1..n without gaps".
+  it('are numbered in increasing order from 1, each once, leaving only reserved gaps', () => {
+    const ids = migrations.map((m) => m.id)
+    expect(ids[0]).toBe(1)
+    for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1])
+    const reserved = new Set([5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
+    for (let id = 1; id <= ids.at(-1)!; id++) if (!ids.includes(id)) expect(reserved.has(id)).toBe(true)
   })
 
   it('001 creates the guide table as the guide writes it', () => {

@@ -33,13 +33,19 @@ describe.skipIf(!postgresUrl)('PostgreSQL: two processes migrating at once', () 
     const results = outputs.map((o) => JSON.parse(o.stdout))
     for (const result of results) expect(result.success).toBe(true)
     const applied = results.flatMap((r) => r.data.applied).sort()
-    expect(applied).toEqual(['001_ml_models', '002_value_checks', '003_updated_at', '004_model_events'])
+    expect(applied).toEqual([
+      '001_ml_models',
+      '002_value_checks',
+      '003_updated_at',
+      '004_model_events',
+      '010_predictions',
+    ])
     const sql = postgres(url, { max: 1 })
     const rows = await sql`SELECT id FROM leafwise_migrations ORDER BY id`
     const triggers =
       await sql`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'ml_models'::regclass AND NOT tgisinternal`
     await sql.end()
-    expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4])
+    expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 10])
     expect(triggers[0].n).toBe(2)
   })
 })

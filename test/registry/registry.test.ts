@@ -44,11 +44,18 @@ describe.each(engines)('registry on $name', (engine) => {
       '002_value_checks',
       '003_updated_at',
       '004_model_events',
+      '010_predictions',
     ])
     const second = await registry.migrate()
     expect(second.success && second.data).toEqual({
       applied: [],
-      alreadyApplied: ['001_ml_models', '002_value_checks', '003_updated_at', '004_model_events'],
+      alreadyApplied: [
+        '001_ml_models',
+        '002_value_checks',
+        '003_updated_at',
+        '004_model_events',
+        '010_predictions',
+      ],
     })
   })
 
