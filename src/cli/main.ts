@@ -65,6 +65,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "the guide's verification steps for every registered model",
     load: async () => (await import('./registry-commands.ts')).verifyCommand,
   },
+  canary: {
+    summary: 'route a share of the keys to a version beside the deployed one',
+    load: async () => (await import('./canary-command.ts')).canaryCommand,
+  },
   outcome: {
     summary: 'record realized outcomes from a CSV (key, time, actual)',
     load: async () => (await import('./monitor-commands.ts')).outcomeCommand,

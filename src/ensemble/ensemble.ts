@@ -5,6 +5,7 @@ import { LeafwiseError } from '../errors.ts'
 import type { ArtifactSource, FeatureInput } from '../package/index.ts'
 import type { ModelChange, ModelReader, RegistryResult, TierRequirement } from '../registry/types.ts'
 import { createPackageCache, type PackageCache, type PackageLoader } from './cache.ts'
+import { routeMembers } from './canary.ts'
 import { type Consensus, consensusOf } from './consensus.ts'
 import { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
 import { inputHash, type PredictionLogEntry, type PredictionSink } from './log.ts'
@@ -38,6 +39,8 @@ export interface Vote {
   prediction: number[]
   /** With explanations on: the features that pushed this vote most (SHAP). */
   topFeatures?: FeatureContribution[]
+  /** `canary` when a canary version voted in place of the deployed one (canary.ts). */
+  role?: 'canary'
 }
 
 /** A model that could not predict a record (its vote is left out). */
@@ -73,6 +76,8 @@ export interface AnalyzeOptions {
   top?: number
   /** A label for the record (a symbol), echoed in the result and the log. */
   id?: string
+  /** The key canary routing hashes (a symbol, a user id). Default: `id`; without either no canary votes. */
+  routeKey?: string
 }
 
 /** What a registry must offer the ensemble: reads, and optionally change events for `watch`. */
@@ -130,6 +135,7 @@ const now = () => performance.now()
 function signature(set: ModelSet): string {
   return [...set.deployed, ...set.shadow]
     .map((m) => `${m.package.id}:${m.role}:${m.weight}`)
+    .concat((set.canaries ?? []).map((c) => `canary:${c.modelName}/${c.modelVersion}:${c.weightPercent}`))
     .concat(set.failures.map((f) => `${f.modelName}/${f.modelVersion}:failed`))
     .join('|')
 }
@@ -186,8 +192,14 @@ export class Ensemble {
     const set = this.set
     const top = this.topOf(options)
     const errors: VoteError[] = []
-    const votes = this.votesOf(set.deployed, record, top, errors)
-    const shadowVotes = this.votesOf(set.shadow, record, top, errors)
+    const [voting, running] = routeMembers(
+      set.deployed,
+      set.shadow,
+      set.canaries,
+      options.routeKey ?? options.id,
+    )
+    const votes = this.votesOf(voting, record, top, errors)
+    const shadowVotes = this.votesOf(running, record, top, errors)
     const analysis = this.finish(set, votes, shadowVotes, errors, now() - start, options.id)
     if (this.options.log) this.writeLog(analysis, record)
     if (this.options.onAnalysis) this.tell(analysis, record, set)
@@ -199,8 +211,14 @@ export class Ensemble {
     records: readonly FeatureInput[],
     options: AnalyzeOptions & { ids?: readonly (string | undefined)[] } = {},
   ): Analysis[] {
-    const start = now()
     const set = this.set
+    if (set.canaries?.length) {
+      // Routing differs per key: record by record (the batch path assumes one set of voters).
+      return records.map((record, r) =>
+        this.analyze(record, { ...options, id: options.ids?.[r] ?? options.id }),
+      )
+    }
+    const start = now()
     const top = this.topOf(options)
     const n = records.length
     const errors: VoteError[][] = Array.from({ length: n }, () => [])
@@ -418,6 +436,7 @@ export class Ensemble {
       weight: member.weight,
       prediction: Array.from(output),
     }
+    if (member.role === 'canary') vote.role = 'canary'
     if (top !== undefined) {
       const pkg = member.package
       const index = outputIndexOf(pkg, output, signal, (name) => CLASS_SIGNALS[name])

@@ -7,6 +7,14 @@ export {
   type PackageLoader,
 } from './cache.ts'
 export {
+  CANARY_BUCKETS,
+  type CanaryRoute,
+  canaryBucket,
+  canaryRoutes,
+  routeMembers,
+  routesToCanary,
+} from './canary.ts'
+export {
   type Consensus,
   consensusOf,
   scoreOf,

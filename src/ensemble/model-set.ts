@@ -4,6 +4,7 @@ import { LeafwiseError } from '../errors.ts'
 import type { ModelPackage } from '../package/index.ts'
 import type { ModelReader, ModelRecord, TierRequirement } from '../registry/types.ts'
 import type { PackageCache } from './cache.ts'
+import { type CanaryRoute, canaryRoutes } from './canary.ts'
 import { type WeightOptions, weightOf } from './consensus.ts'
 import { type SignalMapper, type SignalOptions, signalMapper } from './signals.ts'
 
@@ -13,7 +14,8 @@ export interface ModelMember {
   package: ModelPackage
   /** Consensus weight (0 for shadow models, which never count). */
   weight: number
-  role: 'deployed' | 'shadow'
+  /** `canary`: a canary version voting for a key routed to it (canary.ts). */
+  role: 'deployed' | 'shadow' | 'canary'
   mapper: SignalMapper
 }
 
@@ -38,6 +40,8 @@ export interface ModelSet {
   shadow: readonly ModelMember[]
   /** Deployed or shadow models left out because they failed to load. */
   failures: readonly LoadFailure[]
+  /** Canary weights (canary.ts): shadow versions that vote for a share of the keys. */
+  canaries?: readonly CanaryRoute[]
 }
 
 /** Options of `loadModelSet`. */
@@ -105,13 +109,22 @@ export async function loadModelSet(
     }),
   )
   const members = outcomes.filter((o): o is ModelMember => 'package' in o)
+  const deployed = members.filter((m) => m.role === 'deployed')
+  const shadow = members.filter((m) => m.role === 'shadow')
+  let canaries: CanaryRoute[]
+  try {
+    canaries = await canaryRoutes(reader, { tier }, deployed, shadow, options)
+  } catch (error) {
+    throw new LeafwiseError('REGISTRY_UNAVAILABLE', error instanceof Error ? error.message : String(error))
+  }
   return {
     generation,
     tier,
     loadedAt: new Date(),
-    deployed: members.filter((m) => m.role === 'deployed'),
-    shadow: members.filter((m) => m.role === 'shadow'),
+    deployed,
+    shadow,
     failures: outcomes.filter((o): o is LoadFailure => !('package' in o)),
+    ...(canaries.length ? { canaries } : {}),
   }
 }
 

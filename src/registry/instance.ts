@@ -98,6 +98,9 @@ function createGuideRegistry(): GuideModelRegistry {
     promote: forward('promote'),
     rollback: forward('rollback'),
     history: forward('history'),
+    setCanary: forward('setCanary'),
+    endCanary: forward('endCanary'),
+    listCanaries: forward('listCanaries'),
     watch: forward('watch'),
     async close() {
       const current = opened

@@ -1,6 +1,7 @@
 // The registry's vocabulary: the guide's enums as const objects, the camelCase model row,
 // the result shape every call resolves to, and the stable error codes.
 import { LeafwiseError } from '../errors.ts'
+import type { CanaryRecord } from './canary.ts'
 
 /** Algorithm of a model (`ml_models.model_type`). */
 export const ModelType = {
@@ -102,7 +103,8 @@ export interface ModelEvent {
 
 /** A change announced on the `leafwise_models` channel. */
 export interface ModelChange {
-  change: 'registered' | 'status' | 'updated' | 'deleted'
+  /** `canary`: a canary weight was set, changed or ended (`weightPercent` null when ended). */
+  change: 'registered' | 'status' | 'updated' | 'deleted' | 'canary'
   eventId: number | null
   modelId: string
   modelName: string
@@ -112,6 +114,7 @@ export interface ModelChange {
   reason: string | null
   actor: string
   at: string
+  weightPercent?: number | null
 }
 
 /** Stable error codes of the registry (safe to switch on). */
@@ -167,6 +170,8 @@ export interface ModelReader {
   getDeployedModels(options?: { tier?: TierRequirement }): Promise<RegistryResult<ModelRecord[]>>
   /** Models matching the filters, ordered by name then version. */
   listModels(filters?: ListFilters): Promise<RegistryResult<ModelRecord[]>>
+  /** Canary weights of the models a caller at `tier` may use (a registry without canaries may leave this out). */
+  listCanaries?(options?: { tier?: TierRequirement }): Promise<RegistryResult<CanaryRecord[]>>
 }
 
 /** What a migration run did. */
@@ -212,6 +217,21 @@ export interface ModelRegistry extends ModelReader {
   rollback(modelName: string, options?: ChangeOptions): Promise<RegistryResult<ModelRecord>>
   /** Registrations and status changes of a model (optionally one version), oldest first. */
   history(modelName: string, modelVersion?: string): Promise<RegistryResult<ModelEvent[]>>
+  /**
+   * Routes `percent` % (0 to 100) of the keys to `modelVersion` beside the deployed version
+   * (a canary). The version must be validated (it becomes shadow) or shadow. Promote and
+   * rollback end the canary.
+   */
+  setCanary(
+    modelName: string,
+    modelVersion: string,
+    percent: number,
+    options?: ChangeOptions,
+  ): Promise<RegistryResult<CanaryRecord>>
+  /** Ends the canary of `modelName`: every key meets the deployed version again (null when there was none). */
+  endCanary(modelName: string, options?: ChangeOptions): Promise<RegistryResult<CanaryRecord | null>>
+  /** Canary weights, by model name. */
+  listCanaries(options?: { tier?: TierRequirement }): Promise<RegistryResult<CanaryRecord[]>>
   /** Calls `callback` for every change of `ml_models`; resolves to a function that stops watching. */
   watch(callback: (change: ModelChange) => void): Promise<RegistryResult<() => Promise<void>>>
   /** Closes the database connection. */

@@ -39,14 +39,15 @@ describe.skipIf(!postgresUrl)('PostgreSQL: two processes migrating at once', () 
       '003_updated_at',
       '004_model_events',
       '010_predictions',
+      '011_canaries',
     ])
     const sql = postgres(url, { max: 1 })
     const rows = await sql`SELECT id FROM leafwise_migrations ORDER BY id`
     const triggers =
       await sql`SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'ml_models'::regclass AND NOT tgisinternal`
     await sql.end()
-    expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 10])
-    expect(triggers[0].n).toBe(2)
+    expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 10, 11])
+    expect(triggers[0].n).toBe(3) // updated_at, history, end of a canary
   })
 })
 

@@ -45,6 +45,7 @@ describe.each(engines)('registry on $name', (engine) => {
       '003_updated_at',
       '004_model_events',
       '010_predictions',
+      '011_canaries',
     ])
     const second = await registry.migrate()
     expect(second.success && second.data).toEqual({
@@ -55,6 +56,7 @@ describe.each(engines)('registry on $name', (engine) => {
         '003_updated_at',
         '004_model_events',
         '010_predictions',
+        '011_canaries',
       ],
     })
   })
