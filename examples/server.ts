@@ -27,7 +27,13 @@ import {
   type FeatureProvider,
   type PredictionSink,
 } from '../src/index.ts'
-import { createPredictionStore, type PredictionStore } from '../src/monitor/index.ts'
+import {
+  allListeners,
+  createMetrics,
+  createPredictionStore,
+  type Metrics,
+  type PredictionStore,
+} from '../src/monitor/index.ts'
 import { fileFeatureStore, filePredictionLog, fileSource } from '../src/node/index.ts'
 import {
   createManifestRegistry,
@@ -48,7 +54,11 @@ export interface AnalyzeServerOptions {
   maxBodyBytes?: number
   /** Most symbols in one request (default 50). */
   maxSymbols?: number
+  /** Served on `GET /metrics` (Prometheus text) and told of every request. */
+  metrics?: Metrics
 }
+
+const ROUTES = new Set(['/api/stocks/analyze', '/api/health', '/metrics'])
 
 /** Reads `{ "keys": { "<key>": "free" | "premium" | "enterprise" } }`. */
 export function readApiKeys(path: string): Record<string, TierRequirement> {
@@ -182,6 +192,11 @@ export function createAnalyzeHandler(options: AnalyzeServerOptions) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    if (path === '/metrics' && options.metrics) {
+      res.writeHead(200, { 'content-type': options.metrics.contentType })
+      res.end(options.metrics.text())
+      return
+    }
     if (path === '/api/health') {
       const tiers = Object.fromEntries(
         Object.entries(options.ensembles).map(([tier, e]) => [
@@ -226,6 +241,15 @@ export function createAnalyzeHandler(options: AnalyzeServerOptions) {
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const metrics = options.metrics
+    if (metrics) {
+      const started = performance.now()
+      res.once('finish', () => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname
+        const route = ROUTES.has(path) ? path : 'other'
+        metrics.countRequest(req.method ?? 'GET', route, res.statusCode, (performance.now() - started) / 1000)
+      })
+    }
     handle(req, res).catch((error) => {
       const known = error instanceof HttpError
       const status = known ? error.status : 500
@@ -323,7 +347,9 @@ async function main(): Promise<void> {
     }
   }
   const log = filePredictionLog()
-  const ensembles = await ensemblesByTier(registry, values.models, log, store?.record)
+  const metrics = createMetrics()
+  const onAnalysis = store ? allListeners(store.record, metrics.record) : metrics.record
+  const ensembles = await ensemblesByTier(registry, values.models, log, onAnalysis)
   for (const [tier, e] of Object.entries(ensembles)) {
     const ids = e.current.deployed.map((m) => m.package.id)
     console.log(`${tier}: ${ids.length ? ids.join(', ') : 'no deployed models (run `npm run demo` first)'}`)
@@ -334,8 +360,11 @@ async function main(): Promise<void> {
     features: fileFeatureStore(values.features),
     keys: readApiKeys(values.keys),
     port: Number(values.port),
+    metrics,
   })
-  console.log(`listening on ${url} (POST /api/stocks/analyze, GET /api/health); logging to ${log.path}`)
+  console.log(
+    `listening on ${url} (POST /api/stocks/analyze, GET /api/health, GET /metrics); logging to ${log.path}`,
+  )
   const stop = async () => {
     await close()
     await Promise.all(Object.values(ensembles).map((e) => e.close()))

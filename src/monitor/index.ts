@@ -16,6 +16,14 @@ export {
 } from './drift.ts'
 export { parseDuration, windowStart } from './duration.ts'
 export {
+  allListeners,
+  createMetrics,
+  escapeLabel,
+  LATENCY_BUCKETS,
+  type Metrics,
+  type MetricsOptions,
+} from './metrics.ts'
+export {
   type Actual,
   actualSignal,
   DEFAULT_OUTCOME_BAND,
