@@ -5,18 +5,25 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Analysis, createEnsemble, type Ensemble } from '../ensemble/index.ts'
 import { LeafwiseError } from '../errors.ts'
+import { createPredictionStore, type PredictionStore } from '../monitor/index.ts'
 import { fileSource } from '../node/fs-source.ts'
 import { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } from '../node/prediction-log.ts'
 import type { FeatureRecord } from '../package/index.ts'
-import { createManifestRegistry, type ModelRegistry, TierRequirement } from '../registry/index.ts'
+import {
+  createManifestRegistry,
+  createRegistry,
+  type ModelRegistry,
+  TierRequirement,
+} from '../registry/index.ts'
 import { renderBars } from './explain.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
+import { openMonitorClient } from './monitor-commands.ts'
 import { formatTable, openRegistry } from './registry-commands.ts'
 
 const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T] [--explain] [--top K] [--json]
                         [--models ROOT] [--manifest FILE | --database-url URL | --data-dir DIR]
-                        [--log FILE | --no-log]
+                        [--log FILE | --no-log] [--store]
   --features FILE   one record {feature: value}, an array of records, or {"SYMBOL": record, ...}
   --symbols A,B     only these symbols of a {"SYMBOL": record} file
   --tier T          caller tier: free, premium or enterprise (default enterprise: every model)
@@ -24,7 +31,9 @@ const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T
   --json            the analysis object(s) the library returns
   --models ROOT     package root (default models)
   --manifest FILE   a static registry manifest (leafwise registry export) instead of a database
-  --log FILE        prediction log (default ${DEFAULT_PREDICTION_LOG}); --no-log for none`
+  --log FILE        prediction log (default ${DEFAULT_PREDICTION_LOG}); --no-log for none
+  --store           also write every analysis to ml_predictions (for leafwise report, drift, outcome);
+                    each symbol is its canary routing key`
 
 /** A record and its label, read from a features file. */
 export interface LabeledRecord {
@@ -148,6 +157,8 @@ export interface CliEnsembleOptions {
   top?: string
   log?: string
   'no-log'?: boolean
+  /** Write every analysis to the prediction store (ml_predictions) on the registry's database. */
+  store?: boolean
 }
 
 /** The tier of `--tier` (default enterprise). */
@@ -177,10 +188,23 @@ export async function openCliEnsemble(
     throw new UsageError(`--top must be a whole number >= 0; got ${JSON.stringify(values.top)}`)
   let owned: ModelRegistry | undefined
   let reader: Parameters<typeof createEnsemble>[0]['registry']
+  let store: PredictionStore | undefined
+  if (values.store && (registry || values.manifest))
+    throw new UsageError(
+      values.manifest
+        ? '--store needs the registry database, not --manifest'
+        : '--store is not available here',
+    )
   if (registry) reader = registry
   else if (values.manifest) {
     const path = resolve(io.cwd, values.manifest)
     reader = createManifestRegistry(readFileSync(path, 'utf8'))
+  } else if (values.store) {
+    // One client for the registry and the prediction store.
+    const client = await openMonitorClient(values, io)
+    owned = createRegistry(client)
+    store = createPredictionStore(client)
+    reader = owned
   } else {
     owned = await openRegistry(values, io)
     reader = owned
@@ -195,6 +219,7 @@ export async function openCliEnsemble(
       tier: tierOption(values.tier),
       explain: values.explain || top !== undefined ? { top: top ?? 5 } : false,
       log,
+      onAnalysis: store?.record,
     })
     return {
       ensemble,
@@ -202,11 +227,15 @@ export async function openCliEnsemble(
       close: async () => {
         await ensemble.close()
         await log?.close()
+        const stats = await store?.close()
+        if (stats?.dropped)
+          io.stderr(`warning: ${stats.dropped} analyses were not stored: ${stats.lastError ?? ''}\n`)
         await owned?.close()
       },
     }
   } catch (error) {
     await log?.close()
+    await store?.close()
     await owned?.close()
     throw error
   }
@@ -233,6 +262,7 @@ export const ensembleRunOptions = {
   'data-dir': { type: 'string' },
   log: { type: 'string' },
   'no-log': { type: 'boolean' },
+  store: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 

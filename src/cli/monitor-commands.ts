@@ -189,7 +189,7 @@ function formatTable(header: string[], rows: string[][]): string {
 /** The drift report as text. */
 export function formatDrift(report: DriftReport): string {
   const out: string[] = [
-    `drift of ${report.modelName} since ${report.since} (flag: |z| > ${report.thresholds.zShift} or PSI > ${report.thresholds.psi}, at least ${report.thresholds.minCount} values)`,
+    `drift of ${report.modelName} since ${report.since} (flag: |z| > ${report.thresholds.zShift}${report.thresholds.psi === null ? '' : ` or PSI > ${report.thresholds.psi}`}, at least ${report.thresholds.minCount} values)`,
   ]
   if (report.versions.length === 0) out.push('no predictions in the window')
   for (const v of report.versions) {
@@ -273,19 +273,39 @@ export function formatReport(report: RolloutReport): string {
 }
 
 export const driftCommand: Command = async (argv, io) => {
-  const usage = 'usage: leafwise drift NAME [--since 1d] [--models ROOT] [--json]'
+  const usage = `usage: leafwise drift NAME [--since 1d] [--z-threshold 0.5] [--psi-threshold X] [--models ROOT] [--json]
+  flags a feature whose live mean is more than --z-threshold training std from normalizer.json's mean
+  (and, with --psi-threshold, one whose PSI against a normal fit of the training mean and std exceeds X)`
   const parsed = parse(
     argv,
-    { since: { type: 'string' }, models: { type: 'string' }, json: { type: 'boolean' } },
+    {
+      since: { type: 'string' },
+      'z-threshold': { type: 'string' },
+      'psi-threshold': { type: 'string' },
+      models: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     usage,
     io,
   )
   if (!parsed) return 0
   if (parsed.positionals.length !== 1) throw new UsageError(`expected a model name\n${usage}`)
-  const window = since(parsed.values.since, '1d')
+  const threshold = (flag: 'z-threshold' | 'psi-threshold') => {
+    const text = parsed.values[flag]
+    if (text === undefined) return undefined
+    const value = Number(text)
+    if (!(Number.isFinite(value) && value > 0))
+      throw new UsageError(`--${flag} must be a number > 0, got ${JSON.stringify(text)}`)
+    return value
+  }
+  const options = {
+    since: since(parsed.values.since, '1d'),
+    zThreshold: threshold('z-threshold'),
+    psiThreshold: threshold('psi-threshold'),
+  }
   const stats = packageStats(resolve(io.cwd, parsed.values.models ?? 'models'))
   const report = await withClient(parsed.values, io, (client) =>
-    driftReport(client, parsed.positionals[0], stats, { since: window }),
+    driftReport(client, parsed.positionals[0], stats, options),
   )
   io.stdout(parsed.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatDrift(report))
   return 0

@@ -26,7 +26,12 @@ export interface DriftOptions {
   since?: string | number | Date
   /** Flag a feature whose |z-shift| exceeds this (default 0.5 training std). */
   zThreshold?: number
-  /** Flag a feature whose PSI exceeds this (default 0.25, the usual "significant shift"). */
+  /**
+   * Also flag a feature whose PSI exceeds this (0.25 is the usual "significant shift").
+   * Default: PSI is reported but flags nothing, because its expected bins come from a normal
+   * distribution with the training mean and std (all normalizer.json keeps), and a skewed or
+   * bounded feature (a ratio, a count) is far from normal without having drifted.
+   */
   psiThreshold?: number
   /** Fewer live values than this flag nothing (default 50). */
   minCount?: number
@@ -66,7 +71,8 @@ export interface VersionDrift {
 export interface DriftReport {
   modelName: string
   since: string
-  thresholds: { zShift: number; psi: number; minCount: number }
+  /** `psi` is null when PSI flags nothing. */
+  thresholds: { zShift: number; psi: number | null; minCount: number }
   versions: VersionDrift[]
 }
 
@@ -114,7 +120,7 @@ export async function driftReport(
 ): Promise<DriftReport> {
   const since = windowStart(options.since ?? '1d')
   const zThreshold = options.zThreshold ?? 0.5
-  const psiThreshold = options.psiThreshold ?? 0.25
+  const psiThreshold = options.psiThreshold ?? Number.POSITIVE_INFINITY
   const minCount = options.minCount ?? 50
   const versions = (await versionsInWindow(client, modelName, since)).filter(
     (v) => !options.versions || options.versions.includes(v.modelVersion),
@@ -195,7 +201,7 @@ export async function driftReport(
   return {
     modelName,
     since: since.toISOString(),
-    thresholds: { zShift: zThreshold, psi: psiThreshold, minCount },
+    thresholds: { zShift: zThreshold, psi: Number.isFinite(psiThreshold) ? psiThreshold : null, minCount },
     versions: out,
   }
 }

@@ -92,6 +92,16 @@ describe.each(engines)('outcomes, drift and report on $name', (engine) => {
       if (shifted.includes(f.feature)) expect(f.zShift).toBeGreaterThan(SHIFT - 0.3)
       else expect(Math.abs(f.zShift)).toBeLessThan(0.3)
     }
+    // With PSI flagging on (the stream is normal, so unshifted features keep a small PSI).
+    const withPsi = await driftReport(client, 'sentiment-fusion', statsOf, {
+      since: '1h',
+      psiThreshold: 0.25,
+    })
+    expect([...withPsi.versions.find((v) => v.modelVersion === 'v1.1.0')!.flagged].sort()).toEqual(
+      [...shifted].sort(),
+    )
+    for (const f of withPsi.versions[1].features)
+      if (shifted.includes(f.feature)) expect(f.psi).toBeGreaterThan(1)
     // The shadow version reads the same features: the shifted ones it reads are flagged too.
     const v10 = report.versions.find((v) => v.modelVersion === 'v1.0.0')!
     for (const f of shifted) if (v10.features.some((x) => x.feature === f)) expect(v10.flagged).toContain(f)

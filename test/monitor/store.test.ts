@@ -6,7 +6,7 @@ import { createPredictionStore, jsonValue, type StoredVote } from '../../src/mon
 import type { SqlClient } from '../../src/registry/index.ts'
 import { createPostgresClient } from '../../src/registry/postgres.ts'
 import { exampleRows, exampleSource, features } from '../ensemble/support.ts'
-import { engines, postgresUrl } from '../registry/engines.ts'
+import { engines, freshPostgresDatabase, postgresUrl } from '../registry/engines.ts'
 import { type PostgresServer, startPostgresServer } from '../support/postgres-server.ts'
 import { exampleRegistry, monitoredEnsemble } from './support.ts'
 
@@ -144,10 +144,7 @@ describe.skipIf(!postgresUrl)('prediction store across a PostgreSQL restart', ()
   })
 
   async function runThroughRestart(maxQueued: number) {
-    const client = createPostgresClient({ url: server.url, connectTimeout: 2 })
-    await client.exec(
-      'DROP TABLE IF EXISTS ml_predictions, ml_outcomes, ml_model_events, ml_models, leafwise_migrations CASCADE',
-    )
+    const client = createPostgresClient({ url: await freshPostgresDatabase(server.url), connectTimeout: 2 })
     const registry = await exampleRegistry(client)
     const { ensemble, store } = await monitoredEnsemble(client, registry, {
       batchSize: 20,
