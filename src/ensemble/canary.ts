@@ -59,6 +59,8 @@ export async function canaryRoutes(
 ): Promise<CanaryRoute[]> {
   if (typeof reader.listCanaries !== 'function') return []
   const listed = await reader.listCanaries(tier)
+  // A database not migrated to 011 yet has no canaries (its models still serve).
+  if (!listed.success && listed.error.code === 'NOT_MIGRATED') return []
   if (!listed.success)
     throw new Error(`cannot read the canary weights (${listed.error.code}): ${listed.error.message}`)
   const routes: CanaryRoute[] = []

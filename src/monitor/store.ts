@@ -237,9 +237,11 @@ export function createPredictionStore(
 
   const record = (analysis: Analysis, input: FeatureInput, set: ModelSet): void => {
     if (closed) {
+      stats.accepted++
       stats.dropped++
       return
     }
+    stats.accepted++
     try {
       const layout = featuresUsed(set)
       queue.push({
@@ -249,7 +251,6 @@ export function createPredictionStore(
         layout,
         values: copyValues(input, layout.names),
       })
-      stats.accepted++
       if (queued() > maxQueued) {
         head++
         stats.dropped++
@@ -360,9 +361,9 @@ export function createPredictionStore(
       closed = true
       clearInterval(timer)
       if (soon) clearTimeout(soon)
-      const deadline = now() + timeoutMs
+      const deadline = Date.now() + timeoutMs
       if (writing) await writing
-      while (queued() > 0 && now() < deadline) {
+      while (queued() > 0 && Date.now() < deadline) {
         await writeAll(true)
         if (queued() > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(retryMs, 1000)))
       }
