@@ -151,6 +151,8 @@ for (const engine of engines) {
   await client.close()
 }
 
+stopServer()
+
 writeSection(
   'monitor',
   `## Prediction store cost (\`bench/monitor.ts\`)
