@@ -4,7 +4,8 @@
 // - request path: the `onAnalysis` hook alone (features copied, the analysis queued);
 // - all in: analyze a batch, then wait until the store has written it (rows built,
 //   serialized, inserted), divided by analyze alone. On embedded PGlite the database runs
-//   on the same thread, so its insert work is counted too; on PostgreSQL (DATABASE_URL)
+//   on the same thread, so its insert work is counted too; on PostgreSQL (DATABASE_URL, or a
+//   throwaway local server)
 //   only the client's side is.
 // Writes the `monitor` section of bench/RESULTS.md.
 //
@@ -115,10 +116,23 @@ async function allIn(
 const engines: { name: string; client: () => SqlClient }[] = [
   { name: 'PGlite (embedded, in memory)', client: () => createPgliteClient({ dataDir: 'memory' }) },
 ]
-if (process.env.DATABASE_URL)
+// PostgreSQL: DATABASE_URL, else a throwaway server when the binaries are here (as the tests do).
+let stopServer = () => {}
+let postgresUrl = process.env.DATABASE_URL
+if (!postgresUrl) {
+  try {
+    const { startPostgresServer } = await import('../test/support/postgres-server.ts')
+    const server = await startPostgresServer()
+    postgresUrl = server.url
+    stopServer = () => server.destroy()
+  } catch (error) {
+    console.log(`PostgreSQL skipped: ${(error as Error).message}`)
+  }
+}
+if (postgresUrl)
   engines.push({
-    name: 'PostgreSQL (DATABASE_URL)',
-    client: () => createPostgresClient({ url: process.env.DATABASE_URL }),
+    name: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PostgreSQL (local server)',
+    client: () => createPostgresClient({ url: postgresUrl }),
   })
 
 const lines: string[] = []
