@@ -1,12 +1,11 @@
 // The prediction store's cost: `ensemble.analyze(record)` through the three deployed
 // example models, with and without the store of `leafwise/monitor` writing every analysis
-// to ml_predictions. Target: the store adds under 10 % to analyze. Two figures:
+// to ml_predictions. Target: the store adds under 10 % to analyze. Three figures:
 // - request path: the `onAnalysis` hook alone (features copied, the analysis queued);
-// - all in: analyze a batch, then wait until the store has written it (rows built,
-//   serialized, inserted), divided by analyze alone. On embedded PGlite the database runs
-//   on the same thread, so its insert work is counted too; on PostgreSQL (DATABASE_URL, or a
-//   throwaway local server)
-//   only the client's side is.
+// - encoding: building the rows and their JSON (the store's `encodeMs`), per row;
+// - all in: analyze a batch, then wait until the store has written it, divided by analyze
+//   alone. On embedded PGlite the database runs on the same thread; on PostgreSQL
+//   (DATABASE_URL, or a throwaway local server) in other processes, but it is waited for.
 // Writes the `monitor` section of bench/RESULTS.md.
 //
 //   npx tsx bench/monitor.ts [--quick]
