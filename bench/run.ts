@@ -9,6 +9,7 @@ const benches = [
   'shap.ts',
   'package.ts',
   'ensemble.ts',
+  'monitor.ts',
   'registry-startup.ts',
   'math.ts',
   'early-stop.ts',

@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import {
   type Analysis,
+  type AnalysisListener,
   createEnsemble,
   createPackageCache,
   type Ensemble,
@@ -27,8 +28,20 @@ import {
   LeafwiseError,
   type PredictionSink,
 } from '../src/index.ts'
+import {
+  allListeners,
+  createMetrics,
+  createPredictionStore,
+  type Metrics,
+  type PredictionStore,
+} from '../src/monitor/index.ts'
 import { fileFeatureStore, filePredictionLog, fileSource } from '../src/node/index.ts'
-import { createManifestRegistry, type TierRequirement, tierRank } from '../src/registry/index.ts'
+import {
+  createManifestRegistry,
+  createRegistry,
+  type TierRequirement,
+  tierRank,
+} from '../src/registry/index.ts'
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
@@ -42,7 +55,11 @@ export interface AnalyzeServerOptions {
   maxBodyBytes?: number
   /** Most symbols in one request (default 50). */
   maxSymbols?: number
+  /** Served on `GET /metrics` (Prometheus text) and told of every request. */
+  metrics?: Metrics
 }
+
+const ROUTES = new Set(['/api/stocks/analyze', '/api/health', '/metrics'])
 
 /** Reads `{ "keys": { "<key>": "free" | "premium" | "enterprise" } }`. */
 export function readApiKeys(path: string): Record<string, TierRequirement> {
@@ -176,6 +193,11 @@ export function createAnalyzeHandler(options: AnalyzeServerOptions) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    if (path === '/metrics' && options.metrics) {
+      res.writeHead(200, { 'content-type': options.metrics.contentType })
+      res.end(options.metrics.text())
+      return
+    }
     if (path === '/api/health') {
       const tiers = Object.fromEntries(
         Object.entries(options.ensembles).map(([tier, e]) => [
@@ -227,6 +249,15 @@ export function createAnalyzeHandler(options: AnalyzeServerOptions) {
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const metrics = options.metrics
+    if (metrics) {
+      const started = performance.now()
+      res.once('finish', () => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname
+        const route = ROUTES.has(path) ? path : 'other'
+        metrics.countRequest(req.method ?? 'GET', route, res.statusCode, (performance.now() - started) / 1000)
+      })
+    }
     handle(req, res).catch((error) => {
       const known = error instanceof HttpError
       const status = known ? error.status : 500
@@ -280,12 +311,13 @@ export async function ensemblesByTier(
   registry: EnsembleRegistry,
   modelsRoot: string,
   log?: PredictionSink,
+  onAnalysis?: AnalysisListener,
 ): Promise<Record<TierRequirement, Ensemble>> {
   const cache = createPackageCache(fileSource(modelsRoot))
   const watch = typeof registry.watch === 'function'
   const [free, premium, enterprise] = await Promise.all(
     (['free', 'premium', 'enterprise'] as const).map((tier) =>
-      createEnsemble({ registry, cache, tier, watch, log }),
+      createEnsemble({ registry, cache, tier, watch, log, onAnalysis }),
     ),
   )
   return { free, premium, enterprise }
@@ -301,21 +333,31 @@ async function main(): Promise<void> {
       models: { type: 'string', default: 'models' },
       keys: { type: 'string', default: here('./data/api-keys.json') },
       features: { type: 'string', default: here('./data/features.json') },
+      retention: { type: 'string', default: '30d' },
+      'no-store': { type: 'boolean' },
     },
   })
   let registry: EnsembleRegistry
   let closeRegistry = async () => {}
+  let store: PredictionStore | undefined
   if (values.manifest) registry = createManifestRegistry(readFileSync(values.manifest, 'utf8'))
   else {
+    // One client for the registry and the prediction store (ml_predictions, on the same database).
     const url = values['database-url'] ?? process.env.DATABASE_URL
-    const opened = url
-      ? (await import('../src/registry/postgres.ts')).createPostgresRegistry({ url })
-      : (await import('../src/registry/pglite.ts')).createPgliteRegistry({ dataDir: values['data-dir'] })
-    registry = opened
-    closeRegistry = () => opened.close()
+    const client = url
+      ? (await import('../src/registry/postgres.ts')).createPostgresClient({ url })
+      : (await import('../src/registry/pglite.ts')).createPgliteClient({ dataDir: values['data-dir'] })
+    registry = createRegistry(client, { autoMigrate: true })
+    store = values['no-store'] ? undefined : createPredictionStore(client, { retention: values.retention })
+    closeRegistry = async () => {
+      await store?.close()
+      await client.close()
+    }
   }
   const log = filePredictionLog()
-  const ensembles = await ensemblesByTier(registry, values.models, log)
+  const metrics = createMetrics()
+  const onAnalysis = store ? allListeners(store.record, metrics.record) : metrics.record
+  const ensembles = await ensemblesByTier(registry, values.models, log, onAnalysis)
   for (const [tier, e] of Object.entries(ensembles)) {
     const ids = e.current.deployed.map((m) => m.package.id)
     console.log(`${tier}: ${ids.length ? ids.join(', ') : 'no deployed models (run `npm run demo` first)'}`)
@@ -326,8 +368,11 @@ async function main(): Promise<void> {
     features: fileFeatureStore(values.features),
     keys: readApiKeys(values.keys),
     port: Number(values.port),
+    metrics,
   })
-  console.log(`listening on ${url} (POST /api/stocks/analyze, GET /api/health); logging to ${log.path}`)
+  console.log(
+    `listening on ${url} (POST /api/stocks/analyze, GET /api/health, GET /metrics); logging to ${log.path}`,
+  )
   const stop = async () => {
     await close()
     await Promise.all(Object.values(ensembles).map((e) => e.close()))

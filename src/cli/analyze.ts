@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Analysis, createEnsemble, DEFAULT_SIGNAL_OPTIONS, type Ensemble } from '../ensemble/index.ts'
 import { LeafwiseError } from '../errors.ts'
+import { createPredictionStore, type PredictionStore } from '../monitor/index.ts'
 import {
   DEFAULT_PREDICTION_LOG,
   type FilePredictionLog,
@@ -12,18 +13,24 @@ import {
   fileSource,
 } from '../node/index.ts'
 import type { FeatureRecord } from '../package/index.ts'
-import { createManifestRegistry, type ModelRegistry, TierRequirement } from '../registry/index.ts'
+import {
+  createManifestRegistry,
+  createRegistry,
+  type ModelRegistry,
+  TierRequirement,
+} from '../registry/index.ts'
 import { renderBars } from './explain.ts'
 import { fileError, requireFile } from './files.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
+import { openMonitorClient } from './monitor-commands.ts'
 import { createProgress } from './progress.ts'
 import { openRegistry } from './registry-options.ts'
 import { formatTable } from './table.ts'
 
 const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T] [--explain] [--top K] [--json]
                         [--models ROOT] [--manifest FILE | --database-url URL | --data-dir DIR]
-                        [--log FILE | --no-log] [--allow-unknown-features]
+                        [--log FILE | --no-log] [--allow-unknown-features] [--store]
   --features FILE   one record {feature: value}, an array of records, or {"SYMBOL": record, ...}
   --symbols A,B     only these symbols of a {"SYMBOL": record} file
   --tier T          caller tier: free, premium or enterprise (default enterprise: every model)
@@ -32,6 +39,8 @@ const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T
   --models ROOT     package root (default models)
   --manifest FILE   a static registry manifest (leafwise registry export) instead of a database
   --log FILE        prediction log (default ${DEFAULT_PREDICTION_LOG}); --no-log for none
+  --store           also write every analysis to ml_predictions (for leafwise report, drift, outcome);
+                    each symbol is its canary routing key
   --allow-unknown-features
                     ignore record keys no model reads (default: an error naming them and the
                     closest feature name, e.g. rsi7 -> rsi_7)
@@ -212,6 +221,8 @@ export interface CliEnsembleOptions {
   log?: string
   'no-log'?: boolean
   'allow-unknown-features'?: boolean
+  /** Write every analysis to the prediction store (ml_predictions) on the registry's database. */
+  store?: boolean
 }
 
 /** The tier of `--tier` (default enterprise). */
@@ -240,6 +251,13 @@ export async function openCliEnsemble(
   if (top !== undefined && !(Number.isInteger(top) && top >= 0))
     throw new UsageError(`--top must be a whole number >= 0; got ${JSON.stringify(values.top)}`)
   let reader: Parameters<typeof createEnsemble>[0]['registry'] | undefined
+  let store: PredictionStore | undefined
+  if (values.store && (registry || values.manifest))
+    throw new UsageError(
+      values.manifest
+        ? '--store needs the registry database, not --manifest'
+        : '--store is not available here',
+    )
   if (registry) reader = registry
   else if (values.manifest) {
     const path = resolve(io.cwd, values.manifest)
@@ -251,7 +269,12 @@ export async function openCliEnsemble(
   let owned: ModelRegistry | undefined
   if (!reader) {
     try {
-      owned = await openRegistry(values, io)
+      if (values.store) {
+        // One client for the registry and the prediction store.
+        const client = await openMonitorClient(values, io)
+        owned = createRegistry(client)
+        store = createPredictionStore(client)
+      } else owned = await openRegistry(values, io)
     } catch (error) {
       await log?.close()
       throw error
@@ -271,6 +294,7 @@ export async function openCliEnsemble(
       explain: values.explain || top !== undefined ? { top: top ?? 5 } : false,
       log,
       allowUnknownFeatures: values['allow-unknown-features'] ?? false,
+      onAnalysis: store?.record,
     })
     return {
       ensemble,
@@ -278,11 +302,15 @@ export async function openCliEnsemble(
       close: async () => {
         await ensemble.close()
         await log?.close()
+        const stats = await store?.close()
+        if (stats?.dropped)
+          io.stderr(`warning: ${stats.dropped} analyses were not stored: ${stats.lastError ?? ''}\n`)
         await owned?.close()
       },
     }
   } catch (error) {
     await log?.close()
+    await store?.close()
     await owned?.close()
     throw error
   } finally {
@@ -328,6 +356,7 @@ export const ensembleRunOptions = {
   log: { type: 'string' },
   'no-log': { type: 'boolean' },
   'allow-unknown-features': { type: 'boolean' },
+  store: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 

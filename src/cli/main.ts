@@ -95,6 +95,22 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'what changed between two versions (features, objective, trees, parameters, metrics)',
     load: async () => (await import('./diff.ts')).diffCommand,
   },
+  canary: {
+    summary: 'route a share of the keys to a version beside the deployed one',
+    load: async () => (await import('./canary-command.ts')).canaryCommand,
+  },
+  outcome: {
+    summary: 'record realized outcomes from a CSV (key, time, actual)',
+    load: async () => (await import('./monitor-commands.ts')).outcomeCommand,
+  },
+  drift: {
+    summary: 'live feature drift of a model against its training statistics',
+    load: async () => (await import('./monitor-commands.ts')).driftCommand,
+  },
+  report: {
+    summary: 'shadow and canary report of a model (agreement, accuracy, latency, drift)',
+    load: async () => (await import('./monitor-commands.ts')).reportCommand,
+  },
   registry: {
     summary: 'registry tools (export a static manifest)',
     load: async () => (await import('./registry-export.ts')).registryCommand,

@@ -11,6 +11,7 @@ import type {
   TierRequirement,
 } from '../registry/index.ts'
 import { createPackageCache, type PackageCache, type PackageLoader } from './cache.ts'
+import { routeMembers } from './canary.ts'
 import { type Consensus, consensusOf } from './consensus.ts'
 import { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
 import { integrityLoader } from './integrity.ts'
@@ -53,6 +54,8 @@ export interface Vote {
   sparse: boolean
   /** With explanations on: the features that pushed this vote most (SHAP). */
   topFeatures?: FeatureContribution[]
+  /** `canary` when a canary version voted in place of the deployed one (canary.ts). */
+  role?: 'canary'
 }
 
 /** A model that could not predict a record (its vote is left out). */
@@ -93,6 +96,8 @@ export interface AnalyzeOptions {
    * such a key (usually a typo, `rsi7` for `rsi_7`) throws `UNKNOWN_FEATURE`.
    */
   allowUnknownFeatures?: boolean
+  /** The key canary routing hashes (a symbol, a user id). Default: `id`; without either no canary votes. */
+  routeKey?: string
 }
 
 /** What a registry must offer the ensemble: reads, and optionally change events for `watch`. */
@@ -101,6 +106,9 @@ export type EnsembleRegistry = ModelReader & {
   /** The sha256 of each package file recorded at registration (a live registry has it; see `integrity`). */
   fileHashes?(modelName: string, modelVersion: string): Promise<RegistryResult<FileRecord[]>>
 }
+
+/** See `EnsembleOptions.onAnalysis`. */
+export type AnalysisListener = (analysis: Analysis, record: FeatureInput, set: ModelSet) => void
 
 /** The outcome of a reload. */
 export interface ReloadResult {
@@ -130,6 +138,12 @@ export interface EnsembleOptions extends ModelSetOptions {
   explain?: boolean | { top?: number }
   /** The prediction log sink (one entry per analysis). */
   log?: PredictionSink
+  /**
+   * Told of every analysis, with the record and the model set that answered (the prediction
+   * store of `leafwise/monitor` hangs here). Called on the request path: it must only queue.
+   * A throw is ignored.
+   */
+  onAnalysis?: AnalysisListener
   /** Start watching the registry's change events at once (needs `registry.watch`). */
   watch?: boolean
   /** Delay after a change event before reloading, so a burst of changes loads once (default 25 ms). */
@@ -159,6 +173,7 @@ const now = () => performance.now()
 function signature(set: ModelSet): string {
   return [...set.deployed, ...set.shadow]
     .map((m) => `${m.package.id}:${m.role}:${m.weight}`)
+    .concat((set.canaries ?? []).map((c) => `canary:${c.modelName}/${c.modelVersion}:${c.weightPercent}`))
     .concat(set.failures.map((f) => `${f.modelName}/${f.modelVersion}:failed`))
     .join('|')
 }
@@ -222,10 +237,17 @@ export class Ensemble {
         this.widerFeatureNames(),
       )
     const errors: VoteError[] = []
-    const votes = this.votesOf(set.deployed, record, top, errors)
-    const shadowVotes = this.votesOf(set.shadow, record, top, errors)
+    const [voting, running] = routeMembers(
+      set.deployed,
+      set.shadow,
+      set.canaries,
+      options.routeKey ?? options.id,
+    )
+    const votes = this.votesOf(voting, record, top, errors)
+    const shadowVotes = this.votesOf(running, record, top, errors)
     const analysis = this.finish(set, votes, shadowVotes, errors, now() - start, options.id)
     if (this.options.log) this.writeLog(analysis, record)
+    if (this.options.onAnalysis) this.tell(analysis, record, set)
     return analysis
   }
 
@@ -234,8 +256,14 @@ export class Ensemble {
     records: readonly FeatureInput[],
     options: AnalyzeOptions & { ids?: readonly (string | undefined)[] } = {},
   ): Analysis[] {
-    const start = now()
     const set = this.set
+    if (set.canaries?.length) {
+      // Routing differs per key: record by record (the batch path assumes one set of voters).
+      return records.map((record, r) =>
+        this.analyze(record, { ...options, id: options.ids?.[r] ?? options.id }),
+      )
+    }
+    const start = now()
     const top = this.topOf(options)
     const n = records.length
     if (!this.allowsUnknown(options)) {
@@ -283,6 +311,7 @@ export class Ensemble {
       this.finish(set, votes[r], shadowVotes[r], errors[r], each, options.ids?.[r] ?? options.id),
     )
     if (this.options.log) for (let r = 0; r < n; r++) this.writeLog(analyses[r], records[r])
+    if (this.options.onAnalysis) for (let r = 0; r < n; r++) this.tell(analyses[r], records[r], set)
     return analyses
   }
 
@@ -482,6 +511,7 @@ export class Ensemble {
       missingFeatures,
       sparse: missingFeatures > SPARSE_SHARE * member.package.numFeatures,
     }
+    if (member.role === 'canary') vote.role = 'canary'
     if (top !== undefined) {
       const pkg = member.package
       const index = outputIndexOf(pkg, output, signal, (name) => CLASS_SIGNALS[name])
@@ -508,6 +538,14 @@ export class Ensemble {
       errors,
     }
     return id === undefined ? analysis : { id, ...analysis }
+  }
+
+  private tell(analysis: Analysis, record: FeatureInput, set: ModelSet): void {
+    try {
+      this.options.onAnalysis?.(analysis, record, set)
+    } catch {
+      // A listener never fails an analysis.
+    }
   }
 
   private writeLog(analysis: Analysis, record: FeatureInput): void {

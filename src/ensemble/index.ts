@@ -7,6 +7,14 @@ export {
   type PackageLoader,
 } from './cache.ts'
 export {
+  CANARY_BUCKETS,
+  type CanaryRoute,
+  canaryBucket,
+  canaryRoutes,
+  routeMembers,
+  routesToCanary,
+} from './canary.ts'
+export {
   type Consensus,
   consensusOf,
   scoreOf,
@@ -17,6 +25,7 @@ export {
 } from './consensus.ts'
 export {
   type Analysis,
+  type AnalysisListener,
   type AnalyzeOptions,
   createEnsemble,
   Ensemble,

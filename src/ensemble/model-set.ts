@@ -4,6 +4,7 @@ import { LeafwiseError } from '../errors.ts'
 import { type ArtifactSource, type ModelPackage, PACKAGE_FILES, packagePath } from '../package/index.ts'
 import type { ModelReader, ModelRecord, TierRequirement } from '../registry/index.ts'
 import type { PackageCache } from './cache.ts'
+import { type CanaryRoute, canaryRoutes } from './canary.ts'
 import { type WeightOptions, weightOf } from './consensus.ts'
 import { type SignalMapper, type SignalOptions, signalMapper } from './signals.ts'
 
@@ -13,7 +14,8 @@ export interface ModelMember {
   package: ModelPackage
   /** Consensus weight (0 for shadow models, which never count). */
   weight: number
-  role: 'deployed' | 'shadow'
+  /** `canary`: a canary version voting for a key routed to it (canary.ts). */
+  role: 'deployed' | 'shadow' | 'canary'
   mapper: SignalMapper
 }
 
@@ -44,6 +46,8 @@ export interface ModelSet {
    * not refused by a lower tier's ensemble for the features it does not read.
    */
   otherTierFeatures: ReadonlySet<string>
+  /** Canary weights (canary.ts): shadow versions that vote for a share of the keys. */
+  canaries?: readonly CanaryRoute[]
 }
 
 /** Options of `loadModelSet`. */
@@ -119,14 +123,23 @@ export async function loadModelSet(
     }),
   )
   const members = outcomes.filter((o): o is ModelMember => 'package' in o)
+  const deployed = members.filter((m) => m.role === 'deployed')
+  const shadow = members.filter((m) => m.role === 'shadow')
+  let canaries: CanaryRoute[]
+  try {
+    canaries = await canaryRoutes(reader, { tier }, deployed, shadow, options)
+  } catch (error) {
+    throw new LeafwiseError('REGISTRY_UNAVAILABLE', error instanceof Error ? error.message : String(error))
+  }
   return {
     generation,
     tier,
     loadedAt: new Date(),
-    deployed: members.filter((m) => m.role === 'deployed'),
-    shadow: members.filter((m) => m.role === 'shadow'),
+    deployed,
+    shadow,
     failures: outcomes.filter((o): o is LoadFailure => !('package' in o)),
     otherTierFeatures: await otherTierFeatures(reader, cache.source, tier, listed.data),
+    ...(canaries.length ? { canaries } : {}),
   }
 }
 

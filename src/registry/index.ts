@@ -1,6 +1,7 @@
 // `leafwise/registry`: the registry API, its types and naming rules, with no driver and no
 // `node:` import. Pick an adapter: `leafwise/registry/postgres` or `leafwise/registry/pglite`.
 export { type ArtifactReader, registrySource } from './artifact-source.ts'
+export type { CanaryRecord } from './canary.ts'
 export type { SqlClient, SqlQueryable, SqlRow } from './client.ts'
 export { errorCode, isUnavailableError } from './client.ts'
 export {

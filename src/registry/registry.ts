@@ -1,6 +1,8 @@
 // The registry over a SqlClient: the guide's ModelRegistry API, every call resolving to a
 // result object. Expected failures (duplicate, not found, bad input, unreachable database)
 // are results with a stable code; nothing here throws for them.
+
+import { endCanaryIn, selectCanaries, setCanaryIn } from './canary.ts'
 import {
   DatabaseUnavailableError,
   errorCode,
@@ -473,6 +475,32 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
         )
         return rows.map(toModelEvent)
       })
+    },
+
+    // ---- canary weights (canary.ts) ----
+    async setCanary(name, version, percent, { reason } = {}) {
+      const problem = checkNameVersion(name, version)
+      if (problem) return invalid(problem)
+      if (!(typeof percent === 'number' && Number.isFinite(percent) && percent >= 0 && percent <= 100))
+        return invalid(`a canary weight is a percentage from 0 to 100, got ${percent}`)
+      const reasonCheck = parseInput(reasonSchema, reason)
+      if (!reasonCheck.ok) return invalid(reasonCheck.message)
+      return guard(() =>
+        write(reason ?? `canary ${percent}%`, (tx) =>
+          setCanaryIn(tx, name, version, Math.round(percent * 100) / 100, reason, options.actor),
+        ),
+      )
+    },
+
+    async endCanary(name, { reason } = {}) {
+      const nameCheck = parseInput(modelNameSchema, name)
+      if (!nameCheck.ok) return invalid(nameCheck.message)
+      return guard(() => write(reason ?? 'canary ended', (tx) => endCanaryIn(tx, name)))
+    },
+
+    async listCanaries({ tier }: { tier?: TierRequirement } = {}) {
+      if (tier !== undefined && !(tier in tierRank)) return invalid(`unknown tier ${JSON.stringify(tier)}`)
+      return guard(() => selectCanaries(client, tier))
     },
 
     async watch(callback: (change: ModelChange) => void) {

@@ -1,6 +1,7 @@
 // The registry's vocabulary: the guide's enums as const objects, the camelCase model row,
 // the result shape every call resolves to, and the stable error codes.
 import { LeafwiseError } from '../errors.ts'
+import type { CanaryRecord } from './canary.ts'
 
 /** Algorithm of a model (`ml_models.model_type`). */
 export const ModelType = {
@@ -140,8 +141,8 @@ export interface ModelEvent {
 
 /** A change announced on the `leafwise_models` channel. */
 export interface ModelChange {
-  /** `alias`, `tag` and `approval` come with a `detail` (as in the history). */
-  change: 'registered' | 'status' | 'updated' | 'deleted' | 'alias' | 'tag' | 'approval'
+  /** `alias`, `tag` and `approval` come with a `detail` (as in the history); `canary`: a canary weight was set, changed or ended (`weightPercent` null when ended). */
+  change: 'registered' | 'status' | 'updated' | 'deleted' | 'alias' | 'tag' | 'approval' | 'canary'
   eventId: number | null
   modelId: string | null
   modelName: string
@@ -152,6 +153,8 @@ export interface ModelChange {
   actor: string
   at: string
   detail?: AliasEventDetail | TagEventDetail | ApprovalEventDetail
+  /** With `canary`: the weight in percent, null when the canary ended. */
+  weightPercent?: number | null
 }
 
 /** Where an alias points. */
@@ -303,6 +306,8 @@ export interface ModelReader {
   getDeployedModels(options?: { tier?: TierRequirement }): Promise<RegistryResult<ModelRecord[]>>
   /** Models matching the filters, ordered by name then version. */
   listModels(filters?: ListFilters): Promise<RegistryResult<ModelRecord[]>>
+  /** Canary weights of the models a caller at `tier` may use (a registry without canaries may leave this out). */
+  listCanaries?(options?: { tier?: TierRequirement }): Promise<RegistryResult<CanaryRecord[]>>
 }
 
 /** What a migration run did. */
@@ -374,6 +379,21 @@ export interface ModelRegistry extends ModelReader {
   rollback(modelName: string, options?: ChangeOptions): Promise<RegistryResult<ModelRecord>>
   /** Registrations and status changes of a model (optionally one version), oldest first. */
   history(modelName: string, modelVersion?: string): Promise<RegistryResult<ModelEvent[]>>
+  /**
+   * Routes `percent` % (0 to 100) of the keys to `modelVersion` beside the deployed version
+   * (a canary). The version must be validated (it becomes shadow) or shadow. Promote and
+   * rollback end the canary.
+   */
+  setCanary(
+    modelName: string,
+    modelVersion: string,
+    percent: number,
+    options?: ChangeOptions,
+  ): Promise<RegistryResult<CanaryRecord>>
+  /** Ends the canary of `modelName`: every key meets the deployed version again (null when there was none). */
+  endCanary(modelName: string, options?: ChangeOptions): Promise<RegistryResult<CanaryRecord | null>>
+  /** Canary weights, by model name. */
+  listCanaries(options?: { tier?: TierRequirement }): Promise<RegistryResult<CanaryRecord[]>>
   /** Calls `callback` for every change of `ml_models`; resolves to a function that stops watching. */
   watch(callback: (change: ModelChange) => void): Promise<RegistryResult<() => Promise<void>>>
   /** The version `ref` names for `modelName`: a version as it is, an alias as the version it points at. */

@@ -49,6 +49,8 @@ describe.each(engines)('registry on $name', (engine) => {
       '007_approvals',
       '008_files_lineage',
       '009_artifacts',
+      '010_predictions',
+      '011_canaries',
     ]
     expect(first.success && first.data.applied).toEqual(all)
     const second = await registry.migrate()

@@ -88,6 +88,7 @@ describe('portable layers (DESIGN.md, "Layers")', () => {
     'src/package',
     'src/ensemble',
     'src/registry',
+    'src/monitor',
     'src/errors.ts',
     'src/names.ts',
   ]
@@ -179,9 +180,26 @@ describe('portable layers (DESIGN.md, "Layers")', () => {
     expect(bad.map(show)).toEqual([])
   })
 
-  it('the registry imports none of the core, package or ensemble layers', () => {
+  it('monitoring reaches the ensemble, package and registry layers only through their front doors', () => {
+    const sites = importsUnder(['src/monitor'])
+    expect(sites.some((s) => s.target === 'src/registry/index.ts')).toBe(true)
+    const bad = sites.filter(
+      (s) =>
+        !inside(
+          s.target,
+          'src/monitor',
+          'src/ensemble/index.ts',
+          'src/package/index.ts',
+          'src/registry/index.ts',
+          'src/errors.ts',
+        ),
+    )
+    expect(bad.map(show)).toEqual([])
+  })
+
+  it('the registry imports none of the core, package, ensemble or monitoring layers', () => {
     const bad = importsUnder(['src/registry']).filter((s) =>
-      inside(s.target, 'src/lightgbm', 'src/package', 'src/ensemble', 'src/node', 'src/cli'),
+      inside(s.target, 'src/lightgbm', 'src/package', 'src/ensemble', 'src/monitor', 'src/node', 'src/cli'),
     )
     expect(bad.map(show)).toEqual([])
   })

@@ -1,0 +1,175 @@
+// Outcomes, drift and the roll-out report on a seeded stream: features drawn from each
+// model's training statistics (normalizer.json), three of them shifted on purpose by two
+// training standard deviations; sentiment-fusion v1.0.0 runs in shadow beside v1.1.0.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Analysis, Ensemble } from '../../src/ensemble/index.ts'
+import {
+  actualSignal,
+  driftReport,
+  liveAccuracy,
+  type PredictionStore,
+  recordOutcome,
+  recordOutcomes,
+  rolloutReport,
+  type TrainingStatsLookup,
+} from '../../src/monitor/index.ts'
+import type { SqlClient } from '../../src/registry/index.ts'
+import { exampleRows } from '../ensemble/support.ts'
+import { engines } from '../registry/engines.ts'
+import { seededUniform } from '../support/random.ts'
+import { exampleRegistry, monitoredEnsemble } from './support.ts'
+
+const STREAM = 600
+const SHIFT = 2
+
+describe.each(engines)('outcomes, drift and report on $name', (engine) => {
+  let client: SqlClient
+  let ensemble: Ensemble
+  let store: PredictionStore
+  let statsOf: TrainingStatsLookup
+  let shifted: string[]
+  const analyses: Analysis[] = []
+  const labels: string[] = []
+
+  beforeAll(async () => {
+    client = await engine.freshClient()
+    const rows = exampleRows.map((r) =>
+      r.modelName === 'sentiment-fusion' && r.modelVersion === 'v1.0.0'
+        ? { ...r, status: 'shadow' as const }
+        : r,
+    )
+    const registry = await exampleRegistry(client, rows)
+    ;({ ensemble, store } = await monitoredEnsemble(client, registry, { flushIntervalMs: 60_000 }))
+    const members = [...ensemble.current.deployed, ...ensemble.current.shadow]
+    statsOf = async (name, version) => {
+      const member = members.find((m) => m.package.name === name && m.package.version === version)
+      if (!member) throw new Error(`${name}/${version} is not loaded`)
+      return member.package.normalizer
+    }
+    // Each feature drawn from N(mean, std) of the first package that reads it, sentiment-fusion v1.1.0 first.
+    const order = [...members].sort((a, b) =>
+      a.package.id === 'sentiment-fusion/v1.1.0' ? -1 : b.package.id === 'sentiment-fusion/v1.1.0' ? 1 : 0,
+    )
+    const stats = new Map<string, { mean: number; std: number }>()
+    for (const m of order) {
+      const n = m.package.normalizer
+      n.featureNames.forEach((f, i) => {
+        if (!stats.has(f))
+          stats.set(f, n.passThrough[i] ? { mean: 0, std: 0 } : { mean: n.mean[i], std: n.std[i] })
+      })
+    }
+    const v11 = order[0].package.normalizer
+    shifted = v11.featureNames
+      .filter((_, i) => !v11.passThrough[i])
+      .filter((_, i) => i % 11 === 3)
+      .slice(0, 3)
+    expect(shifted).toHaveLength(3)
+    const uniform = seededUniform(18)
+    const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform())
+    const classes = ['UP', 'DOWN', 'NEUTRAL']
+    for (let i = 0; i < STREAM; i++) {
+      const record: Record<string, number> = {}
+      for (const [f, s] of stats) record[f] = s.mean + s.std * (normal() + (shifted.includes(f) ? SHIFT : 0))
+      analyses.push(ensemble.analyze(record, { id: `k${i}` }))
+      labels.push(classes[Math.floor(uniform() * 3)])
+    }
+    const flushed = await store.flush()
+    expect(flushed).toMatchObject({ written: STREAM, dropped: 0 })
+  })
+  afterAll(async () => {
+    await store?.close()
+    await ensemble?.close()
+    await client?.close()
+  })
+
+  it('drift flags exactly the shifted features of the deployed version', async () => {
+    const report = await driftReport(client, 'sentiment-fusion', statsOf, { since: '1h' })
+    const v11 = report.versions.find((v) => v.modelVersion === 'v1.1.0')!
+    expect(v11.predictions).toBe(STREAM)
+    expect([...v11.flagged].sort()).toEqual([...shifted].sort())
+    for (const f of v11.features) {
+      expect(f.count).toBe(STREAM)
+      if (shifted.includes(f.feature)) expect(f.zShift).toBeGreaterThan(SHIFT - 0.3)
+      else expect(Math.abs(f.zShift)).toBeLessThan(0.3)
+    }
+    // With PSI flagging on (the stream is normal, so unshifted features keep a small PSI).
+    const withPsi = await driftReport(client, 'sentiment-fusion', statsOf, {
+      since: '1h',
+      psiThreshold: 0.25,
+    })
+    expect([...withPsi.versions.find((v) => v.modelVersion === 'v1.1.0')!.flagged].sort()).toEqual(
+      [...shifted].sort(),
+    )
+    for (const f of withPsi.versions[1].features)
+      if (shifted.includes(f.feature)) expect(f.psi).toBeGreaterThan(1)
+    // The shadow version reads the same features: the shifted ones it reads are flagged too.
+    const v10 = report.versions.find((v) => v.modelVersion === 'v1.0.0')!
+    for (const f of shifted) if (v10.features.some((x) => x.feature === f)) expect(v10.flagged).toContain(f)
+  })
+
+  it('the shadow report gives agreement, confusion and |diff| computed from the analyses, and the drift flags', async () => {
+    const report = await rolloutReport(client, 'sentiment-fusion', { since: '1h', trainingStats: statsOf })
+    expect(report.deployedVersion).toBe('v1.1.0')
+    expect(report.analyses).toBe(STREAM)
+    const [deployed, shadow] = report.versions
+    expect(deployed).toMatchObject({ modelVersion: 'v1.1.0', served: STREAM, shadowed: 0 })
+    expect(shadow).toMatchObject({ modelVersion: 'v1.0.0', served: 0, shadowed: STREAM, status: 'shadow' })
+    let agreed = 0
+    let diff = 0
+    const confusion: Record<string, number> = {}
+    for (const a of analyses) {
+      const d = a.votes.find((v) => v.modelName === 'sentiment-fusion')!
+      const s = a.shadowVotes.find((v) => v.modelName === 'sentiment-fusion')!
+      if (d.signal === s.signal) agreed++
+      confusion[`${d.signal}>${s.signal}`] = (confusion[`${d.signal}>${s.signal}`] ?? 0) + 1
+      diff +=
+        (Math.abs(d.probabilities.BEARISH - s.probabilities.BEARISH) +
+          Math.abs(d.probabilities.NEUTRAL - s.probabilities.NEUTRAL) +
+          Math.abs(d.probabilities.BULLISH - s.probabilities.BULLISH)) /
+        3
+    }
+    expect(shadow.agreement!.compared).toBe(STREAM)
+    expect(shadow.agreement!.agreed).toBe(agreed)
+    expect(shadow.agreement!.meanAbsProbabilityDiff).toBeCloseTo(diff / STREAM, 12)
+    for (const [from, row] of Object.entries(shadow.agreement!.confusion))
+      for (const [to, n] of Object.entries(row)) expect(n).toBe(confusion[`${from}>${to}`] ?? 0)
+    expect([...deployed.driftFlagged!].sort()).toEqual([...shifted].sort())
+    expect(deployed.latencyMs!.p50).toBeGreaterThan(0)
+    expect(deployed.validationScore).toBeCloseTo(0.5176, 6)
+  })
+
+  it('outcomes joined give the accuracy computed independently', async () => {
+    const now = Date.now()
+    const outcomes = labels.slice(0, 400).map((actual, i) => ({ key: `k${i}`, time: now, actual }))
+    expect(await recordOutcomes(client, outcomes)).toBe(400)
+    // Recording again replaces, never duplicates.
+    await recordOutcome(client, 'k0', now, labels[0])
+    const live = await liveAccuracy(client, { since: '1h' })
+    const expected = new Map<string, { n: number; correct: number }>()
+    for (let i = 0; i < 400; i++) {
+      const target = actualSignal(labels[i])!
+      for (const vote of [...analyses[i].votes, ...analyses[i].shadowVotes]) {
+        const id = `${vote.modelName}/${vote.modelVersion}`
+        const binary = vote.modelName === 'early-signal'
+        const right = binary ? (vote.signal === 'BULLISH') === (labels[i] === 'UP') : vote.signal === target
+        const e = expected.get(id) ?? { n: 0, correct: 0 }
+        e.n++
+        if (right) e.correct++
+        expected.set(id, e)
+      }
+    }
+    expect(live.map((l) => `${l.modelName}/${l.modelVersion}`).sort()).toEqual([...expected.keys()].sort())
+    for (const l of live) {
+      const e = expected.get(`${l.modelName}/${l.modelVersion}`)!
+      expect(l.outcomes).toBe(e.n)
+      expect(l.correct).toBe(e.correct)
+      expect(l.accuracy).toBeCloseTo(e.correct / e.n, 12)
+    }
+    const report = await rolloutReport(client, 'sentiment-fusion', { since: '1h' })
+    expect(report.versions[1].live!.correct).toBe(expected.get('sentiment-fusion/v1.0.0')!.correct)
+  })
+
+  it('refuses an unknown label, naming it', async () => {
+    await expect(recordOutcome(client, 'k1', Date.now(), 'SIDEWAYS')).rejects.toThrow(/SIDEWAYS/)
+  })
+})
