@@ -91,7 +91,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   function add(name: string, pairs: Record<string, string>, by = 1): void {
     let family = counters.get(name)
-    if (!family) counters.set(name, (family = new Map()))
+    if (!family) {
+      family = new Map()
+      counters.set(name, family)
+    }
     const key = labels(pairs)
     const entry = family.get(key)
     if (entry) entry.value += by
@@ -101,7 +104,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   function observe(into: Map<string, Histogram>, pairs: Record<string, string>, seconds: number): void {
     const key = labels(pairs)
     let h = into.get(key)
-    if (!h) into.set(key, (h = { labels: pairs, buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 }))
+    if (!h) {
+      h = { labels: pairs, buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 }
+      into.set(key, h)
+    }
     for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= LATENCY_BUCKETS[i]) h.buckets[i]++
     h.sum += seconds
     h.count++
@@ -121,8 +127,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
             const key = labels(pairs)
             // One state per model version and feature, kept across reloads of the set.
             let f = driftByKey.get(key)
-            if (!f)
-              driftByKey.set(key, (f = { labels: pairs, mean: n.mean[i], std: n.std[i], live: 0, n: 0 }))
+            if (!f) {
+              f = { labels: pairs, mean: n.mean[i], std: n.std[i], live: 0, n: 0 }
+              driftByKey.set(key, f)
+            }
             features.push(f)
           })
           return { id: m.package.id, name: m.record.modelName, version: m.record.modelVersion, features }
@@ -159,11 +167,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         if (!ref) continue
         const key = `${vote.modelName}/${vote.modelVersion}`
         let a = agreement.get(key)
-        if (!a)
-          agreement.set(
-            key,
-            (a = { labels: { model: vote.modelName, version: vote.modelVersion }, compared: 0, agreed: 0 }),
-          )
+        if (!a) {
+          a = { labels: { model: vote.modelName, version: vote.modelVersion }, compared: 0, agreed: 0 }
+          agreement.set(key, a)
+        }
         a.compared++
         if (ref.signal === vote.signal) a.agreed++
       }
@@ -195,9 +202,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     if (into.size === 0) return
     family(out, name, 'histogram', help)
     for (const h of into.values()) {
-      LATENCY_BUCKETS.forEach((le, i) =>
-        out.push(`${prefix}${name}_bucket${labels({ ...h.labels, le: String(le) })} ${h.buckets[i]}`),
-      )
+      LATENCY_BUCKETS.forEach((le, i) => {
+        out.push(`${prefix}${name}_bucket${labels({ ...h.labels, le: String(le) })} ${h.buckets[i]}`)
+      })
       out.push(`${prefix}${name}_bucket${labels({ ...h.labels, le: '+Inf' })} ${h.count}`)
       out.push(`${prefix}${name}_sum${labels(h.labels)} ${number(h.sum)}`)
       out.push(`${prefix}${name}_count${labels(h.labels)} ${h.count}`)

@@ -48,7 +48,9 @@ describe('metrics', () => {
     const v11 = ensemble.current.deployed.find((m) => m.package.id === 'sentiment-fusion/v1.1.0')!.package
       .normalizer
     const stats = new Map<string, { mean: number; std: number }>()
-    v11.featureNames.forEach((f, i) => stats.set(f, { mean: v11.mean[i], std: v11.std[i] }))
+    v11.featureNames.forEach((f, i) => {
+      stats.set(f, { mean: v11.mean[i], std: v11.std[i] })
+    })
     for (const m of [...ensemble.current.deployed, ...ensemble.current.shadow]) {
       const n = m.package.normalizer
       n.featureNames.forEach((f, i) => {
