@@ -1,6 +1,7 @@
 // The registry's vocabulary: the guide's enums as const objects, the camelCase model row,
 // the result shape every call resolves to, and the stable error codes.
 import { LeafwiseError } from '../errors.ts'
+import type { CheckedLoader, CheckedSource } from './integrity.ts'
 
 /** Algorithm of a model (`ml_models.model_type`). */
 export const ModelType = {
@@ -434,6 +435,12 @@ export interface ModelRegistry extends ModelReader {
   getApproval(modelName: string, modelVersion: string): Promise<RegistryResult<ApprovalRecord>>
   /** The files recorded at registration, with their sha256 (empty for rows registered without them). */
   fileHashes(modelName: string, modelVersion: string): Promise<RegistryResult<FileRecord[]>>
+  /**
+   * Wraps a package loader so that every file it reads is checked against the sha256
+   * recorded at registration (INTEGRITY_MISMATCH naming the file; versions registered
+   * without hashes load as before). The ensemble uses it by default.
+   */
+  integrityLoader<S extends CheckedSource, P>(base: CheckedLoader<S, P>): CheckedLoader<S, P>
   /** Everything about one version: row, aliases, tags, approval, lineage, signature, files, history. */
   describeModel(modelName: string, modelVersion?: string): Promise<RegistryResult<ModelDetails>>
   /**
