@@ -2,19 +2,12 @@
 // the answer is one weighted consensus. The model set is replaced whole (hot reload): an
 // analysis reads the current set once and finishes on it.
 import { LeafwiseError } from '../errors.ts'
-import type { ArtifactSource, FeatureInput } from '../package/index.ts'
-import type {
-  FileRecord,
-  ModelChange,
-  ModelReader,
-  RegistryResult,
-  TierRequirement,
-} from '../registry/index.ts'
+import { type ArtifactSource, type FeatureInput, loadPackage } from '../package/index.ts'
+import type { ModelChange, ModelReader, RegistryResult, TierRequirement } from '../registry/index.ts'
 import { createPackageCache, type PackageCache, type PackageLoader } from './cache.ts'
 import { routeMembers } from './canary.ts'
 import { type Consensus, consensusOf } from './consensus.ts'
 import { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
-import { integrityLoader } from './integrity.ts'
 import { inputHash, type PredictionLogEntry, type PredictionSink } from './log.ts'
 import {
   type LoadFailure,
@@ -103,8 +96,8 @@ export interface AnalyzeOptions {
 /** What a registry must offer the ensemble: reads, and optionally change events for `watch`. */
 export type EnsembleRegistry = ModelReader & {
   watch?(callback: (change: ModelChange) => void): Promise<RegistryResult<() => Promise<void>>>
-  /** The sha256 of each package file recorded at registration (a live registry has it; see `integrity`). */
-  fileHashes?(modelName: string, modelVersion: string): Promise<RegistryResult<FileRecord[]>>
+  /** Wraps a loader to check files against the sha256 recorded at registration (a live registry has it; see `integrity`). */
+  integrityLoader?(base: PackageLoader): PackageLoader
 }
 
 /** See `EnsembleOptions.onAnalysis`. */
@@ -163,7 +156,7 @@ export interface EnsembleOptions extends ModelSetOptions {
   /**
    * Check every package file against the sha256 recorded at registration, refusing a
    * changed one (INTEGRITY_MISMATCH naming the file). Default: on when the registry has
-   * `fileHashes` (a live registry), for the ensemble's own cache.
+   * `integrityLoader` (a live registry), for the ensemble's own cache.
    */
   integrity?: boolean
 }
@@ -606,11 +599,10 @@ export async function createEnsemble(options: EnsembleOptions): Promise<Ensemble
     }
   }
   resolveSignalOptions(options.signals)
-  const registry = options.registry
+  // A live registry checks files against their recorded sha256 (its integrityLoader).
   const loader =
-    options.integrity !== false && typeof registry.fileHashes === 'function'
-      ? integrityLoader((name, version) => registry.fileHashes!(name, version), options.loader)
-      : options.loader
+    (options.integrity !== false && options.registry.integrityLoader?.(options.loader ?? loadPackage)) ||
+    options.loader
   const cache = options.cache ?? createPackageCache(options.source!, { loader })
   const tier = options.tier ?? 'enterprise'
   const first = await loadModelSet(options.registry, cache, tier, 1, options)

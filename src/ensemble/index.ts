@@ -37,7 +37,6 @@ export {
 } from './ensemble.ts'
 export { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
 export { type FeatureProvider, memoryFeatureStore } from './features.ts'
-export { type FileHashesOf, integrityLoader } from './integrity.ts'
 export { inputHash, lineSink, memorySink, type PredictionLogEntry, type PredictionSink } from './log.ts'
 export {
   type LoadFailure,

@@ -91,7 +91,7 @@ export async function loadModelSet(
   options: ModelSetOptions = {},
 ): Promise<ModelSet> {
   const listed = await reader.listModels(
-    options.alias === undefined ? { status: ['deployed', 'shadow'], tier } : { alias: options.alias, tier },
+    options.alias ? { alias: options.alias, tier } : { status: ['deployed', 'shadow'], tier },
   )
   if (!listed.success) {
     throw new LeafwiseError(
@@ -109,7 +109,7 @@ export async function loadModelSet(
           )
         }
         const pkg = await cache.get(record.modelName, record.modelVersion)
-        const role = options.alias !== undefined || record.status === 'deployed' ? 'deployed' : 'shadow'
+        const role = options.alias || record.status === 'deployed' ? 'deployed' : 'shadow'
         return {
           record,
           package: pkg,

@@ -17,8 +17,6 @@ export const PackageErrorCode = {
   ARTIFACT_READ_ERROR: 'ARTIFACT_READ_ERROR',
   INVALID_INPUT: 'INVALID_INPUT',
   MISPLACED_PACKAGE: 'MISPLACED_PACKAGE',
-  /** A file's bytes are not those recorded (sha256) when the package was registered. */
-  INTEGRITY_MISMATCH: 'INTEGRITY_MISMATCH',
 } as const
 export type PackageErrorCode = (typeof PackageErrorCode)[keyof typeof PackageErrorCode]
 

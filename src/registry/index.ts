@@ -13,6 +13,13 @@ export {
 } from './features.ts'
 export { type GuideModelRegistry, ModelRegistry } from './instance.ts'
 export {
+  type CheckedLoader,
+  type CheckedSource,
+  type FileHashesOf,
+  IntegrityError,
+  integrityLoader,
+} from './integrity.ts'
+export {
   buildManifest,
   createManifestRegistry,
   MANIFEST_FORMAT,

@@ -10,6 +10,7 @@
 // run time by a computed specifier, which bundlers leave alone (no runtime without a
 // filesystem or sockets reaches this code: it has no DATABASE_URL and no data directory).
 import type { SqlClient } from './client.ts'
+import { integrityLoader } from './integrity.ts'
 import { createRegistry } from './registry.ts'
 import type { ModelRegistry as RegistryApi } from './types.ts'
 
@@ -116,6 +117,8 @@ function createGuideRegistry(): GuideModelRegistry {
     describeModel: forward('describeModel'),
     storeArtifact: forward('storeArtifact'),
     readArtifact: forward('readArtifact'),
+    integrityLoader: (base) =>
+      integrityLoader(async (name, version) => (await registry()).fileHashes(name, version), base),
     async close() {
       const current = opened
       opened = undefined

@@ -20,6 +20,7 @@ import {
   TAG_KEY_PATTERN,
   validateAliasName,
 } from './features.ts'
+import { integrityLoader } from './integrity.ts'
 import { isMigrated, MigrationMismatchError, runMigrations } from './migrate.ts'
 import { compareModelVersions, MODEL_VERSION_PATTERN } from './names.ts'
 import { eventColumns, modelColumns, toModelEvent, toModelRecord } from './rows.ts'
@@ -520,6 +521,10 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
 
     close() {
       return client.close()
+    },
+
+    integrityLoader(base) {
+      return integrityLoader((name, version) => registry.fileHashes(name, version), base)
     },
 
     ...createFeatureApi({

@@ -2,6 +2,7 @@
 // the result shape every call resolves to, and the stable error codes.
 import { LeafwiseError } from '../errors.ts'
 import type { CanaryRecord } from './canary.ts'
+import type { CheckedLoader, CheckedSource } from './integrity.ts'
 
 /** Algorithm of a model (`ml_models.model_type`). */
 export const ModelType = {
@@ -454,6 +455,12 @@ export interface ModelRegistry extends ModelReader {
   getApproval(modelName: string, modelVersion: string): Promise<RegistryResult<ApprovalRecord>>
   /** The files recorded at registration, with their sha256 (empty for rows registered without them). */
   fileHashes(modelName: string, modelVersion: string): Promise<RegistryResult<FileRecord[]>>
+  /**
+   * Wraps a package loader so that every file it reads is checked against the sha256
+   * recorded at registration (INTEGRITY_MISMATCH naming the file; versions registered
+   * without hashes load as before). The ensemble uses it by default.
+   */
+  integrityLoader<S extends CheckedSource, P>(base: CheckedLoader<S, P>): CheckedLoader<S, P>
   /** Everything about one version: row, aliases, tags, approval, lineage, signature, files, history. */
   describeModel(modelName: string, modelVersion?: string): Promise<RegistryResult<ModelDetails>>
   /**

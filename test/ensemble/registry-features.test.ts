@@ -9,15 +9,10 @@ import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { packageFacts, storePackage } from '../../src/cli/package-facts.ts'
-import {
-  type Analysis,
-  createEnsemble,
-  integrityLoader,
-  type ReloadResult,
-} from '../../src/ensemble/index.ts'
+import { type Analysis, createEnsemble, type ReloadResult } from '../../src/ensemble/index.ts'
 import { fileSource } from '../../src/node/fs-source.ts'
-import { loadPackage } from '../../src/package/index.ts'
-import { type ModelRegistry, registrySource, unwrap } from '../../src/registry/index.ts'
+import { type ArtifactSource, loadPackage } from '../../src/package/index.ts'
+import { integrityLoader, type ModelRegistry, registrySource, unwrap } from '../../src/registry/index.ts'
 import { createPgliteRegistry } from '../../src/registry/pglite.ts'
 import { createPostgresRegistry } from '../../src/registry/postgres.ts'
 import { freshPostgresDatabase, postgresUrl, waitFor } from '../registry/engines.ts'
@@ -197,12 +192,19 @@ describe.each(targets)('ensemble and registry features on $name', (target) => {
       }
       // Also when the change breaks parsing first, and through the streaming path.
       writeFileSync(path, Buffer.from(text.replace('Tree=0', 'Tree=x'), 'latin1'))
-      const load = integrityLoader((n, v) => registry.fileHashes(n, v))
+      const load = integrityLoader(
+        (n, v) => registry.fileHashes(n, v),
+        (s: ArtifactSource, n: string, v: string) => loadPackage(s, n, v),
+      )
       const streaming = {
         ...fileSource(modelsRoot),
         async stream(p: string) {
           const bytes = await fileSource(modelsRoot).read(p)
-          return bytes === undefined ? undefined : [bytes.subarray(0, 1000), bytes.subarray(1000)]
+          if (bytes === undefined) return undefined
+          return (async function* () {
+            yield bytes.subarray(0, 1000)
+            yield bytes.subarray(1000)
+          })()
         },
       }
       for (const source of [fileSource(modelsRoot), streaming]) {

@@ -1,11 +1,40 @@
 // Loading for serving checks each package file against the sha256 the registry recorded at
 // registration: a file changed since (tampering, or the guide's "all models give the same
-// confidence" when one model.txt was copied over another) is refused with a PackageError
-// INTEGRITY_MISMATCH naming the file, instead of serving the wrong model.
-import { type ArtifactSource, loadPackage, PackageError, PackageErrorCode } from '../package/index.ts'
-import type { FileRecord, RegistryResult } from '../registry/index.ts'
-import { Sha256 } from '../registry/index.ts'
-import type { PackageLoader } from './cache.ts'
+// confidence" when one model.txt was copied over another) is refused with INTEGRITY_MISMATCH
+// naming the file, instead of serving the wrong model. It lives in the registry (a live
+// registry's `integrityLoader`) so the core bundle carries no SHA-256: the ensemble wraps its
+// loader with it only when the registry offers it.
+import { LeafwiseError } from '../errors.ts'
+import { Sha256 } from './sha256.ts'
+import type { FileRecord, RegistryResult } from './types.ts'
+
+/** The part of an artifact source (the package layer's `ArtifactSource`) the check wraps. */
+export interface CheckedSource {
+  read(path: string): Promise<Uint8Array | undefined>
+  stream?(path: string): Promise<ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | undefined>
+  describe(path: string): string
+}
+
+/** A package loader (the ensemble's `PackageLoader`). */
+export type CheckedLoader<S extends CheckedSource, P> = (
+  source: S,
+  name: string,
+  version: string,
+) => Promise<P>
+
+/** A package file whose bytes are not those recorded at registration (code INTEGRITY_MISMATCH). */
+export class IntegrityError extends LeafwiseError {
+  /** `{name}/{version}`. */
+  readonly package: string
+  /** The file inside the package, e.g. `model.txt`. */
+  readonly file: string
+  constructor(pkg: string, file: string, message: string) {
+    super('INTEGRITY_MISMATCH', `${pkg}/${file}: ${message}`)
+    this.name = 'IntegrityError'
+    this.package = pkg
+    this.file = file
+  }
+}
 
 /** Where the recorded hashes come from (a live registry's `fileHashes`). */
 export type FileHashesOf = (name: string, version: string) => Promise<RegistryResult<FileRecord[]>>
@@ -35,40 +64,40 @@ async function* asIterable(
  * throws INTEGRITY_MISMATCH naming the file, also when the changed bytes made parsing
  * fail first.
  */
-export function integrityLoader(
+export function integrityLoader<S extends CheckedSource, P>(
   hashesOf: FileHashesOf,
-  base: PackageLoader = (source, name, version) => loadPackage(source, name, version),
-): PackageLoader {
+  base: CheckedLoader<S, P>,
+): CheckedLoader<S, P> {
   return async (source, name, version) => {
     const recorded = await hashesOf(name, version)
     if (!recorded.success) {
-      throw new PackageError(
-        PackageErrorCode.ARTIFACT_READ_ERROR,
-        `cannot read the recorded file hashes (${recorded.error.code}): ${recorded.error.message}`,
-        { package: `${name}/${version}` },
+      throw new LeafwiseError(
+        'ARTIFACT_READ_ERROR',
+        `${name}/${version}: cannot read the recorded file hashes (${recorded.error.code}): ${recorded.error.message}`,
       )
     }
     if (recorded.data.length === 0) return base(source, name, version)
     const prefix = `${name}/${version}/`
     const expected = new Map(recorded.data.map((f) => [prefix + f.path, f]))
     const checked = new Set<string>()
-    let mismatch: PackageError | undefined
+    let mismatch: IntegrityError | undefined
 
     const compare = (path: string, digest: string, size: number): void => {
       const file = expected.get(path)
       checked.add(path)
       if (!file || (file.sha256 === digest && file.sizeBytes === size)) return
-      mismatch ??= new PackageError(
-        PackageErrorCode.INTEGRITY_MISMATCH,
+      mismatch ??= new IntegrityError(
+        `${name}/${version}`,
+        file.path,
         `${source.describe(path)} changed since registration (sha256 ${digest}, ${size} bytes; registered ${file.sha256}, ${file.sizeBytes} bytes): refusing to serve it; restore the file or register the package again`,
-        { package: `${name}/${version}`, file: file.path },
       )
       throw mismatch
     }
 
-    const verifying: ArtifactSource = {
-      describe: (path) => source.describe(path),
-      async read(path) {
+    const verifying = {
+      ...source,
+      describe: (path: string) => source.describe(path),
+      async read(path: string) {
         const bytes = await source.read(path)
         if (bytes !== undefined && expected.has(path))
           compare(path, new Sha256().update(bytes).hex(), bytes.length)
@@ -95,7 +124,7 @@ export function integrityLoader(
     }
 
     try {
-      const pkg = await base(verifying, name, version)
+      const pkg = await base(verifying as S, name, version)
       if (mismatch) throw mismatch
       return pkg
     } catch (error) {
