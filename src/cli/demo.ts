@@ -153,6 +153,9 @@ export const demoCommand: Command = async (argv, io) => {
       say(`demo done in ${((performance.now() - started) / 1000).toFixed(1)} s. Next:\n`)
       say('  leafwise analyze --features examples/data/features.json --symbols SYN25 --explain\n')
       say('  leafwise analyze --features examples/data/features.json --tier free\n')
+      say(
+        `  leafwise console${values['data-dir'] ? ` --data-dir ${values['data-dir']}` : ''}   # then open http://127.0.0.1:3000/console (key demo-operator-key)\n`,
+      )
       return 0
     } finally {
       await close()

@@ -10,7 +10,7 @@ import { consoleApp } from './console.ts'
 import { HttpError } from './errors.ts'
 import { type ApiKeySpec, normalizeKeys } from './keys.ts'
 import { sessionSigner } from './session.ts'
-import { tierEnsembles } from './tiers.ts'
+import { TIERS, tierEnsembles } from './tiers.ts'
 import type { ConsoleRegistry } from './view.ts'
 
 /** Options of `leafwiseApp`. */
@@ -47,8 +47,10 @@ export interface LeafwiseAppOptions {
   trustedOrigins?: readonly string[]
 }
 
-/** The app, with `close()` for the ensembles it created. */
+/** The app, with `ready()` and `close()` for the ensembles it creates. */
 export type LeafwiseApp = Hono & {
+  /** Loads the ensemble of every tier now instead of on the first request that needs it. */
+  ready(): Promise<void>
   /** Closes the ensembles the app created (not those it was given, nor the registry). */
   close(): Promise<void>
 }
@@ -62,7 +64,8 @@ export function leafwiseApp(options: LeafwiseAppOptions): LeafwiseApp {
   if (options.secret !== undefined && options.secret.length < 16)
     throw new HttpError(500, 'INVALID_SECRET', 'the console secret must be at least 16 characters')
   const ensembles = tierEnsembles(options)
-  const app = new Hono()
+  // Not strict: `/console/` is `/console`.
+  const app = new Hono({ strict: false })
   app.onError((error, c) => {
     const known = error instanceof HttpError
     if (!known) console.error('leafwise http:', error)
@@ -104,5 +107,10 @@ export function leafwiseApp(options: LeafwiseAppOptions): LeafwiseApp {
       }),
     )
   }
-  return Object.assign(app, { close: () => ensembles.close() })
+  return Object.assign(app, {
+    ready: async () => {
+      await Promise.all(TIERS.map((tier) => ensembles.get(tier)))
+    },
+    close: () => ensembles.close(),
+  })
 }

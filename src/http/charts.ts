@@ -22,7 +22,7 @@ export function contributionChart(contributions: readonly FeatureContribution[],
   const rowHeight = 22
   const top = 6
   const width = 440
-  const labelWidth = 170
+  const labelWidth = 196
   const valueWidth = 58
   const axisLeft = labelWidth + 6
   const span = width - axisLeft - valueWidth
@@ -36,9 +36,9 @@ export function contributionChart(contributions: readonly FeatureContribution[],
     const y = top + i * rowHeight
     const length = Math.max(1, Math.abs(c.contribution) * scale)
     const x = c.contribution >= 0 ? zero : zero - length
-    const name = `${shorten(c.feature, 18)} = ${c.value === null ? 'missing' : Number(c.value.toPrecision(4))}`
+    const name = `${shorten(c.feature, 17)} = ${c.value === null ? 'missing' : Number(c.value.toPrecision(3))}`
     const valueX = c.contribution >= 0 ? x + length + 4 : zero + 4
-    return html`<g><title>${c.feature} = ${c.value ?? 'missing'}: ${signed(c.contribution)}</title><text x="${labelWidth}" y="${r1(y + 15)}" text-anchor="end" class="lbl">${name}</text><rect x="${r1(x)}" y="${y + 4}" width="${r1(length)}" height="${rowHeight - 8}" class="${c.contribution >= 0 ? 'pos' : 'neg'}"/><text x="${r1(Math.min(valueX, width - valueWidth + 4))}" y="${r1(y + 15)}" class="val">${signed(c.contribution)}</text></g>`
+    return html`<g><title>${c.feature} = ${c.value ?? 'missing'}: ${signed(c.contribution)}</title><text x="0" y="${r1(y + 15)}" class="lbl">${name}</text><rect x="${r1(x)}" y="${y + 4}" width="${r1(length)}" height="${rowHeight - 8}" class="${c.contribution >= 0 ? 'pos' : 'neg'}"/><text x="${r1(Math.min(valueX, width - valueWidth + 4))}" y="${r1(y + 15)}" class="val">${signed(c.contribution)}</text></g>`
   })
   const empty = contributions.length
     ? ''

@@ -130,7 +130,9 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
 
   const safeNext = (c: Context<Env>, next: string | null | undefined) => {
     const base = c.get('base')
-    return next?.startsWith(`${base}/`) && !next.startsWith('//') && !next.includes('\\') ? next : `${base}/`
+    return (next === base || next?.startsWith(`${base}/`)) && !next.startsWith('//') && !next.includes('\\')
+      ? next
+      : base
   }
 
   app.get('/login', (c) => send(c, loginPage(contextOf(c), safeNext(c, c.req.query('next')))))

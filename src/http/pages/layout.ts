@@ -39,7 +39,7 @@ export function page(ctx: PageContext, title: string, body: Html, current?: 'mod
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · leafwise</title><link rel="stylesheet" href="${base}/assets/console.css"><link rel="icon" href="${base}/assets/icon.svg" type="image/svg+xml"></head>
 <body><a class="skip" href="#main">Skip to content</a>
-<header><nav aria-label="console"><a class="brand" href="${base}/">leafwise</a>${user ? [link('/', 'Models', 'models'), link('/analyze', 'Analyze', 'analyze')] : ''}</nav><div class="session">${who}</div></header>
+<header><nav aria-label="console"><a class="brand" href="${base}">leafwise</a>${user ? [link('', 'Models', 'models'), link('/analyze', 'Analyze', 'analyze')] : ''}</nav><div class="session">${who}</div></header>
 <main id="main" tabindex="-1">${body}</main>
 <footer>leafwise console · rendered in ${elapsed} ms</footer>
 </body></html>`.value
@@ -52,6 +52,6 @@ export function errorPage(ctx: PageContext, status: number, code: string, messag
   return page(
     ctx,
     `${status}`,
-    html`<h1>${status} <small>${code}</small></h1><p class="flash error" role="alert">${message}</p>${login}<p><a href="${ctx.base}/">Back to the models</a></p>`,
+    html`<h1>${status} <small>${code}</small></h1><p class="flash error" role="alert">${message}</p>${login}<p><a href="${ctx.base}">Back to the models</a></p>`,
   )
 }

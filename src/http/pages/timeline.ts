@@ -49,7 +49,7 @@ ${hasApproval ? html`<td data-label="Approval">${approval ? html`<span class="ba
 <div class="sub">by <span class="actor">${e.actor}</span>${e.reason ? html` · <q>${e.reason}</q>` : ''}</div></li>`,
       )
     : undefined
-  const body = html`<p class="crumbs"><a href="${ctx.base}/">Models</a> /</p><h1>${summary.name}</h1>
+  const body = html`<p class="crumbs"><a href="${ctx.base}">Models</a> /</p><h1>${summary.name}</h1>
 ${notice ? flash(notice.kind, notice.text) : ''}
 ${operate ? '' : html`<p class="hint">Your key has the <b>${ctx.user?.role ?? 'api'}</b> role: actions need <b>operate</b>.</p>`}
 ${modelActions.length ? html`<p class="model-actions">${modelActions.map((a) => actionLink(ctx, summary.name, a))}</p>` : ''}
@@ -69,7 +69,7 @@ export function confirmPage(
   explanation: string,
 ): string {
   const back = `${ctx.base}/models/${encodeURIComponent(name)}`
-  const body = html`<p class="crumbs"><a href="${ctx.base}/">Models</a> / <a href="${back}">${name}</a> /</p>
+  const body = html`<p class="crumbs"><a href="${ctx.base}">Models</a> / <a href="${back}">${name}</a> /</p>
 <h1>${action.label} ${name}${version ? ` ${version}` : ''}?</h1>
 <form method="post" action="${back}/actions" class="card narrow confirm">
 <p>${explanation}</p>
