@@ -1,7 +1,7 @@
 // The console on a throwaway embedded registry holding the example models (sentiment-fusion
 // v1.0.0 as a shadow beside v1.1.0), served over loopback; and a headless Chromium (Debian's
 // package, driven by playwright-core) to look at it. Used by test/http and the screenshot script.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
 import { type LeafwiseApp, leafwiseApp, parseApiKeys } from '../../src/http/index.ts'
@@ -12,6 +12,9 @@ import { exampleRows, modelsRoot, registerAll } from '../ensemble/support.ts'
 import { repoRoot } from './shared.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
+/** Whether a missing Chromium fails the browser tests (LEAFWISE_REQUIRE_BROWSER=1, set by .ci/run) or skips them. */
+export const browserRequired = process.env.LEAFWISE_REQUIRE_BROWSER === '1'
+export const hasChromium = existsSync(CHROMIUM)
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
