@@ -21,7 +21,7 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:8px;bord
 .sub,.muted,.hint{color:var(--muted);font-size:13px}.sub{margin:0}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .badge{display:inline-block;font-size:12px;padding:0 8px;border-radius:10px;border:1px solid currentColor;margin:0 4px 2px 0;white-space:nowrap}
-.deployed,.approved{color:var(--bull)}.shadow,.pending{color:var(--warn)}.deprecated,.training,.rejected{color:var(--muted)}.validated{color:var(--accent)}
+.badge.deployed,.badge.approved{color:var(--bull)}.badge.shadow,.badge.pending{color:var(--warn)}.badge.deprecated,.badge.training,.badge.rejected{color:var(--muted)}.badge.validated{color:var(--accent)}
 .chip{display:inline-block;padding:1px 8px;margin:0 4px 4px 0;border-radius:6px;background:var(--card);border:1px solid var(--line);text-decoration:none;white-space:nowrap;font-size:14px}.chip.alias{font-size:12px}
 .stats{display:flex;gap:24px;list-style:none;padding:0;margin:0 0 12px;color:var(--muted)}.stats b{color:var(--fg);font-size:20px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px;margin:0 0 12px}.narrow{max-width:520px}

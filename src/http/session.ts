@@ -43,10 +43,18 @@ export interface SessionSigner {
  * when the app restarts and are not shared between instances: give a secret to share them).
  */
 export function sessionSigner(secret: string | undefined, ttlSeconds: number): SessionSigner {
-  const secretBytes = secret ? encoder.encode(secret) : crypto.getRandomValues(new Uint8Array(32))
-  const key = crypto.subtle.importKey('raw', secretBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-  const mac = async (text: string) =>
-    base64url(new Uint8Array(await crypto.subtle.sign('HMAC', await key, encoder.encode(text))))
+  // Made on first use: workerd allows no random values (nor async work) at module scope.
+  let key: Promise<CryptoKey> | undefined
+  const mac = async (text: string) => {
+    key ??= crypto.subtle.importKey(
+      'raw',
+      secret ? encoder.encode(secret) : crypto.getRandomValues(new Uint8Array(32)),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    )
+    return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', await key, encoder.encode(text))))
+  }
 
   return {
     async issue(name, now = Date.now()) {
