@@ -37,7 +37,13 @@ export const readApiKeys = (path: string) => parseApiKeys(readFileSync(path, 'ut
 export async function startAnalyzeServer(options: AnalyzeServerOptions & { port?: number; host?: string }) {
   const app = leafwiseApp(options)
   const served = await serveApp(app, options)
-  return { ...served, close: async () => (await served.close(), await app.close()) }
+  return {
+    ...served,
+    close: async () => {
+      await served.close()
+      await app.close()
+    },
+  }
 }
 
 /** One ensemble per tier over one registry and one shared package cache. */

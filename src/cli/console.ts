@@ -38,7 +38,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
 
 /** Starts the console server; resolves to its URL and a function that stops it. */
 export async function startConsole(
-  values: Values,
+  values: Partial<Values>,
   io: CliIO,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const port = Number(values.port ?? '3000')
