@@ -154,7 +154,7 @@ export const demoCommand: Command = async (argv, io) => {
       say('  leafwise analyze --features examples/data/features.json --symbols SYN25 --explain\n')
       say('  leafwise analyze --features examples/data/features.json --tier free\n')
       say(
-        `  leafwise console${values['data-dir'] ? ` --data-dir ${values['data-dir']}` : ''}   # then open http://127.0.0.1:3000/console (key demo-operator-key)\n`,
+        `  leafwise console${where ? ' --database-url URL' : values['data-dir'] ? ` --data-dir ${values['data-dir']}` : ''}   # then open http://127.0.0.1:3000/console (key demo-operator-key)\n`,
       )
       return 0
     } finally {
