@@ -9,7 +9,7 @@ import { leafwiseApp, parseApiKeys } from '../http/index.ts'
 import { featureRecordsFromSamples, fileFeatureStore, fileSource, serveApp } from '../node/index.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
-import { openRegistry } from './registry-commands.ts'
+import { openRegistry } from './registry-options.ts'
 
 const usage = `usage: leafwise console [--port 3000] [--host 127.0.0.1] [--keys FILE] [--features FILE]
                         [--models ROOT] [--data-dir DIR | --database-url URL]

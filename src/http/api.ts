@@ -2,6 +2,7 @@
 // caller's tier taken from its API key, never from the body, and `GET /api/health`.
 import type { Hono } from 'hono'
 import type { Analysis, FeatureProvider } from '../ensemble/index.ts'
+import { LeafwiseError } from '../errors.ts'
 import { readBody } from './body.ts'
 import { HttpError } from './errors.ts'
 import { type ApiKey, presentedKey } from './keys.ts'
@@ -110,12 +111,20 @@ export function addApiRoutes(
     if (unknown.length)
       throw new HttpError(404, 'UNKNOWN_SYMBOL', `no features for symbol(s): ${unknown.join(', ')}`)
     const tier = caller.tier
-    const analyses = includeMl
-      ? (await ensembles.get(tier)).analyzeMany(
+    let analyses: Analysis[] = []
+    const ensemble = includeMl ? await ensembles.get(tier) : undefined
+    try {
+      if (ensemble)
+        analyses = ensemble.analyzeMany(
           records.map((r) => r!),
           { ids: symbols },
         )
-      : []
+    } catch (error) {
+      // The records come from this server's feature store: a name no model reads is its fault.
+      if (error instanceof LeafwiseError && error.code === 'UNKNOWN_FEATURE')
+        throw new HttpError(500, error.code, `the feature store's record: ${error.message}`)
+      throw error
+    }
     const results = symbols.map((symbol, i) => resultOf(symbol, analyses[i]))
     return c.json({ success: true, data: { ...results[0], tier, includeMl, results } })
   })

@@ -8,7 +8,7 @@ import {
   type SqlClient,
   type SqlQueryable,
 } from './client.ts'
-import { isMigrated, runMigrations } from './migrate.ts'
+import { isMigrated, MigrationMismatchError, runMigrations } from './migrate.ts'
 import { compareModelVersions } from './names.ts'
 import { eventColumns, modelColumns, toModelEvent, toModelRecord } from './rows.ts'
 import {
@@ -96,9 +96,7 @@ export function toFailure<T>(error: unknown, engine: string): RegistryResult<T> 
     )
   }
   if (code === '23514' || code === '22001' || code === '22003') return fail('INVALID_INPUT', message)
-  if (error && typeof error === 'object' && (error as Error).name === 'MigrationMismatchError') {
-    return fail('MIGRATION_FAILED', message)
-  }
+  if (error instanceof MigrationMismatchError) return fail('MIGRATION_FAILED', message)
   return fail('DATABASE_ERROR', `${code ? `${code}: ` : ''}${message}`)
 }
 

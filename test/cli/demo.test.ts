@@ -58,6 +58,37 @@ describe('leafwise demo', () => {
     expect(lines).toHaveLength(4)
     expect(lines[0].votes).toHaveLength(3)
     expect(lines[0].id).toBe('SYN25')
+    // The columns are explained, the regression band included.
+    expect(out).toContain('What the columns mean:')
+    expect(out).toMatch(/weight +the model's weight in the consensus: its validation score/)
+    expect(out).toMatch(/score +round\(50 \+ 50 \* \(P\(bull\) - P\(bear\)\)\)/)
+    expect(out).toMatch(/neutral band: P\(bull\) =\s+sigmoid\(\(r - 0\.5%\) \/ 0\.25%\)/)
+    expect(out).toContain('confidence of 1.000')
+    // "Next:" hints are `npx leafwise` commands that work here (this directory has no models/).
+    const hints = out
+      .slice(out.indexOf('Next:'))
+      .split('\n')
+      .slice(1)
+      .filter((line) => line.trim())
+    expect(hints.length).toBeGreaterThanOrEqual(2)
+    for (const hint of hints) expect(hint.trim()).toMatch(/^npx leafwise /)
+    const first = hints[0]
+      .trim()
+      .replace(/^npx leafwise /, '')
+      .split(' ')
+    expect(first).toContain('--models')
+    expect(first).toContain('--data-dir')
+    let stdout = ''
+    const code = await runCli([...first, '--no-log'], {
+      stdout: (t) => {
+        stdout += t
+      },
+      stderr: () => {},
+      cwd: dir,
+      env: { USER: 'tester' },
+    })
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/SYN25 +early-signal v1\.0\.0/)
   }, 300_000)
 
   it('runs again on the same registry without registering twice', async () => {
