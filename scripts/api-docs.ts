@@ -14,6 +14,7 @@ const ENTRIES = [
   { specifier: 'leafwise/registry/postgres', file: 'src/registry/postgres.ts' },
   { specifier: 'leafwise/registry/pglite', file: 'src/registry/pglite.ts' },
   { specifier: 'leafwise/monitor', file: 'src/monitor/index.ts' },
+  { specifier: 'leafwise/http', file: 'src/http/index.ts' },
   { specifier: 'leafwise/node', file: 'src/node/index.ts' },
 ]
 

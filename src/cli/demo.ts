@@ -170,6 +170,9 @@ export const demoCommand: Command = async (argv, io) => {
       const analyze = `npx leafwise analyze --features ${shellArg(shown(features))}${where ? ` ${where}` : ''}`
       say(`  ${analyze} --symbols SYN25 --explain\n`)
       say(`  ${analyze} --tier free\n`)
+      say(
+        `  npx leafwise console${where ? ` ${where}` : ''}   # then open http://127.0.0.1:3000/console (key demo-operator-key)\n`,
+      )
       say('  npx leafwise --help\n')
       return 0
     } finally {

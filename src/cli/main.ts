@@ -31,6 +31,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'ensemble analysis of feature records',
     load: async () => (await import('./analyze.ts')).analyzeCommand,
   },
+  console: {
+    summary: 'serve the web console and the analyze API',
+    load: async () => (await import('./console.ts')).consoleCommand,
+  },
   demo: {
     summary: 'migrate, register, verify and analyze the example models (embedded registry)',
     load: async () => (await import('./demo.ts')).demoCommand,

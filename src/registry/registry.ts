@@ -36,6 +36,7 @@ import {
 } from './schema.ts'
 import { transitionError } from './transitions.ts'
 import {
+  type ChangeOptions,
   fail,
   type ListFilters,
   type ModelChange,
@@ -164,12 +165,16 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
     }
   }
 
-  /** A write transaction: sets the reason and actor the history trigger records. */
-  function write<T>(reason: string | undefined, fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+  /** A write transaction: sets the reason and actor the history trigger records (a call's actor wins). */
+  function write<T>(
+    change: string | ChangeOptions | undefined,
+    fn: (tx: SqlQueryable) => Promise<T>,
+  ): Promise<T> {
+    const { reason, actor } = typeof change === 'object' ? change : { reason: change, actor: undefined }
     return client.transaction(async (tx) => {
       await tx.query(
         "SELECT set_config('leafwise.reason', $1, true), set_config('leafwise.actor', $2, true)",
-        [reason ?? '', options.actor ?? ''],
+        [reason ?? '', actor ?? options.actor ?? ''],
       )
       return fn(tx)
     })
@@ -362,7 +367,7 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
       })
     },
 
-    async updateStatus(name, version, status, { reason } = {}) {
+    async updateStatus(name, version, status, { reason, actor } = {}) {
       const problem = checkNameVersion(name, version)
       if (problem) return invalid(problem)
       const statusCheck = parseInput(statusSchema, status)
@@ -370,7 +375,7 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
       const reasonCheck = parseInput(reasonSchema, reason)
       if (!reasonCheck.ok) return invalid(reasonCheck.message)
       return guard(() =>
-        write(reason, async (tx) => {
+        write({ reason, actor }, async (tx) => {
           const current = await selectModel(tx, name, version, true)
           const refusal = transitionError(current.status, status)
           if (refusal) throw new RegistryError('INVALID_TRANSITION', `${name} ${version}: ${refusal}`)
@@ -415,21 +420,20 @@ export function createRegistry(client: SqlClient, options: RegistryOptions = {})
       )
     },
 
-    async promote(name, version, { reason } = {}) {
+    async promote(name, version, { reason, actor } = {}) {
       const problem = checkNameVersion(name, version)
       if (problem) return invalid(problem)
+      const change = { reason: reason ?? `promoted ${version}`, actor }
       return guard(() =>
-        write(reason ?? `promoted ${version}`, (tx) =>
-          promoteIn(tx, name, version, options.requireApproval === true),
-        ),
+        write(change, (tx) => promoteIn(tx, name, version, options.requireApproval === true)),
       )
     },
 
-    async rollback(name, { reason } = {}) {
+    async rollback(name, { reason, actor } = {}) {
       const nameCheck = parseInput(modelNameSchema, name)
       if (!nameCheck.ok) return invalid(nameCheck.message)
       return guard(() =>
-        write(reason ?? 'rollback', async (tx) => {
+        write({ reason: reason ?? 'rollback', actor }, async (tx) => {
           await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`leafwise:model:${name}`])
           const rows = await tx.query<{ model_version: string; status: ModelStatus }>(
             `SELECT model_version, COALESCE(status, 'deployed') AS status FROM ml_models WHERE model_name = $1`,

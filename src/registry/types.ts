@@ -320,6 +320,8 @@ export interface MigrateReport {
 /** Options of a status change. */
 export interface ChangeOptions {
   reason?: string
+  /** Recorded as the actor of this change (default: the registry's `actor` option, else the database user). */
+  actor?: string
 }
 
 /** Options of `registerModel`. */

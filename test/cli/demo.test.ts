@@ -23,6 +23,7 @@ describe('leafwise demo', () => {
     expect(out).toMatch(/sentiment-fusion v1\.0\.0: registered \(deprecated, premium/)
     expect(out).toMatch(/early-signal v1\.0\.0: registered \(deployed, free/)
     expect(out).toMatch(/verify: OK/)
+    expect(out).toMatch(/leafwise console .*open http:\/\/127\.0\.0\.1:3000\/console/)
     expect(out).toMatch(/3 deployed models vote/)
     // Every symbol: three distinct votes (Common Issue 5) and a consensus line.
     for (const symbol of ['SYN25', 'SYN41', 'SYN11', 'SYN07']) expect(out).toContain(symbol)

@@ -89,6 +89,7 @@ describe('portable layers (DESIGN.md, "Layers")', () => {
     'src/ensemble',
     'src/registry',
     'src/monitor',
+    'src/http',
     'src/errors.ts',
     'src/names.ts',
   ]
@@ -197,9 +198,37 @@ describe('portable layers (DESIGN.md, "Layers")', () => {
     expect(bad.map(show)).toEqual([])
   })
 
-  it('the registry imports none of the core, package, ensemble or monitoring layers', () => {
+  it('the http layer imports the portable layers (the registry through its front door, no driver), hono and nothing else', () => {
+    const sites = importsUnder(['src/http'])
+    expect(sites.some((s) => s.specifier === 'hono')).toBe(true)
+    const bad = sites.filter((s) =>
+      s.target === undefined
+        ? s.specifier !== 'hono' && !s.specifier.startsWith('hono/')
+        : !inside(
+            s.target,
+            'src/http',
+            'src/ensemble/index.ts',
+            'src/package/index.ts',
+            'src/registry/index.ts',
+            'src/monitor/index.ts',
+            'src/errors.ts',
+          ),
+    )
+    expect(bad.map(show)).toEqual([])
+  })
+
+  it('the registry imports none of the core, package, ensemble, monitoring or http layers', () => {
     const bad = importsUnder(['src/registry']).filter((s) =>
-      inside(s.target, 'src/lightgbm', 'src/package', 'src/ensemble', 'src/monitor', 'src/node', 'src/cli'),
+      inside(
+        s.target,
+        'src/lightgbm',
+        'src/package',
+        'src/ensemble',
+        'src/monitor',
+        'src/http',
+        'src/node',
+        'src/cli',
+      ),
     )
     expect(bad.map(show)).toEqual([])
   })

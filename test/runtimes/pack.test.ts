@@ -105,6 +105,7 @@ describe('the published package', () => {
       'registry/postgres',
       'registry/pglite',
       'monitor/index',
+      'http/index',
       'node/index',
       'cli/run',
     ]) {
@@ -144,7 +145,7 @@ describe('the published package', () => {
       `import { parseModel, memorySource, loadPackage } from 'leafwise'
 import { createManifestRegistry } from 'leafwise/registry'
 import { readFileSync } from 'node:fs'
-for (const entry of ['leafwise', 'leafwise/registry', 'leafwise/registry/postgres', 'leafwise/registry/pglite', 'leafwise/monitor', 'leafwise/node'])
+for (const entry of ['leafwise', 'leafwise/registry', 'leafwise/registry/postgres', 'leafwise/registry/pglite', 'leafwise/monitor', 'leafwise/http', 'leafwise/node'])
   if (!import.meta.resolve(entry).includes('/dist/')) throw new Error(entry + ' resolves to ' + import.meta.resolve(entry))
 const model = parseModel(readFileSync(${JSON.stringify(join(repoRoot, 'test/fixtures/lightgbm/binary/model.txt'))}))
 const out = model.predict(new Float64Array(model.numFeatures))
