@@ -8,6 +8,7 @@ import { predictLeafKernel, predictRawKernel } from './kernel.ts'
 import { applyTransform, type ObjectiveName } from './objective.ts'
 import type { ModelInfo, ParsedModel } from './parse.ts'
 import { predictContribKernel } from './shap.ts'
+import { autoKernelFor, autoPredictRaw, wasmKernelOf } from './warmup.ts'
 
 /** Which iterations to use, as LightGBM's `start_iteration` / `num_iteration`. */
 export interface PredictOptions {
@@ -30,16 +31,14 @@ type Rows = Float64Array | ArrayLike<number>
 /**
  * Which kernel predicts: `portable` walks the typed arrays (runs everywhere); `compiled`
  * generates JavaScript for the model (compile.ts) where the runtime allows `new Function`;
- * `auto` (the default) compiles once the model has done enough work to pay for it.
+ * `wasm` generates a WebAssembly module (wasm-kernel.ts) where the runtime allows it;
+ * `auto` (the default) starts portable and moves to `wasm` once the model has done enough
+ * work to pay for it (warmup.ts), never to a kernel still warming up.
  */
-export type KernelChoice = 'auto' | 'portable' | 'compiled'
+export type KernelChoice = 'auto' | 'portable' | 'compiled' | 'wasm'
 
 /** One compiled kernel per forest, shared by every Model over it; null: not compilable here. */
 const compiledKernels = new WeakMap<Forest, CompiledKernel | null>()
-/** `auto` compiles after this many (row, tree) walks: about a tenth of a second of portable work. */
-const AUTO_COMPILE_WORK = 1_000_000
-/** `auto` leaves bigger forests (internal nodes) to the portable kernel: their code would be too large. */
-const AUTO_COMPILE_MAX_NODES = 1_000_000
 
 /**
  * What `auto` has measured on a forest, for large batches and (apart) for small ones,
@@ -72,8 +71,7 @@ export class Model {
   readonly info: ModelInfo
   private kernelChoice: KernelChoice = 'auto'
   /** The kernel that computed the last raw scores (`predict` / `predictRaw`). */
-  lastKernel: 'portable' | 'compiled' | undefined
-  private work = 0
+  lastKernel: 'portable' | 'compiled' | 'wasm' | undefined
 
   constructor(parsed: ParsedModel) {
     this.forest = parsed.forest
@@ -85,12 +83,18 @@ export class Model {
     const model = new Model({ forest: this.forest, info: this.info })
     model.kernelChoice = choice
     if (choice === 'compiled') model.compiled(true)
+    if (choice === 'wasm') wasmKernelOf(this.forest, { numFeatures: this.numFeatures, width: this.numClass })
     return model
   }
 
   /** The kernel the next full-window prediction uses. */
-  get kernel(): 'portable' | 'compiled' {
+  get kernel(): 'portable' | 'compiled' | 'wasm' {
     if (this.kernelChoice === 'portable') return 'portable'
+    // issue 21: `wasm`, and `auto` where the WebAssembly kernel applies (warmup.ts).
+    if (this.kernelChoice === 'wasm' || this.kernelChoice === 'auto') {
+      const wasm = autoKernelFor(this.forest, AUTO_SMALL_ROWS)
+      if (wasm) return wasm
+    }
     if (this.kernelChoice === 'auto' && timingsOf.get(this.forest)?.large.decided === 'portable')
       return 'portable'
     return compiledKernels.get(this.forest) ? 'compiled' : 'portable'
@@ -99,7 +103,11 @@ export class Model {
   /** Compiles the model now (see KernelChoice); false where the runtime refuses code generation. */
   compile(): boolean {
     if (this.kernelChoice === 'portable') this.kernelChoice = 'auto'
-    return this.compiled(true) !== undefined
+    // issue 21: `auto` predicts with the WebAssembly kernel where it can be had.
+    const wasm =
+      this.kernelChoice === 'auto' &&
+      wasmKernelOf(this.forest, { numFeatures: this.numFeatures, width: this.numClass }) !== undefined
+    return this.compiled(true) !== undefined || wasm
   }
 
   /** The compiled kernel, compiling it when asked to or when `auto` finds it worth it. */
@@ -107,10 +115,8 @@ export class Model {
     const known = compiledKernels.get(this.forest)
     if (this.kernelChoice === 'portable') return undefined
     if (known !== undefined) return known ?? undefined
-    const worth =
-      force ||
-      this.kernelChoice === 'compiled' ||
-      (this.work >= AUTO_COMPILE_WORK && this.forest.splitFeature.length <= AUTO_COMPILE_MAX_NODES)
+    // issue 21: `auto` no longer compiles JavaScript by itself (warmup.ts says why).
+    const worth = force || this.kernelChoice === 'compiled'
     if (!worth || !canCompile()) return undefined
     const kernel = compileForest(this.forest, { numFeatures: this.numFeatures, width: this.numClass }) ?? null
     compiledKernels.set(this.forest, kernel)
@@ -124,6 +130,16 @@ export class Model {
    */
   private rawKernel(data: Float64Array, numRows: number, w: IterationWindow, result: Float64Array): void {
     const all = w.treeStart === 0 && w.treeEnd === this.forest.numTrees
+    // --- issue 21: `auto` and `wasm` through warmup.ts (portable, then WebAssembly) ---
+    if (all && (this.kernelChoice === 'auto' || this.kernelChoice === 'wasm')) {
+      const shape = { numFeatures: this.numFeatures, width: this.numClass }
+      const ran = autoPredictRaw(this.forest, shape, data, numRows, result, this.kernelChoice === 'wasm')
+      if (ran) {
+        this.lastKernel = ran
+        return
+      }
+    }
+    // --- end issue 21 ---
     const walks = numRows * (w.treeEnd - w.treeStart)
     const auto = this.kernelChoice === 'auto'
     let stats = timingsOf.get(this.forest)
@@ -152,7 +168,6 @@ export class Model {
     this.lastKernel = compiled ? 'compiled' : 'portable'
     if (compiled) compiled.predictRaw(data, numRows, result)
     else {
-      this.work += walks
       predictRawKernel(
         this.forest,
         data,

@@ -1,0 +1,362 @@
+// The WebAssembly kernel: each forest becomes a WebAssembly module generated in memory, in
+// which every tree is one nested `if` with its thresholds and leaf values as constants
+// (the compiled kernel's shape, compile.ts, in WebAssembly instead of JavaScript).
+//
+// Why: generated JavaScript starts in V8's interpreter and reaches full speed only once
+// the optimizing compiler has compiled every generated function in the background,
+// which takes seconds on a big forest (the "warm-up cliff"); WebAssembly's baseline
+// compiler (Liftoff) emits machine code for the whole module at once, so this kernel is
+// fast from its first call, and V8 tiers its hot functions up in the background.
+//
+// Exactness: the same decisions as decision.ts (kinds 0 and 1 as one IEEE comparison;
+// zero-aware and categorical nodes inline), leaf values as the same doubles, and each
+// output summed tree by tree in LightGBM's order from +0, exactly as kernel.ts does:
+// WebAssembly's f64 arithmetic is IEEE 754 binary64, as JavaScript's.
+//
+// Scope: forests without linear trees. Where WebAssembly is missing or refuses code
+// generated at run time (workerd), `wasmKernelOf` returns undefined and callers fall
+// back to another kernel.
+
+import { chunkRanges } from './compile.ts'
+import { kZeroThreshold, NodeKind } from './decision.ts'
+import { type Forest, TREE_LINEAR } from './forest.ts'
+
+/** A forest compiled to WebAssembly: raw scores of all trees, `width` a row. */
+export interface WasmKernel {
+  /** Raw scores of `numRows` rows (row-major) for all trees, as predictRawKernel on the full window. */
+  predictRaw(rows: Float64Array, numRows: number, out: Float64Array): Float64Array
+  /** Bytes of the generated module. */
+  readonly moduleBytes: number
+}
+
+/** Options of the generated code (exposed for the benchmarks' experiments). */
+export interface WasmOptions {
+  /** Nodes per generated function (default 256: a 255-leaf tree a function). */
+  nodesPerChunk?: number
+  /** Trees per generated function, at most (default 8). */
+  treesPerChunk?: number
+  /** Rows each call of the module walks, chunk by chunk (default 1,024). */
+  blockRows?: number
+  /** A split over two leaves as `select` (no branch) instead of `if` (default true). */
+  selectLeafPairs?: boolean
+}
+
+// Opcodes and types of the WebAssembly binary format (core spec 1.0 + sign-extension-free).
+const I32 = 0x7f
+const F64 = 0x7c
+const VOID = 0x40
+const OP = {
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  brIf: 0x0d,
+  call: 0x10,
+  select: 0x1b,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Load: 0x28,
+  f64Load: 0x2b,
+  f64Store: 0x39,
+  i32Const: 0x41,
+  f64Const: 0x44,
+  i32GeS: 0x4e,
+  i32LtS: 0x48,
+  i32LtU: 0x49,
+  f64Ne: 0x62,
+  f64Lt: 0x63,
+  f64Gt: 0x64,
+  f64Le: 0x65,
+  i32Add: 0x6a,
+  i32Mul: 0x6c,
+  i32And: 0x71,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  f64Abs: 0x99,
+  f64Add: 0xa0,
+  i32TruncF64S: 0xaa,
+} as const
+
+/** A growable byte buffer with the binary format's encodings. */
+class Bytes {
+  bytes: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 16)
+  length = 0
+  private readonly scratch = new DataView(new ArrayBuffer(8))
+
+  private room(n: number): void {
+    if (this.length + n <= this.bytes.length) return
+    let size = this.bytes.length * 2
+    while (size < this.length + n) size *= 2
+    const bigger = new Uint8Array(size)
+    bigger.set(this.bytes.subarray(0, this.length))
+    this.bytes = bigger
+  }
+  byte(...values: number[]): this {
+    this.room(values.length)
+    for (const v of values) this.bytes[this.length++] = v
+    return this
+  }
+  u32(value: number): this {
+    this.room(5)
+    let v = value >>> 0
+    do {
+      let b = v & 0x7f
+      v >>>= 7
+      if (v !== 0) b |= 0x80
+      this.bytes[this.length++] = b
+    } while (v !== 0)
+    return this
+  }
+  i32(value: number): this {
+    this.room(5)
+    let v = value | 0
+    for (;;) {
+      const b = v & 0x7f
+      v >>= 7
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+        this.bytes[this.length++] = b
+        return this
+      }
+      this.bytes[this.length++] = b | 0x80
+    }
+  }
+  f64(value: number): this {
+    this.room(9)
+    this.bytes[this.length++] = OP.f64Const
+    this.scratch.setFloat64(0, value, true)
+    for (let i = 0; i < 8; i++) this.bytes[this.length++] = this.scratch.getUint8(i)
+    return this
+  }
+  append(other: Bytes): this {
+    this.room(other.length)
+    this.bytes.set(other.bytes.subarray(0, other.length), this.length)
+    this.length += other.length
+    return this
+  }
+  /** A section or body: its byte length (u32) then its bytes. */
+  sized(other: Bytes): this {
+    return this.u32(other.length).append(other)
+  }
+  view(): Uint8Array<ArrayBuffer> {
+    return this.bytes.subarray(0, this.length)
+  }
+}
+
+// Chunk functions: (rows byte offset, out byte offset, row count >= 1) -> ().
+const P_ROWS = 0
+const P_OUT = 1
+const P_COUNT = 2
+const L_BASE = 3 // byte offset of the current row
+const L_OUTBASE = 4 // byte offset of the current row's outputs
+const L_END = 5 // byte offset past the last row
+const L_CAT = 6 // i32 scratch: category
+const L_WORD = 7 // i32 scratch: bitset word index
+const L_X = 8 // f64 scratch: the feature value of a slow node
+const L_ACC = 9 // first accumulator (f64)
+
+/** Can this forest go to WebAssembly? (Linear trees cannot.) */
+export function wasmCovers(forest: Forest): boolean {
+  for (let t = 0; t < forest.numTrees; t++) if ((forest.treeFlags[t] & TREE_LINEAR) !== 0) return false
+  return true
+}
+
+/** Appends the code of one tree: leaves its leaf value (f64) on the stack. */
+function emitTree(code: Bytes, forest: Forest, tree: number, catBase: number, select: boolean): void {
+  const { splitFeature, threshold, nodeKind, leftChild, rightChild, catStart, catEnd, leafValue } = forest
+  const load = (node: number) => code.byte(OP.localGet, L_BASE, OP.f64Load, 3).u32(splitFeature[node] * 8)
+  const emit = (node: number): void => {
+    if (node < 0) {
+      code.f64(leafValue[~node])
+      return
+    }
+    const kind = nodeKind[node]
+    const l = leftChild[node]
+    const r = rightChild[node]
+    if (kind <= NodeKind.LeftIfNotGreater) {
+      if (select && l < 0 && r < 0) {
+        // select(a, b, c) = c ? a : b, with no branch. Kind 0: c = x <= t picks left;
+        // kind 1: c = x > t picks right (NaN: c = 0, left), as the branching code below.
+        const less = kind === NodeKind.LeftIfLessEqual
+        code.f64(leafValue[~(less ? l : r)]).f64(leafValue[~(less ? r : l)])
+        load(node).f64(threshold[node])
+        code.byte(less ? OP.f64Le : OP.f64Gt, OP.select)
+        return
+      }
+      load(node).f64(threshold[node])
+      // kind 1 is written as `x > t ? right : left`, so NaN goes left as !(x > t) says.
+      code.byte(kind === NodeKind.LeftIfLessEqual ? OP.f64Le : OP.f64Gt, OP.if, F64)
+      emit(kind === NodeKind.LeftIfLessEqual ? l : r)
+      code.byte(OP.else)
+      emit(kind === NodeKind.LeftIfLessEqual ? r : l)
+      code.byte(OP.end)
+      return
+    }
+    if ((kind & 3) === NodeKind.Categorical) {
+      // decision.ts slowGoesLeft: in int32 range, truncated, >= 0, inside the bitset, bit set.
+      load(node).byte(OP.localTee, L_X).f64(-2147483649).byte(OP.f64Gt)
+      code.byte(OP.localGet, L_X).f64(2147483648).byte(OP.f64Lt, OP.i32And, OP.if, I32)
+      code.byte(OP.localGet, L_X, OP.i32TruncF64S, OP.localTee, L_CAT, OP.i32Const, 0, OP.i32GeS, OP.if, I32)
+      code.byte(OP.localGet, L_CAT, OP.i32Const, 5, OP.i32ShrU, OP.i32Const).i32(catStart[node])
+      code.byte(OP.i32Add, OP.localTee, L_WORD, OP.i32Const).i32(catEnd[node]).byte(OP.i32LtS, OP.if, I32)
+      code.byte(OP.localGet, L_WORD, OP.i32Const, 2, OP.i32Shl, OP.i32Load, 2).u32(catBase)
+      code.byte(OP.localGet, L_CAT, OP.i32Const, 31, OP.i32And, OP.i32ShrU, OP.i32Const, 1, OP.i32And)
+      code.byte(OP.else, OP.i32Const, 0, OP.end)
+      code.byte(OP.else, OP.i32Const, 0, OP.end)
+      code.byte(OP.else, OP.i32Const, 0, OP.end)
+    } else {
+      // Zero-aware: NaN and |x| <= kZeroThreshold go to fixed sides, others compare.
+      load(node).byte(OP.localTee, L_X, OP.localGet, L_X, OP.f64Ne, OP.if, I32)
+      code.byte(OP.i32Const, (kind & 4) !== 0 ? 1 : 0, OP.else)
+      code.byte(OP.localGet, L_X, OP.f64Abs).f64(kZeroThreshold).byte(OP.f64Le, OP.if, I32)
+      code.byte(OP.i32Const, (kind & 8) !== 0 ? 1 : 0, OP.else)
+      code.byte(OP.localGet, L_X).f64(threshold[node]).byte(OP.f64Le, OP.end, OP.end)
+    }
+    code.byte(OP.if, F64)
+    emit(l)
+    code.byte(OP.else)
+    emit(r)
+    code.byte(OP.end)
+  }
+  emit(forest.treeRoot[tree])
+}
+
+/** The module's bytes: one function per chunk of trees, then `block`, which calls them in order. */
+export function wasmModuleBytes(
+  forest: Forest,
+  shape: { numFeatures: number; width: number },
+  catBase: number,
+  options: WasmOptions = {},
+): Uint8Array<ArrayBuffer> {
+  const { numFeatures, width } = shape
+  const select = options.selectLeafPairs ?? true
+  const ranges = chunkRanges(forest, options.nodesPerChunk ?? 256, options.treesPerChunk ?? 8)
+  const bodies: Bytes[] = []
+  for (const [start, end] of ranges) {
+    const outputs = [...new Set(Array.from({ length: end - start }, (_, i) => (start + i) % width))]
+    const acc = new Map(outputs.map((k, i) => [k, L_ACC + i]))
+    const code = new Bytes()
+    // locals: base, outBase, end, cat, word (i32); x (f64); accumulators (f64)
+    code.u32(3).u32(5).byte(I32).u32(1).byte(F64).u32(outputs.length).byte(F64)
+    code.byte(OP.localGet, P_ROWS, OP.localSet, L_BASE, OP.localGet, P_OUT, OP.localSet, L_OUTBASE)
+    code.byte(OP.localGet, P_ROWS, OP.localGet, P_COUNT, OP.i32Const).i32(numFeatures * 8)
+    code.byte(OP.i32Mul, OP.i32Add, OP.localSet, L_END)
+    code.byte(OP.loop, VOID)
+    for (const k of outputs)
+      code
+        .byte(OP.localGet, L_OUTBASE, OP.f64Load, 3)
+        .u32(k * 8)
+        .byte(OP.localSet, acc.get(k) as number)
+    for (let t = start; t < end; t++) {
+      const a = acc.get(t % width) as number
+      code.byte(OP.localGet, a)
+      emitTree(code, forest, t, catBase, select)
+      code.byte(OP.f64Add, OP.localSet, a)
+    }
+    for (const k of outputs)
+      code.byte(OP.localGet, L_OUTBASE, OP.localGet, acc.get(k) as number, OP.f64Store, 3).u32(k * 8)
+    code
+      .byte(OP.localGet, L_BASE, OP.i32Const)
+      .i32(numFeatures * 8)
+      .byte(OP.i32Add, OP.localSet, L_BASE)
+    code
+      .byte(OP.localGet, L_OUTBASE, OP.i32Const)
+      .i32(width * 8)
+      .byte(OP.i32Add, OP.localSet, L_OUTBASE)
+    code.byte(OP.localGet, L_BASE, OP.localGet, L_END, OP.i32LtU, OP.brIf, 0, OP.end, OP.end)
+    bodies.push(code)
+  }
+  const block = new Bytes()
+  block.u32(0)
+  for (let c = 0; c < ranges.length; c++) {
+    block.byte(OP.localGet, P_ROWS, OP.localGet, P_OUT, OP.localGet, P_COUNT, OP.call).u32(c)
+  }
+  block.byte(OP.end)
+  bodies.push(block)
+
+  const out = new Bytes().byte(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
+  const section = (id: number, content: Bytes) => out.byte(id).sized(content)
+  section(1, new Bytes().u32(1).byte(0x60).u32(3).byte(I32, I32, I32).u32(0))
+  const functions = new Bytes().u32(bodies.length)
+  for (let i = 0; i < bodies.length; i++) functions.u32(0)
+  section(3, functions)
+  section(5, new Bytes().u32(1).byte(0x00).u32(1))
+  const exports = new Bytes().u32(2)
+  const name = (s: string) => exports.u32(s.length).byte(...Array.from(s, (ch) => ch.charCodeAt(0)))
+  name('memory')
+  exports.byte(0x02).u32(0)
+  name('block')
+  exports.byte(0x00).u32(bodies.length - 1)
+  section(7, exports)
+  const code = new Bytes().u32(bodies.length)
+  for (const body of bodies) code.sized(body)
+  section(10, code)
+  return out.view()
+}
+
+let wasmAllowed: boolean | undefined
+
+/** Can this runtime compile WebAssembly made at run time? (workerd refuses it.) */
+export function canCompileWasm(): boolean {
+  if (wasmAllowed === undefined) {
+    try {
+      // The smallest module: magic and version.
+      new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]))
+      wasmAllowed = true
+    } catch {
+      wasmAllowed = false
+    }
+  }
+  return wasmAllowed
+}
+
+const PAGE = 65536
+
+/**
+ * Compiles a forest to WebAssembly. Undefined where the runtime refuses WebAssembly made
+ * at run time, for forests with linear trees, or if compilation fails for any reason.
+ */
+export function compileWasm(
+  forest: Forest,
+  shape: { numFeatures: number; width: number },
+  options: WasmOptions = {},
+): WasmKernel | undefined {
+  if (!canCompileWasm() || !wasmCovers(forest)) return undefined
+  const { numFeatures, width } = shape
+  // Memory: [catWords][outputs of a block][rows of a block], 8-byte aligned.
+  const catBytes = (forest.catWords.length * 4 + 7) & ~7
+  const blockRows = Math.max(1, Math.min(options.blockRows ?? 1024, ((4 << 20) / 8 / numFeatures) | 0))
+  const outBase = catBytes
+  const rowsBase = outBase + blockRows * width * 8
+  const bytesNeeded = rowsBase + blockRows * numFeatures * 8
+  let instance: WebAssembly.Instance
+  let moduleBytes: number
+  try {
+    const bytes = wasmModuleBytes(forest, shape, 0, options)
+    moduleBytes = bytes.length
+    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {})
+  } catch {
+    return undefined
+  }
+  const memory = instance.exports.memory as WebAssembly.Memory
+  const block = instance.exports.block as (rows: number, out: number, count: number) => void
+  const pages = Math.ceil(bytesNeeded / PAGE)
+  if (pages > 1) memory.grow(pages - 1)
+  new Uint32Array(memory.buffer, 0, forest.catWords.length).set(forest.catWords)
+  const outView = new Float64Array(memory.buffer, outBase, blockRows * width)
+  const rowsView = new Float64Array(memory.buffer, rowsBase, blockRows * numFeatures)
+  return {
+    moduleBytes,
+    predictRaw(rows, numRows, out) {
+      for (let s = 0; s < numRows; s += blockRows) {
+        const count = Math.min(blockRows, numRows - s)
+        rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
+        outView.fill(0, 0, count * width)
+        block(rowsBase, outBase, count)
+        out.set(outView.subarray(0, count * width), s * width)
+      }
+      return out
+    },
+  }
+}

@@ -1,0 +1,198 @@
+// The WebAssembly kernel (wasm-kernel.ts) and what `auto` does with it (warmup.ts): raw
+// scores bit-identical to LightGBM on every zoo case, to the reference evaluator on hostile
+// rows, and `auto` never running anything but the portable kernel until it has the
+// WebAssembly kernel compiled.
+import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { type Model, parseModel } from '../../src/index.ts'
+import { predictRawKernel } from '../../src/lightgbm/kernel.ts'
+import { COMPILE_IN_CALL, SMALL_ROWS, SMALL_SAMPLES } from '../../src/lightgbm/warmup.ts'
+import { canCompileWasm, compileWasm, wasmCovers, wasmModuleBytes } from '../../src/lightgbm/wasm-kernel.ts'
+import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
+import { referenceParse, referenceRaw } from '../support/reference.ts'
+
+const cases: ZooCase[] = [...sharedZooCases(), ...ownZooCases()]
+
+function load(zooCase: ZooCase): { model: Model; rows: Float64Array; raw: number[][] } {
+  const e = zooCase.expected()
+  const model = parseModel(readFileSync(zooCase.modelPath), { source: zooCase.modelPath })
+  return { model, rows: flatRows(e.X, e.num_features), raw: e.raw }
+}
+
+function firstMismatches(expected: ArrayLike<number>, actual: ArrayLike<number>): string[] {
+  expect(actual.length).toBe(expected.length)
+  const bad: string[] = []
+  for (let i = 0; i < expected.length && bad.length < 5; i++) {
+    if (!sameDouble(expected[i], actual[i])) bad.push(`#${i}: expected ${expected[i]}, got ${actual[i]}`)
+  }
+  return bad
+}
+
+describe('WebAssembly kernel', () => {
+  it('is available under Node', () => expect(canCompileWasm()).toBe(true))
+
+  it('has linear-free cases to cover, and declines linear trees', () => {
+    const covered = cases.filter((c) => wasmCovers(load(c).model.forest))
+    expect(covered.length).toBeGreaterThan(10)
+    const linear = cases.filter((c) => load(c).model.isLinear)
+    for (const c of linear) expect(wasmCovers(load(c).model.forest)).toBe(false)
+  })
+
+  for (const zooCase of cases) {
+    it(`${zooCase.name}: raw scores equal LightGBM's (or the model falls back)`, () => {
+      const { model, rows, raw } = load(zooCase)
+      const wasm = model.withKernel('wasm')
+      const out = wasm.predictRaw(rows)
+      expect(wasm.lastKernel).toBe(model.isLinear ? 'portable' : 'wasm')
+      expect(firstMismatches(raw.flat(), out)).toEqual([])
+      // Both code shapes for a split over two leaves, and blocks of a few rows.
+      for (const selectLeafPairs of [true, false]) {
+        const kernel = compileWasm(
+          model.forest,
+          { numFeatures: model.numFeatures, width: model.numClass },
+          { selectLeafPairs, blockRows: 3, nodesPerChunk: 64 },
+        )
+        if (model.isLinear) {
+          expect(kernel).toBeUndefined()
+          continue
+        }
+        const numRows = rows.length / model.numFeatures
+        const direct = kernel?.predictRaw(rows, numRows, new Float64Array(numRows * model.numClass))
+        expect(firstMismatches(raw.flat(), direct ?? [])).toEqual([])
+      }
+    })
+  }
+
+  it('emits a valid module for every non-linear zoo model', () => {
+    for (const c of cases) {
+      const { model } = load(c)
+      if (model.isLinear) continue
+      const bytes = wasmModuleBytes(
+        model.forest,
+        { numFeatures: model.numFeatures, width: model.numClass },
+        0,
+      )
+      expect(WebAssembly.validate(bytes), c.name).toBe(true)
+    }
+  })
+
+  const hostileDouble = fc.oneof(
+    fc.double(),
+    fc.constantFrom(
+      Number.NaN,
+      Infinity,
+      -Infinity,
+      -0,
+      0,
+      5e-324,
+      1e-35,
+      -1e-35,
+      1.0000000180025095e-35,
+      -1.0000000180025095e-35,
+      2147483647.5,
+      2147483648,
+      -2147483648.5,
+      -2147483649,
+    ),
+    fc.double({ min: -1e-30, max: 1e-30 }),
+    fc.integer({ min: -5, max: 70 }),
+  )
+  it.each(
+    ownZooCases()
+      .filter((c) => !parseModel(readFileSync(c.modelPath)).isLinear)
+      .map((c) => [c.name, c] as const),
+  )('%s: hostile rows give the reference evaluator bits', (_, c) => {
+    const bytes = readFileSync(c.modelPath)
+    const model = parseModel(bytes).withKernel('wasm')
+    const reference = referenceParse(bytes)
+    fc.assert(
+      fc.property(
+        fc.array(hostileDouble, { minLength: model.numFeatures, maxLength: model.numFeatures }),
+        (row) => {
+          const expected = referenceRaw(reference, row)
+          const raw = model.predictRaw(Float64Array.from(row))
+          if (model.lastKernel !== 'wasm') throw new Error(`ran ${model.lastKernel}`)
+          expected.forEach((v, k) => {
+            if (!sameDouble(raw[k], v))
+              throw new Error(`wasm raw ${raw[k]} vs reference ${v} for [${row.join(', ')}]`)
+          })
+        },
+      ),
+      { numRuns: 200, seed: 21 },
+    )
+  })
+})
+
+describe('auto (warmup.ts)', () => {
+  const deep = cases.find((c) => c.name === 'deep') ?? cases[0]
+  const fresh = () => parseModel(readFileSync(deep.modelPath))
+
+  it('runs the portable kernel until one call is big enough to pay for the WebAssembly kernel', () => {
+    const model = fresh()
+    const nodes = model.forest.splitFeature.length + model.numTrees
+    const perCall = Math.ceil((COMPILE_IN_CALL * nodes) / model.numTrees)
+    const rows = new Float64Array((perCall - 1) * model.numFeatures).map((_, i) => Math.sin(i))
+    const expected = model.withKernel('portable').predictRaw(rows)
+    const out = model.predictRaw(rows)
+    expect(model.lastKernel).toBe('portable')
+    expect(model.kernel).toBe('portable')
+    expect(firstMismatches(expected, out)).toEqual([])
+    const bigger = new Float64Array(perCall * model.numFeatures).map((_, i) => Math.cos(i))
+    const bigExpected = model.withKernel('portable').predictRaw(bigger)
+    const bigOut = model.predictRaw(bigger)
+    expect(model.lastKernel).toBe('wasm')
+    expect(model.kernel).toBe('wasm')
+    expect(firstMismatches(bigExpected, bigOut)).toEqual([])
+    // Windows of iterations stay on the portable kernel.
+    model.predictRaw(bigger, undefined, { numIteration: 3 })
+    expect(model.lastKernel).toBe('portable')
+  })
+
+  it('never compiles on the caller path for small calls: a timer compiles it once they add up', async () => {
+    const model = fresh()
+    const nodes = model.forest.splitFeature.length + model.numTrees
+    const row = new Float64Array(model.numFeatures).map((_, i) => Math.sin(i + 1))
+    const calls = Math.ceil((COMPILE_IN_CALL * nodes) / model.numTrees)
+    for (let i = 0; i < calls; i++) {
+      model.predictRaw(row)
+      expect(model.lastKernel).toBe('portable')
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    // Compiled in the timer: small calls now time both kernels, then keep one.
+    const used: string[] = []
+    const expected = model.withKernel('portable').predictRaw(row)
+    for (let i = 0; i < 2 * SMALL_SAMPLES + 10; i++) {
+      expect(firstMismatches(expected, model.predictRaw(row))).toEqual([])
+      used.push(model.lastKernel as string)
+    }
+    expect(new Set(used.slice(0, 2 * SMALL_SAMPLES))).toEqual(new Set(['portable', 'wasm']))
+    expect(new Set(used.slice(-10)).size).toBe(1)
+    const batch = new Float64Array(SMALL_ROWS * model.numFeatures).fill(0.5)
+    model.predictRaw(batch)
+    expect(model.lastKernel).toBe('wasm')
+  })
+
+  it('agrees with the portable kernel block by block on batches of odd sizes', () => {
+    const { model } = load(deep)
+    const kernel = compileWasm(model.forest, { numFeatures: model.numFeatures, width: model.numClass })
+    for (const numRows of [1, 1023, 1024, 1025, 3000]) {
+      const rows = new Float64Array(numRows * model.numFeatures).map((_, i) =>
+        i % 11 === 0 ? Number.NaN : Math.sin(i * 0.37) * 2,
+      )
+      const expected = new Float64Array(numRows * model.numClass)
+      predictRawKernel(
+        model.forest,
+        rows,
+        numRows,
+        model.numFeatures,
+        model.numClass,
+        0,
+        model.numTrees,
+        expected,
+      )
+      const out = kernel?.predictRaw(rows, numRows, new Float64Array(numRows * model.numClass)) ?? []
+      expect(firstMismatches(expected, out)).toEqual([])
+    }
+  })
+})
