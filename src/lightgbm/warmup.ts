@@ -9,9 +9,12 @@
 // kernel's speed on the way (issue 21). It stays available as `withKernel('compiled')`.
 //
 // When the WebAssembly kernel is compiled:
-// * on a call that walks at least COMPILE_IN_CALL (row, tree) pairs per node of the forest:
-//   that call alone pays for the compilation (measured: a 255-leaf forest compiles in
-//   about one walk per node of portable time, and runs 2-4x faster);
+// * on a call whose portable walk would take at least COMPILE_IN_CALL node visits (rows x
+//   trees x the mean leaf depth) per node of the forest: that call alone pays for the
+//   compilation. Measured on the calling thread's CPU time: generating and compiling
+//   costs about 1.5 us a node, the portable kernel about 8 ns a node visit, and the
+//   WebAssembly kernel runs 2-4x faster, so a call of 400 visits per node is faster
+//   compiled than portable, its compilation included;
 // * otherwise, once smaller calls have added up to as much work, in a timer callback
 //   (off the caller's path) where the runtime has timers; a loop of small synchronous
 //   calls keeps the portable kernel.
@@ -23,8 +26,8 @@ import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
 import { compileWasm, type WasmKernel } from './wasm-kernel.ts'
 
-/** A call that walks this many (row, tree) pairs per forest node compiles the WebAssembly kernel itself. */
-export const COMPILE_IN_CALL = 20
+/** A call whose portable walk visits this many nodes per forest node compiles the WebAssembly kernel itself. */
+export const COMPILE_IN_CALL = 400
 /** Forests above this many nodes keep the portable kernel in `auto` (their modules would be too large). */
 export const AUTO_MAX_NODES = 1_000_000
 /** Below this many rows a call is small. */
@@ -41,8 +44,10 @@ export interface Shape {
 interface AutoState {
   /** The WebAssembly kernel; null once it failed or was refused here. */
   kernel?: WasmKernel | null
-  /** (row, tree) walks done on the portable kernel so far. */
+  /** Node visits (estimated) done on the portable kernel so far. */
   work: number
+  /** Mean leaf depth of the forest's trees (at least 1). */
+  depth: number
   /** A timer has been set to compile the kernel. */
   scheduled: boolean
   small: { portable: number[]; wasm: number[]; decided?: 'portable' | 'wasm' }
@@ -53,13 +58,32 @@ const states = new WeakMap<Forest, AutoState>()
 function stateOf(forest: Forest): AutoState {
   let state = states.get(forest)
   if (!state) {
-    state = { work: 0, scheduled: false, small: { portable: [], wasm: [] } }
+    state = { work: 0, depth: meanLeafDepth(forest), scheduled: false, small: { portable: [], wasm: [] } }
     states.set(forest, state)
   }
   return state
 }
 
 const nodesOf = (forest: Forest) => forest.splitFeature.length + forest.numTrees
+
+/** The mean depth of the forest's leaves (each leaf counted once; at least 1). */
+export function meanLeafDepth(forest: Forest): number {
+  let sum = 0
+  let leaves = 0
+  const stack: number[] = []
+  for (let t = 0; t < forest.numTrees; t++) {
+    stack.push(forest.treeRoot[t], 0)
+    while (stack.length > 0) {
+      const depth = stack.pop() as number
+      const node = stack.pop() as number
+      if (node < 0) {
+        sum += depth
+        leaves++
+      } else stack.push(forest.leftChild[node], depth + 1, forest.rightChild[node], depth + 1)
+    }
+  }
+  return Math.max(1, leaves > 0 ? sum / leaves : 1)
+}
 
 /** The forest's WebAssembly kernel, compiling it now; undefined where it cannot be had. */
 export function wasmKernelOf(forest: Forest, shape: Shape): WasmKernel | undefined {
@@ -107,15 +131,15 @@ export function autoPredictRaw(
 ): 'wasm' | 'portable' | undefined {
   const state = stateOf(forest)
   if (state.kernel === null) return undefined
-  const walks = numRows * forest.numTrees
+  const visits = numRows * forest.numTrees * state.depth
   const nodes = nodesOf(forest)
   let kernel = state.kernel
   if (kernel === undefined) {
-    if (force || (nodes <= AUTO_MAX_NODES && walks >= COMPILE_IN_CALL * nodes)) {
+    if (force || (nodes <= AUTO_MAX_NODES && visits >= COMPILE_IN_CALL * nodes)) {
       kernel = wasmKernelOf(forest, shape)
       if (!kernel) return undefined
     } else {
-      state.work += walks
+      state.work += visits
       if (nodes <= AUTO_MAX_NODES && state.work >= COMPILE_IN_CALL * nodes)
         scheduleCompile(forest, shape, state)
       portable(forest, shape, rows, numRows, out)

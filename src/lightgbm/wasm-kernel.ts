@@ -83,7 +83,8 @@ const OP = {
 class Bytes {
   bytes: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 16)
   length = 0
-  private readonly scratch = new DataView(new ArrayBuffer(8))
+  private readonly scratch = new Float64Array(1)
+  private readonly scratchBytes = new Uint8Array(this.scratch.buffer)
 
   private room(n: number): void {
     if (this.length + n <= this.bytes.length) return
@@ -124,10 +125,37 @@ class Bytes {
   }
   f64(value: number): this {
     this.room(9)
-    this.bytes[this.length++] = OP.f64Const
-    this.scratch.setFloat64(0, value, true)
-    for (let i = 0; i < 8; i++) this.bytes[this.length++] = this.scratch.getUint8(i)
+    this.bytes[this.length] = OP.f64Const
+    this.constant(value)
     return this
+  }
+  /** The 8 bytes of a double after the opcode at `length` (typed arrays are little-endian on every supported platform). */
+  private constant(value: number): void {
+    this.scratch[0] = value
+    this.bytes.set(this.scratchBytes, this.length + 1)
+    this.length += 9
+  }
+  /**
+   * The hot part of a tree: `local.get base; f64.load offset; f64.const threshold; compare;
+   * if (result f64)` in one call (most of a module's bytes).
+   */
+  split(offset: number, threshold: number, compare: number): void {
+    this.room(24)
+    const b = this.bytes
+    b[this.length++] = OP.localGet
+    b[this.length++] = L_BASE
+    b[this.length++] = OP.f64Load
+    b[this.length++] = 3
+    this.u32(offset)
+    b[this.length] = OP.f64Const
+    this.constant(threshold)
+    b[this.length++] = compare
+    b[this.length++] = OP.if
+    b[this.length++] = F64
+  }
+  op(value: number): void {
+    this.room(1)
+    this.bytes[this.length++] = value
   }
   append(other: Bytes): this {
     this.room(other.length)
@@ -184,13 +212,13 @@ function emitTree(code: Bytes, forest: Forest, tree: number, catBase: number, se
         code.byte(less ? OP.f64Le : OP.f64Gt, OP.select)
         return
       }
-      load(node).f64(threshold[node])
       // kind 1 is written as `x > t ? right : left`, so NaN goes left as !(x > t) says.
-      code.byte(kind === NodeKind.LeftIfLessEqual ? OP.f64Le : OP.f64Gt, OP.if, F64)
-      emit(kind === NodeKind.LeftIfLessEqual ? l : r)
-      code.byte(OP.else)
-      emit(kind === NodeKind.LeftIfLessEqual ? r : l)
-      code.byte(OP.end)
+      const less = kind === NodeKind.LeftIfLessEqual
+      code.split(splitFeature[node] * 8, threshold[node], less ? OP.f64Le : OP.f64Gt)
+      emit(less ? l : r)
+      code.op(OP.else)
+      emit(less ? r : l)
+      code.op(OP.end)
       return
     }
     if ((kind & 3) === NodeKind.Categorical) {
@@ -300,6 +328,8 @@ let wasmAllowed: boolean | undefined
 /** Can this runtime compile WebAssembly made at run time? (workerd refuses it.) */
 export function canCompileWasm(): boolean {
   if (wasmAllowed === undefined) {
+    // WebAssembly is little-endian; the generator writes doubles through a typed array.
+    if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) return (wasmAllowed = false)
     try {
       // The smallest module: magic and version.
       new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]))

@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Model, parseModel } from '../../src/index.ts'
 import { predictRawKernel } from '../../src/lightgbm/kernel.ts'
-import { COMPILE_IN_CALL, SMALL_ROWS, SMALL_SAMPLES } from '../../src/lightgbm/warmup.ts'
+import { COMPILE_IN_CALL, meanLeafDepth, SMALL_ROWS, SMALL_SAMPLES } from '../../src/lightgbm/warmup.ts'
 import { canCompileWasm, compileWasm, wasmCovers, wasmModuleBytes } from '../../src/lightgbm/wasm-kernel.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 import { referenceParse, referenceRaw } from '../support/reference.ts'
@@ -131,7 +131,7 @@ describe('auto (warmup.ts)', () => {
   it('runs the portable kernel until one call is big enough to pay for the WebAssembly kernel', () => {
     const model = fresh()
     const nodes = model.forest.splitFeature.length + model.numTrees
-    const perCall = Math.ceil((COMPILE_IN_CALL * nodes) / model.numTrees)
+    const perCall = Math.ceil((COMPILE_IN_CALL * nodes) / model.numTrees / meanLeafDepth(model.forest))
     const rows = new Float64Array((perCall - 1) * model.numFeatures).map((_, i) => Math.sin(i))
     const expected = model.withKernel('portable').predictRaw(rows)
     const out = model.predictRaw(rows)
@@ -153,7 +153,7 @@ describe('auto (warmup.ts)', () => {
     const model = fresh()
     const nodes = model.forest.splitFeature.length + model.numTrees
     const row = new Float64Array(model.numFeatures).map((_, i) => Math.sin(i + 1))
-    const calls = Math.ceil((COMPILE_IN_CALL * nodes) / model.numTrees)
+    const calls = Math.ceil((COMPILE_IN_CALL * nodes) / model.numTrees / meanLeafDepth(model.forest))
     for (let i = 0; i < calls; i++) {
       model.predictRaw(row)
       expect(model.lastKernel).toBe('portable')
@@ -171,6 +171,24 @@ describe('auto (warmup.ts)', () => {
     const batch = new Float64Array(SMALL_ROWS * model.numFeatures).fill(0.5)
     model.predictRaw(batch)
     expect(model.lastKernel).toBe('wasm')
+  })
+
+  it('measures the mean leaf depth', () => {
+    // multiclass: trees of several shapes; a single-leaf tree counts as depth 1.
+    for (const c of cases) {
+      const { model } = load(c)
+      const depth = meanLeafDepth(model.forest)
+      expect(depth).toBeGreaterThanOrEqual(1)
+      expect(depth).toBeLessThanOrEqual(
+        Math.max(
+          1,
+          ...Array.from(model.forest.treeNodeOffset.slice(1), (v, t) => v - model.forest.treeNodeOffset[t]),
+        ),
+      )
+    }
+    const { model } = load(deep)
+    // deep: 255-leaf trees are at least 8 levels deep on average (a balanced tree's depth).
+    expect(meanLeafDepth(model.forest)).toBeGreaterThan(8)
   })
 
   it('agrees with the portable kernel block by block on batches of odd sizes', () => {
