@@ -64,6 +64,7 @@ function summarize(run: BatchRun) {
     firstFive: rate(median(run.batchMs.slice(0, 5))),
     slowest: rate(Math.max(...run.batchMs)),
     cpuFirstFive: cpu.length === 5 ? rate(median(cpu)) : Number.NaN,
+    cpuFirst: typeof run.cpuMs[0] === 'number' ? rate(run.cpuMs[0] + run.smallMs) : Number.NaN,
     toSteady,
     batchesToSteady,
     steady,
@@ -136,13 +137,13 @@ async function main(): Promise<void> {
     '`compiled` and `wasm` compile in `withKernel`, counted with the small call. *first*: the first batch;',
     '*first 5*: median of the first five; *to steady*: seconds from the small call until a batch runs at',
     '0.9x the steady speed (batches in brackets); *steady*: median of the last 8 batches; *slowest*: the',
-    "slowest batch; *CPU first 5*: the first five batches' median on the calling thread's own CPU time",
+    "slowest batch; *CPU*: the first batch (with the small call) and the first five batches' median on the calling thread's own CPU time",
     '(Linux schedstat), which leaves out time spent waiting for a core while V8 compiles in the',
     'background on this 2-core machine. Ratios: x LightGBM 4.7.0 batch speed, same run (`num_threads=1`).',
     'Single rows: another fresh process, 2,000 calls of `predict(row)`; p50 of the first 100 and of the',
     "last 500 (x: LightGBM's fast single-row C API p50, same run).",
     '',
-    '| model | kernel | first rows/s (x) | first 5 (x) | slowest | CPU first 5 | to steady s | steady rows/s (x) | single p50 first 100 us (x) | last 500 (x) | kernels used |',
+    '| model | kernel | first rows/s (x) | first 5 (x) | slowest | CPU: first, first 5 | to steady s | steady rows/s (x) | single p50 first 100 us (x) | last 500 (x) | kernels used |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   )
   for (const { name, path } of models) {
@@ -151,20 +152,24 @@ async function main(): Promise<void> {
     const lgb = lightgbm(path, numFeatures)
     const x = (v: number) => (lgb ? ` (${fmt(v / lgb.rowsPerSecond, 2)})` : '')
     const xs = (us: number) => (lgb ? ` (${fmt(lgb.singleUs / us, 2)})` : '')
-    for (const kernel of KERNELS) {
-      const runs: ReturnType<typeof summarize>[] = []
-      const singles: { first: number; last: number }[] = []
-      for (let r = 0; r < repeats; r++) {
-        runs.push(summarize(child([path, kernel, 'batch', String(batches)]) as BatchRun))
+    // Kernels interleaved, so that a change in the machine's load hits them all alike.
+    const runsOf = new Map<string, ReturnType<typeof summarize>[]>(KERNELS.map((k) => [k, []]))
+    const singlesOf = new Map<string, { first: number; last: number }[]>(KERNELS.map((k) => [k, []]))
+    for (let r = 0; r < repeats; r++) {
+      for (const kernel of KERNELS) {
+        runsOf.get(kernel)?.push(summarize(child([path, kernel, 'batch', String(batches)]) as BatchRun))
         const single = child([path, kernel, 'single']) as { singleUs: number[] }
-        singles.push({
-          first: median(single.singleUs.slice(0, 100)),
-          last: median(single.singleUs.slice(-500)),
-        })
+        singlesOf
+          .get(kernel)
+          ?.push({ first: median(single.singleUs.slice(0, 100)), last: median(single.singleUs.slice(-500)) })
       }
+    }
+    for (const kernel of KERNELS) {
+      const runs = runsOf.get(kernel) ?? []
+      const singles = singlesOf.get(kernel) ?? []
       const m = (pick: (s: ReturnType<typeof summarize>) => number) => median(runs.map(pick))
       const toSteady = m((s) => s.toSteady)
-      const line = `| ${name} | ${kernel} | ${fmt(m((s) => s.first))}${x(m((s) => s.first))} | ${fmt(m((s) => s.firstFive))}${x(m((s) => s.firstFive))} | ${fmt(m((s) => s.slowest))} | ${fmt(m((s) => s.cpuFirstFive))} | ${fmt(toSteady, 2)} (${fmt(m((s) => s.batchesToSteady))}) | ${fmt(m((s) => s.steady))}${x(m((s) => s.steady))} | ${fmt(median(singles.map((s) => s.first)), 1)}${xs(median(singles.map((s) => s.first)))} | ${fmt(median(singles.map((s) => s.last)), 1)}${xs(median(singles.map((s) => s.last)))} | ${runs[0].kernels} |`
+      const line = `| ${name} | ${kernel} | ${fmt(m((s) => s.first))}${x(m((s) => s.first))} | ${fmt(m((s) => s.firstFive))}${x(m((s) => s.firstFive))} | ${fmt(m((s) => s.slowest))} | ${fmt(m((s) => s.cpuFirst))}, ${fmt(m((s) => s.cpuFirstFive))} | ${fmt(toSteady, 2)} (${fmt(m((s) => s.batchesToSteady))}) | ${fmt(m((s) => s.steady))}${x(m((s) => s.steady))} | ${fmt(median(singles.map((s) => s.first)), 1)}${xs(median(singles.map((s) => s.first)))} | ${fmt(median(singles.map((s) => s.last)), 1)}${xs(median(singles.map((s) => s.last)))} | ${runs[0].kernels} |`
       console.log(line)
       lines.push(line)
     }
