@@ -329,8 +329,9 @@ let wasmAllowed: boolean | undefined
 export function canCompileWasm(): boolean {
   if (wasmAllowed === undefined) {
     // WebAssembly is little-endian; the generator writes doubles through a typed array.
-    if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) return (wasmAllowed = false)
+    const littleEndian = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f
     try {
+      if (!littleEndian) throw new Error('big-endian')
       // The smallest module: magic and version.
       new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]))
       wasmAllowed = true
