@@ -8,7 +8,7 @@ import { predictLeafKernel, predictRawKernel } from './kernel.ts'
 import { applyTransform, type ObjectiveName } from './objective.ts'
 import type { ModelInfo, ParsedModel } from './parse.ts'
 import { predictContribKernel } from './shap.ts'
-import { autoKernelFor, autoPredictRaw, wasmKernelOf } from './warmup.ts'
+import { autoKernelFor, autoPredictRaw, knownWasmKernel, wasmKernelOf } from './warmup.ts'
 
 /** Which iterations to use, as LightGBM's `start_iteration` / `num_iteration`. */
 export interface PredictOptions {
@@ -90,8 +90,9 @@ export class Model {
   /** The kernel the next full-window prediction uses. */
   get kernel(): 'portable' | 'compiled' | 'wasm' {
     if (this.kernelChoice === 'portable') return 'portable'
-    // issue 21: `wasm`, and `auto` where the WebAssembly kernel applies (warmup.ts).
-    if (this.kernelChoice === 'wasm' || this.kernelChoice === 'auto') {
+    // issue 21: `wasm` (portable where it cannot be had), and `auto` where it applies (warmup.ts).
+    if (this.kernelChoice === 'wasm') return knownWasmKernel(this.forest) ? 'wasm' : 'portable'
+    if (this.kernelChoice === 'auto') {
       const wasm = autoKernelFor(this.forest, AUTO_SMALL_ROWS)
       if (wasm) return wasm
     }
@@ -113,7 +114,7 @@ export class Model {
   /** The compiled kernel, compiling it when asked to or when `auto` finds it worth it. */
   private compiled(force: boolean): CompiledKernel | undefined {
     const known = compiledKernels.get(this.forest)
-    if (this.kernelChoice === 'portable') return undefined
+    if (this.kernelChoice === 'portable' || this.kernelChoice === 'wasm') return undefined
     if (known !== undefined) return known ?? undefined
     // issue 21: `auto` no longer compiles JavaScript by itself (warmup.ts says why).
     const worth = force || this.kernelChoice === 'compiled'

@@ -64,6 +64,17 @@ describe('WebAssembly kernel', () => {
     })
   }
 
+  it('falls back to the portable kernel where it cannot be had, even once the JavaScript kernel exists', () => {
+    const linear = cases.find((c) => load(c).model.isLinear)
+    expect(linear).toBeDefined()
+    const { model, rows, raw } = load(linear as ZooCase)
+    model.withKernel('compiled').predictRaw(rows)
+    const wasm = model.withKernel('wasm')
+    expect(wasm.kernel).toBe('portable')
+    expect(firstMismatches(raw.flat(), wasm.predictRaw(rows))).toEqual([])
+    expect(wasm.lastKernel).toBe('portable')
+  })
+
   it('emits a valid module for every non-linear zoo model', () => {
     for (const c of cases) {
       const { model } = load(c)
