@@ -3,13 +3,16 @@
 // on one kernel choice and prints the timings as JSON. A fresh process each time, so that
 // nothing V8 learnt from an earlier run helps.
 //
-//   npx tsx bench/warmup-child.ts <model.txt> <auto|portable|compiled|wasm> <batch|single> [batches]
+//   npx tsx bench/warmup-child.ts <model.txt> <auto|portable|compiled|wasm> <batch|single> [batches] [budget s]
+//
+// Batches stop early (after at least 8) once they have taken `budget` seconds.
 
 import { readFileSync } from 'node:fs'
 import { parseModel } from '../src/index.ts'
 import { normalRows } from './lib/rows.ts'
 
-const [path, kernel, mode, batchesArg] = process.argv.slice(2)
+const [path, kernel, mode, batchesArg, budgetArg] = process.argv.slice(2)
+const budgetMs = Number(budgetArg ?? 120) * 1000
 const BATCH_ROWS = 10_000
 
 /** CPU time of this (main) thread in ms, from Linux's schedstat; undefined elsewhere. */
@@ -52,11 +55,13 @@ if (mode === 'single') {
   const batchMs: number[] = []
   const cpuMs: (number | undefined)[] = []
   const kernels: string[] = []
-  for (let i = 0; i < Number(batchesArg ?? 25); i++) {
+  let spent = 0
+  for (let i = 0; i < Number(batchesArg ?? 25) && !(i >= 8 && spent > budgetMs); i++) {
     const cpu = threadCpuMs()
     const t0 = performance.now()
     model.predict(rows, out)
     batchMs.push(performance.now() - t0)
+    spent += batchMs[batchMs.length - 1]
     const after = threadCpuMs()
     cpuMs.push(cpu === undefined || after === undefined ? undefined : after - cpu)
     kernels.push(model.lastKernel as string)

@@ -129,11 +129,14 @@ async function main(): Promise<void> {
   const models = all.filter((m) => existsSync(m.path) && (!wanted || wanted.has(m.name)))
   const missing = all.filter((m) => !existsSync(m.path)).map((m) => m.name)
   const batches = quick ? 15 : 25
+  const budgetAt = args.indexOf('--budget')
+  const budget = budgetAt >= 0 ? Number(args[budgetAt + 1]) : quick ? 45 : 120
 
   const lines = ['## Warm-up: the first calls (`bench/warmup.ts`)', '', machineLine(), '']
   lines.push(
     `Each figure from a fresh process (median over ${repeats} processes a cell): parse the model, one`,
-    `single-row call, then ${batches} consecutive batches of 10,000 rows (seeded N(0,1), 2% NaN), one thread.`,
+    `single-row call, then ${batches} consecutive batches of 10,000 rows (seeded N(0,1), 2% NaN), one thread`,
+    `(fewer, at least 8, once they have taken ${budget} s: *steady* is then the speed reached by then).`,
     '`compiled` and `wasm` compile in `withKernel`, counted with the small call. *first*: the first batch;',
     '*first 5*: median of the first five; *to steady*: seconds from the small call until a batch runs at',
     '0.9x the steady speed (batches in brackets); *steady*: median of the last 8 batches; *slowest*: the',
@@ -157,7 +160,9 @@ async function main(): Promise<void> {
     const singlesOf = new Map<string, { first: number; last: number }[]>(KERNELS.map((k) => [k, []]))
     for (let r = 0; r < repeats; r++) {
       for (const kernel of KERNELS) {
-        runsOf.get(kernel)?.push(summarize(child([path, kernel, 'batch', String(batches)]) as BatchRun))
+        runsOf
+          .get(kernel)
+          ?.push(summarize(child([path, kernel, 'batch', String(batches), String(budget)]) as BatchRun))
         const single = child([path, kernel, 'single']) as { singleUs: number[] }
         singlesOf
           .get(kernel)
@@ -175,6 +180,8 @@ async function main(): Promise<void> {
     }
     if (lgb)
       lines.push(`| ${name} | LightGBM | ${fmt(lgb.rowsPerSecond)} | | | | | | ${fmt(lgb.singleUs, 1)} | | |`)
+    // Written after each model, so a run cut short keeps what it measured.
+    writeSection('warmup', lines.join('\n'))
   }
   if (missing.length)
     lines.push(
