@@ -1,33 +1,39 @@
 // What `auto` (the default kernel choice) runs, so that no call is slower than the portable
-// kernel, from the first one: the portable kernel until the forest has done enough work,
-// then the WebAssembly kernel (wasm-kernel.ts), whose baseline machine code is ready as
-// soon as it is compiled.
+// kernel, from the first one: the portable kernel, then more and more of the forest in
+// WebAssembly (wasm-kernel.ts), whose baseline machine code is ready as soon as a slice of
+// trees is compiled.
 //
 // Generated JavaScript (compile.ts) is not used by `auto`: V8 runs it in its interpreter
 // until the optimizing compiler has compiled every generated function, which took up to 18
 // batches of 10,000 rows on a 500-tree, 255-leaf forest, at a fifth of the portable
 // kernel's speed on the way (issue 21). It stays available as `withKernel('compiled')`.
 //
-// When the WebAssembly kernel is compiled:
-// * on a call whose portable walk would take at least COMPILE_IN_CALL node visits (rows x
-//   trees x the mean leaf depth) per node of the forest: that call alone pays for the
-//   compilation. Measured on the calling thread's CPU time: generating and compiling
-//   costs about 1.5 us a node, the portable kernel about 8 ns a node visit, and the
-//   WebAssembly kernel runs 2-4x faster, so a call of 400 visits per node is faster
-//   compiled than portable, its compilation included;
-// * otherwise, once smaller calls have added up to as much work, in a timer callback
-//   (off the caller's path) where the runtime has timers; a loop of small synchronous
-//   calls keeps the portable kernel.
-// Small batches (single rows) then time both kernels a few calls each and keep the faster:
-// one row through a big forest's code runs from cold instruction caches, so the answer
-// depends on the model.
+// How the WebAssembly kernel grows (batches of at least SMALL_ROWS rows):
+// * the first batch runs portable and is timed (ms per node visit, visits = rows x trees x
+//   the forest's mean leaf depth);
+// * each later batch may spend, compiling more trees, COMPILE_SHARE of its own estimated
+//   portable time plus what the trees compiled so far save it; compiled trees run in
+//   WebAssembly, the others portable, each output summed in the trees' order. Compiling
+//   costs about 190 node visits of portable time per node (measured: 1.5 us a node
+//   against 8 ns a visit), then the first slice's measured cost is used. So no batch
+//   spends more than a few percent over its portable time, and the whole forest is
+//   compiled within some ten batches;
+// * small calls (single rows) add up their work; once it is as much as compiling the rest
+//   costs, a timer callback compiles the rest off the caller's path (a loop of small
+//   synchronous calls keeps the portable kernel). Once the forest is compiled, small calls
+//   time both kernels a few calls each and keep the faster: one row through a big
+//   forest's code runs from cold instruction caches, so the answer depends on the model.
 
 import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
-import { compileWasm, type WasmKernel } from './wasm-kernel.ts'
+import { type WasmForest, wasmForest } from './wasm-kernel.ts'
 
-/** A call whose portable walk visits this many nodes per forest node compiles the WebAssembly kernel itself. */
-export const COMPILE_IN_CALL = 400
+/** Share of a batch's estimated portable time it may spend compiling beyond what compiled trees save it. */
+export const COMPILE_SHARE = 0.03
+/** Node visits of portable time one node costs to compile, until measured. */
+export const COMPILE_VISITS_PER_NODE = 190
+/** The WebAssembly kernel's speed over the portable kernel assumed for savings (measured 1.5-4x). */
+const ASSUMED_SPEEDUP = 1.5
 /** Forests above this many nodes keep the portable kernel in `auto` (their modules would be too large). */
 export const AUTO_MAX_NODES = 1_000_000
 /** Below this many rows a call is small. */
@@ -42,13 +48,21 @@ export interface Shape {
 }
 
 interface AutoState {
-  /** The WebAssembly kernel; null once it failed or was refused here. */
-  kernel?: WasmKernel | null
-  /** Node visits (estimated) done on the portable kernel so far. */
-  work: number
+  /** The WebAssembly kernel, as far as compiled; null once refused or failed here. */
+  wasm?: WasmForest | null
   /** Mean leaf depth of the forest's trees (at least 1). */
   depth: number
-  /** A timer has been set to compile the kernel. */
+  /** Nodes of trees [0, t), per tree boundary t. */
+  nodesBefore: Float64Array
+  /** Portable ms per node visit, measured on a portable batch. */
+  msPerVisit?: number
+  /** Ms of compiling per node: the least measured on a slice so far. */
+  msPerNode?: number
+  /** Compile time allowed by earlier batches and not spent yet (ms; a slice is compiled whole). */
+  bankMs: number
+  /** Node visits done by small calls on the portable kernel so far. */
+  work: number
+  /** A timer has been set to compile the rest. */
   scheduled: boolean
   small: { portable: number[]; wasm: number[]; decided?: 'portable' | 'wasm' }
 }
@@ -58,13 +72,21 @@ const states = new WeakMap<Forest, AutoState>()
 function stateOf(forest: Forest): AutoState {
   let state = states.get(forest)
   if (!state) {
-    state = { work: 0, depth: meanLeafDepth(forest), scheduled: false, small: { portable: [], wasm: [] } }
+    const nodesBefore = new Float64Array(forest.numTrees + 1)
+    for (let t = 0; t < forest.numTrees; t++)
+      nodesBefore[t + 1] = nodesBefore[t] + forest.treeNodeOffset[t + 1] - forest.treeNodeOffset[t] + 1
+    state = {
+      depth: meanLeafDepth(forest),
+      nodesBefore,
+      work: 0,
+      bankMs: 0,
+      scheduled: false,
+      small: { portable: [], wasm: [] },
+    }
     states.set(forest, state)
   }
   return state
 }
-
-const nodesOf = (forest: Forest) => forest.splitFeature.length + forest.numTrees
 
 /** The mean depth of the forest's leaves (each leaf counted once; at least 1). */
 export function meanLeafDepth(forest: Forest): number {
@@ -85,26 +107,44 @@ export function meanLeafDepth(forest: Forest): number {
   return Math.max(1, leaves > 0 ? sum / leaves : 1)
 }
 
-/** The forest's WebAssembly kernel, compiling it now; undefined where it cannot be had. */
-export function wasmKernelOf(forest: Forest, shape: Shape): WasmKernel | undefined {
-  const state = stateOf(forest)
-  if (state.kernel === undefined) {
-    state.kernel = compileWasm(forest, shape) ?? null
-    if (state.kernel) {
-      // Runs one row so the baseline compiler has compiled every function (it compiles
-      // each on its first call) before a caller's row waits for it.
-      state.kernel.predictRaw(new Float64Array(shape.numFeatures), 1, new Float64Array(shape.width))
-    }
+/** The forest's (possibly partly compiled) WebAssembly kernel, made on first use; undefined where refused. */
+function wasmOf(forest: Forest, shape: Shape, state: AutoState): WasmForest | undefined {
+  if (state.wasm === undefined) state.wasm = wasmForest(forest, shape) ?? null
+  return state.wasm ?? undefined
+}
+
+/** Compiles trees up to `end`; false (and the kernel dropped for good) if that fails. */
+function extend(state: AutoState, wasm: WasmForest, end: number): boolean {
+  try {
+    const started = performance.now()
+    const from = wasm.covered
+    wasm.extend(end)
+    const nodes = state.nodesBefore[end] - state.nodesBefore[from]
+    const ms = performance.now() - started
+    if (nodes > 0) state.msPerNode = Math.min(state.msPerNode ?? Number.POSITIVE_INFINITY, ms / nodes)
+    state.bankMs -= ms
+    return true
+  } catch {
+    state.wasm = null
+    return false
   }
-  return state.kernel ?? undefined
 }
 
-/** The WebAssembly kernel if it is compiled already (never compiles). */
-export function knownWasmKernel(forest: Forest): WasmKernel | undefined {
-  return states.get(forest)?.kernel ?? undefined
+/** The forest's WebAssembly kernel with every tree compiled, compiling it now; undefined where it cannot be had. */
+export function wasmKernelOf(forest: Forest, shape: Shape): WasmForest | undefined {
+  const state = stateOf(forest)
+  const wasm = wasmOf(forest, shape, state)
+  if (!wasm || !extend(state, wasm, forest.numTrees)) return undefined
+  return wasm
 }
 
-/** Compiles the kernel in a timer callback, once, where the runtime has timers. */
+/** The WebAssembly kernel if every tree of it is compiled already (never compiles). */
+export function knownWasmKernel(forest: Forest): WasmForest | undefined {
+  const wasm = states.get(forest)?.wasm
+  return wasm && wasm.covered === forest.numTrees ? wasm : undefined
+}
+
+/** Compiles the rest of the forest in a timer callback, once, where the runtime has timers. */
 function scheduleCompile(forest: Forest, shape: Shape, state: AutoState): void {
   const timer = (globalThis as { setTimeout?: (f: () => void, ms: number) => unknown }).setTimeout
   if (state.scheduled || typeof timer !== 'function') return
@@ -118,8 +158,9 @@ function scheduleCompile(forest: Forest, shape: Shape, state: AutoState): void {
 
 /**
  * Raw scores of all trees for `auto` (or, with `force`, for `withKernel('wasm')`): runs
- * the kernel `auto` chooses and returns which one ran, or undefined when the WebAssembly
- * kernel cannot be had here (the caller then picks another kernel).
+ * what `auto` chooses and returns 'wasm' if any tree ran in WebAssembly, 'portable' if
+ * none did, or undefined when the WebAssembly kernel cannot be had here (the caller then
+ * picks another kernel).
  */
 export function autoPredictRaw(
   forest: Forest,
@@ -130,34 +171,80 @@ export function autoPredictRaw(
   force: boolean,
 ): 'wasm' | 'portable' | undefined {
   const state = stateOf(forest)
-  if (state.kernel === null) return undefined
-  const visits = numRows * forest.numTrees * state.depth
-  const nodes = nodesOf(forest)
-  let kernel = state.kernel
-  if (kernel === undefined) {
-    if (force || (nodes <= AUTO_MAX_NODES && visits >= COMPILE_IN_CALL * nodes)) {
-      kernel = wasmKernelOf(forest, shape)
-      if (!kernel) return undefined
-    } else {
-      state.work += visits
-      if (nodes <= AUTO_MAX_NODES && state.work >= COMPILE_IN_CALL * nodes)
-        scheduleCompile(forest, shape, state)
-      portable(forest, shape, rows, numRows, out)
-      return 'portable'
-    }
-  }
-  if (numRows >= SMALL_ROWS || force) {
-    kernel.predictRaw(rows, numRows, out)
+  if (state.wasm === null) return undefined
+  const numTrees = forest.numTrees
+  const nodes = state.nodesBefore[numTrees]
+  if (force) {
+    const wasm = wasmKernelOf(forest, shape)
+    if (!wasm) return undefined
+    wasm.predictCovered(rows, numRows, out)
     return 'wasm'
   }
-  // Small calls: time both kernels, alternating, then keep the faster (best times).
+  const visits = numRows * numTrees * state.depth
+  if (nodes > AUTO_MAX_NODES) {
+    portable(forest, shape, rows, numRows, out, 0)
+    return 'portable'
+  }
+  if (numRows < SMALL_ROWS) return smallCall(forest, shape, state, rows, numRows, out, visits)
+  if (state.msPerVisit === undefined && !(state.wasm && state.wasm.covered === numTrees)) {
+    // The first batch: portable, timed.
+    const started = performance.now()
+    portable(forest, shape, rows, numRows, out, 0)
+    if (visits > 0) state.msPerVisit = (performance.now() - started) / visits
+    return 'portable'
+  }
+  const wasm = wasmOf(forest, shape, state)
+  if (!wasm) return undefined
+  if (wasm.covered < numTrees && state.msPerVisit !== undefined) {
+    // Compile more trees with this batch's budget: a small share of its portable time plus
+    // what the compiled trees save it. Unspent budget carries over (up to a few batches'
+    // worth), so trees bigger than one batch's share still get compiled.
+    const portableMs = visits * state.msPerVisit
+    const coveredShare = state.nodesBefore[wasm.covered] / Math.max(1, nodes)
+    const budgetMs = portableMs * (COMPILE_SHARE + coveredShare * (1 - 1 / ASSUMED_SPEEDUP))
+    state.bankMs = Math.min(state.bankMs + budgetMs, Math.max(budgetMs, 4 * COMPILE_SHARE * portableMs))
+    const msPerNode = state.msPerNode ?? COMPILE_VISITS_PER_NODE * state.msPerVisit
+    const limit = state.nodesBefore[wasm.covered] + state.bankMs / msPerNode
+    let end = wasm.covered
+    while (end < numTrees && state.nodesBefore[end + 1] <= limit) end++
+    if (end > wasm.covered && !extend(state, wasm, end)) return undefined
+  }
+  if (wasm.covered === 0) {
+    portable(forest, shape, rows, numRows, out, 0)
+    return 'portable'
+  }
+  wasm.predictCovered(rows, numRows, out)
+  if (wasm.covered < numTrees) portable(forest, shape, rows, numRows, out, wasm.covered)
+  return 'wasm'
+}
+
+/** Small calls: portable until the whole forest is compiled (by a timer), then timed on both. */
+function smallCall(
+  forest: Forest,
+  shape: Shape,
+  state: AutoState,
+  rows: Float64Array,
+  numRows: number,
+  out: Float64Array,
+  visits: number,
+): 'wasm' | 'portable' {
+  const wasm = state.wasm && state.wasm.covered === forest.numTrees ? state.wasm : undefined
+  if (!wasm) {
+    state.work += visits
+    const covered = state.wasm ? state.nodesBefore[state.wasm.covered] : 0
+    const rest = state.nodesBefore[forest.numTrees] - covered
+    if (state.work >= COMPILE_VISITS_PER_NODE * rest) scheduleCompile(forest, shape, state)
+    portable(forest, shape, rows, numRows, out, 0)
+    return 'portable'
+  }
+  // Time both kernels, alternating, then keep the faster (best times).
   const small = state.small
   let use = small.decided
   const timing = use === undefined
   if (use === undefined) use = small.portable.length <= small.wasm.length ? 'portable' : 'wasm'
   const started = timing ? performance.now() : 0
-  if (use === 'wasm') kernel.predictRaw(rows, numRows, out)
-  else portable(forest, shape, rows, numRows, out)
+  if (use === 'wasm') wasm.predictCovered(rows, numRows, out)
+  else portable(forest, shape, rows, numRows, out, 0)
   if (timing) {
     small[use].push(performance.now() - started)
     if (small.wasm.length >= SMALL_SAMPLES && small.portable.length >= SMALL_SAMPLES)
@@ -169,18 +256,36 @@ export function autoPredictRaw(
 /** The kernel `auto` would use for a call of `numRows` rows of the full forest now. */
 export function autoKernelFor(forest: Forest, numRows: number): 'wasm' | 'portable' | undefined {
   const state = states.get(forest)
-  if (state?.kernel === null) return undefined
-  if (!state?.kernel) return 'portable'
+  if (state?.wasm === null) return undefined
+  if (!state?.wasm || state.wasm.covered === 0) return 'portable'
   if (numRows >= SMALL_ROWS) return 'wasm'
-  return state.small.decided ?? 'portable'
+  return state.wasm.covered === forest.numTrees ? (state.small.decided ?? 'portable') : 'portable'
 }
 
+/** The portable kernel for trees [from, numTrees), adding to the sums of trees [0, from) already in `out`. */
 function portable(
   forest: Forest,
   shape: Shape,
   rows: Float64Array,
   numRows: number,
   out: Float64Array,
+  from: number,
 ): void {
-  predictRawKernel(forest, rows, numRows, shape.numFeatures, shape.width, 0, forest.numTrees, out)
+  predictRawKernel(
+    forest,
+    rows,
+    numRows,
+    shape.numFeatures,
+    shape.width,
+    from,
+    forest.numTrees,
+    out,
+    undefined,
+    from > 0,
+  )
+}
+
+/** Trees of the forest compiled to WebAssembly so far (for tests and benchmarks). */
+export function wasmCoverage(forest: Forest): number {
+  return states.get(forest)?.wasm?.covered ?? 0
 }

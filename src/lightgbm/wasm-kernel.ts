@@ -256,10 +256,11 @@ export function wasmModuleBytes(
   shape: { numFeatures: number; width: number },
   catBase: number,
   options: WasmOptions = {},
+  trees: [number, number] = [0, forest.numTrees],
 ): Uint8Array<ArrayBuffer> {
   const { numFeatures, width } = shape
   const select = options.selectLeafPairs ?? true
-  const ranges = chunkRanges(forest, options.nodesPerChunk ?? 256, options.treesPerChunk ?? 8)
+  const ranges = chunkRanges(forest, options.nodesPerChunk ?? 256, options.treesPerChunk ?? 8, trees)
   const bodies: Bytes[] = []
   for (const [start, end] of ranges) {
     const outputs = [...new Set(Array.from({ length: end - start }, (_, i) => (start + i) % width))]
@@ -303,18 +304,20 @@ export function wasmModuleBytes(
   block.byte(OP.end)
   bodies.push(block)
 
+  const name = (to: Bytes, s: string) => to.u32(s.length).byte(...Array.from(s, (ch) => ch.charCodeAt(0)))
   const out = new Bytes().byte(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
   const section = (id: number, content: Bytes) => out.byte(id).sized(content)
   section(1, new Bytes().u32(1).byte(0x60).u32(3).byte(I32, I32, I32).u32(0))
+  // The memory is imported (env.memory), so the modules of one forest's slices share it.
+  const imports = new Bytes().u32(1)
+  name(imports, 'env')
+  name(imports, 'memory')
+  section(2, imports.byte(0x02, 0x00).u32(1))
   const functions = new Bytes().u32(bodies.length)
   for (let i = 0; i < bodies.length; i++) functions.u32(0)
   section(3, functions)
-  section(5, new Bytes().u32(1).byte(0x00).u32(1))
-  const exports = new Bytes().u32(2)
-  const name = (s: string) => exports.u32(s.length).byte(...Array.from(s, (ch) => ch.charCodeAt(0)))
-  name('memory')
-  exports.byte(0x02).u32(0)
-  name('block')
+  const exports = new Bytes().u32(1)
+  name(exports, 'block')
   exports.byte(0x00).u32(bodies.length - 1)
   section(7, exports)
   const code = new Bytes().u32(bodies.length)
@@ -344,50 +347,111 @@ export function canCompileWasm(): boolean {
 
 const PAGE = 65536
 
+type BlockFunction = (rows: number, out: number, count: number) => void
+
 /**
- * Compiles a forest to WebAssembly. Undefined where the runtime refuses WebAssembly made
- * at run time, for forests with linear trees, or if compilation fails for any reason.
+ * A forest's WebAssembly kernel, compiled a slice of trees at a time: trees [0, covered)
+ * run in WebAssembly (one module a slice, all sharing one memory), the rest in the
+ * portable kernel, each output still summed tree by tree in order. `auto` extends it a
+ * little on each call (warmup.ts), so no call pays for compiling the whole forest.
+ */
+export class WasmForest {
+  /** Trees [0, covered) have WebAssembly code. */
+  covered = 0
+  /** Bytes of the modules compiled so far. */
+  moduleBytes = 0
+  private readonly slices: BlockFunction[] = []
+  private readonly memory: WebAssembly.Memory
+  private readonly outView: Float64Array
+  private readonly rowsView: Float64Array
+  private readonly blockRows: number
+  private readonly outBase: number
+  private readonly rowsBase: number
+
+  constructor(
+    readonly forest: Forest,
+    readonly shape: { numFeatures: number; width: number },
+    readonly options: WasmOptions = {},
+  ) {
+    const { numFeatures, width } = shape
+    // Memory: [catWords][outputs of a block][rows of a block], 8-byte aligned.
+    const catBytes = (forest.catWords.length * 4 + 7) & ~7
+    this.blockRows = Math.max(1, Math.min(options.blockRows ?? 1024, ((4 << 20) / 8 / numFeatures) | 0))
+    this.outBase = catBytes
+    this.rowsBase = this.outBase + this.blockRows * width * 8
+    const bytesNeeded = this.rowsBase + this.blockRows * numFeatures * 8
+    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytesNeeded / PAGE)) })
+    new Uint32Array(this.memory.buffer, 0, forest.catWords.length).set(forest.catWords)
+    this.outView = new Float64Array(this.memory.buffer, this.outBase, this.blockRows * width)
+    this.rowsView = new Float64Array(this.memory.buffer, this.rowsBase, this.blockRows * numFeatures)
+  }
+
+  /**
+   * Compiles trees [covered, end) as one more module and runs it on one row, so the
+   * baseline compiler has compiled its functions before a caller's rows wait for them.
+   * Throws where the runtime refuses it.
+   */
+  extend(end: number): void {
+    if (end <= this.covered) return
+    const bytes = wasmModuleBytes(this.forest, this.shape, 0, this.options, [this.covered, end])
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } })
+    const block = instance.exports.block as BlockFunction
+    block(this.rowsBase, this.outBase, 1)
+    this.slices.push(block)
+    this.moduleBytes += bytes.length
+    this.covered = end
+  }
+
+  /**
+   * Raw scores of `numRows` rows of trees [0, covered), written to `out` (the sums the
+   * portable kernel then continues with trees [covered, numTrees)).
+   */
+  predictCovered(rows: Float64Array, numRows: number, out: Float64Array): Float64Array {
+    const { numFeatures, width } = this.shape
+    const blockRows = this.blockRows
+    for (let s = 0; s < numRows; s += blockRows) {
+      const count = Math.min(blockRows, numRows - s)
+      this.rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
+      this.outView.fill(0, 0, count * width)
+      for (const block of this.slices) block(this.rowsBase, this.outBase, count)
+      out.set(this.outView.subarray(0, count * width), s * width)
+    }
+    return out
+  }
+}
+
+/**
+ * Compiles a whole forest to WebAssembly. Undefined where the runtime refuses WebAssembly
+ * made at run time, for forests with linear trees, or if compilation fails for any reason.
  */
 export function compileWasm(
   forest: Forest,
   shape: { numFeatures: number; width: number },
   options: WasmOptions = {},
 ): WasmKernel | undefined {
-  if (!canCompileWasm() || !wasmCovers(forest)) return undefined
-  const { numFeatures, width } = shape
-  // Memory: [catWords][outputs of a block][rows of a block], 8-byte aligned.
-  const catBytes = (forest.catWords.length * 4 + 7) & ~7
-  const blockRows = Math.max(1, Math.min(options.blockRows ?? 1024, ((4 << 20) / 8 / numFeatures) | 0))
-  const outBase = catBytes
-  const rowsBase = outBase + blockRows * width * 8
-  const bytesNeeded = rowsBase + blockRows * numFeatures * 8
-  let instance: WebAssembly.Instance
-  let moduleBytes: number
+  const kernel = wasmForest(forest, shape, options)
+  if (!kernel) return undefined
   try {
-    const bytes = wasmModuleBytes(forest, shape, 0, options)
-    moduleBytes = bytes.length
-    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {})
+    kernel.extend(forest.numTrees)
   } catch {
     return undefined
   }
-  const memory = instance.exports.memory as WebAssembly.Memory
-  const block = instance.exports.block as (rows: number, out: number, count: number) => void
-  const pages = Math.ceil(bytesNeeded / PAGE)
-  if (pages > 1) memory.grow(pages - 1)
-  new Uint32Array(memory.buffer, 0, forest.catWords.length).set(forest.catWords)
-  const outView = new Float64Array(memory.buffer, outBase, blockRows * width)
-  const rowsView = new Float64Array(memory.buffer, rowsBase, blockRows * numFeatures)
   return {
-    moduleBytes,
-    predictRaw(rows, numRows, out) {
-      for (let s = 0; s < numRows; s += blockRows) {
-        const count = Math.min(blockRows, numRows - s)
-        rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
-        outView.fill(0, 0, count * width)
-        block(rowsBase, outBase, count)
-        out.set(outView.subarray(0, count * width), s * width)
-      }
-      return out
-    },
+    moduleBytes: kernel.moduleBytes,
+    predictRaw: (rows, numRows, out) => kernel.predictCovered(rows, numRows, out),
+  }
+}
+
+/** An empty WasmForest (no trees compiled yet); undefined where WebAssembly cannot serve this forest. */
+export function wasmForest(
+  forest: Forest,
+  shape: { numFeatures: number; width: number },
+  options: WasmOptions = {},
+): WasmForest | undefined {
+  if (!canCompileWasm() || !wasmCovers(forest)) return undefined
+  try {
+    return new WasmForest(forest, shape, options)
+  } catch {
+    return undefined
   }
 }

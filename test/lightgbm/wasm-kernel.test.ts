@@ -7,7 +7,13 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Model, parseModel } from '../../src/index.ts'
 import { predictRawKernel } from '../../src/lightgbm/kernel.ts'
-import { COMPILE_IN_CALL, meanLeafDepth, SMALL_ROWS, SMALL_SAMPLES } from '../../src/lightgbm/warmup.ts'
+import {
+  COMPILE_VISITS_PER_NODE,
+  meanLeafDepth,
+  SMALL_ROWS,
+  SMALL_SAMPLES,
+  wasmCoverage,
+} from '../../src/lightgbm/warmup.ts'
 import { canCompileWasm, compileWasm, wasmCovers, wasmModuleBytes } from '../../src/lightgbm/wasm-kernel.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 import { referenceParse, referenceRaw } from '../support/reference.ts'
@@ -139,24 +145,31 @@ describe('auto (warmup.ts)', () => {
   const deep = cases.find((c) => c.name === 'deep') ?? cases[0]
   const fresh = () => parseModel(readFileSync(deep.modelPath))
 
-  it('runs the portable kernel until one call is big enough to pay for the WebAssembly kernel', () => {
+  it('runs the first batch portable, then compiles a slice of trees a batch, the same bits throughout', () => {
     const model = fresh()
-    const nodes = model.forest.splitFeature.length + model.numTrees
-    const perCall = Math.ceil((COMPILE_IN_CALL * nodes) / model.numTrees / meanLeafDepth(model.forest))
-    const rows = new Float64Array((perCall - 1) * model.numFeatures).map((_, i) => Math.sin(i))
+    const rows = new Float64Array(2000 * model.numFeatures).map((_, i) =>
+      i % 13 === 0 ? Number.NaN : Math.sin(i),
+    )
     const expected = model.withKernel('portable').predictRaw(rows)
     const out = model.predictRaw(rows)
     expect(model.lastKernel).toBe('portable')
     expect(model.kernel).toBe('portable')
+    expect(wasmCoverage(model.forest)).toBe(0)
     expect(firstMismatches(expected, out)).toEqual([])
-    const bigger = new Float64Array(perCall * model.numFeatures).map((_, i) => Math.cos(i))
-    const bigExpected = model.withKernel('portable').predictRaw(bigger)
-    const bigOut = model.predictRaw(bigger)
+    const coverage: number[] = []
+    for (let call = 0; call < 60 && wasmCoverage(model.forest) < model.numTrees; call++) {
+      expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
+      coverage.push(wasmCoverage(model.forest))
+    }
+    // Grown in several steps, never shrinking, to the whole forest.
+    expect(coverage[coverage.length - 1]).toBe(model.numTrees)
+    expect(new Set(coverage).size).toBeGreaterThanOrEqual(3)
+    for (let i = 1; i < coverage.length; i++) expect(coverage[i]).toBeGreaterThanOrEqual(coverage[i - 1])
     expect(model.lastKernel).toBe('wasm')
     expect(model.kernel).toBe('wasm')
-    expect(firstMismatches(bigExpected, bigOut)).toEqual([])
+    expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
     // Windows of iterations stay on the portable kernel.
-    model.predictRaw(bigger, undefined, { numIteration: 3 })
+    model.predictRaw(rows, undefined, { numIteration: 3 })
     expect(model.lastKernel).toBe('portable')
   })
 
@@ -164,12 +177,15 @@ describe('auto (warmup.ts)', () => {
     const model = fresh()
     const nodes = model.forest.splitFeature.length + model.numTrees
     const row = new Float64Array(model.numFeatures).map((_, i) => Math.sin(i + 1))
-    const calls = Math.ceil((COMPILE_IN_CALL * nodes) / model.numTrees / meanLeafDepth(model.forest))
+    const calls =
+      Math.ceil((COMPILE_VISITS_PER_NODE * nodes) / model.numTrees / meanLeafDepth(model.forest)) + 1
     for (let i = 0; i < calls; i++) {
       model.predictRaw(row)
       expect(model.lastKernel).toBe('portable')
     }
+    expect(wasmCoverage(model.forest)).toBe(0)
     await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(wasmCoverage(model.forest)).toBe(model.numTrees)
     // Compiled in the timer: small calls now time both kernels, then keep one.
     const used: string[] = []
     const expected = model.withKernel('portable').predictRaw(row)
