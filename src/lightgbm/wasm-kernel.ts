@@ -14,8 +14,9 @@
 // WebAssembly's f64 arithmetic is IEEE 754 binary64, as JavaScript's.
 //
 // Scope: forests without linear trees. Where WebAssembly is missing or refuses code
-// generated at run time (workerd), `wasmKernelOf` returns undefined and callers fall
-// back to another kernel.
+// generated at run time (workerd), `compileWasm` / `wasmForest` return undefined and
+// callers fall back to the portable kernel. A forest can be compiled a slice of trees at
+// a time (WasmForest.extend), which is how `auto` spreads the cost over calls (warmup.ts).
 
 import { chunkRanges } from './compile.ts'
 import { kZeroThreshold, NodeKind } from './decision.ts'
