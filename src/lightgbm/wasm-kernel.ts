@@ -46,39 +46,38 @@ export interface WasmOptions {
 const I32 = 0x7f
 const F64 = 0x7c
 const VOID = 0x40
-const OP = {
-  block: 0x02,
-  loop: 0x03,
-  if: 0x04,
-  else: 0x05,
-  end: 0x0b,
-  brIf: 0x0d,
-  call: 0x10,
-  select: 0x1b,
-  localGet: 0x20,
-  localSet: 0x21,
-  localTee: 0x22,
-  i32Load: 0x28,
-  f64Load: 0x2b,
-  f64Store: 0x39,
-  i32Const: 0x41,
-  f64Const: 0x44,
-  i32GeS: 0x4e,
-  i32LtS: 0x48,
-  i32LtU: 0x49,
-  f64Ne: 0x62,
-  f64Lt: 0x63,
-  f64Gt: 0x64,
-  f64Le: 0x65,
-  i32Add: 0x6a,
-  i32Mul: 0x6c,
-  i32And: 0x71,
-  i32Shl: 0x74,
-  i32ShrU: 0x76,
-  f64Abs: 0x99,
-  f64Add: 0xa0,
-  i32TruncF64S: 0xaa,
-} as const
+// Opcodes as plain constants (the minifier inlines them).
+const OP_block = 0x02
+const OP_loop = 0x03
+const OP_if = 0x04
+const OP_else = 0x05
+const OP_end = 0x0b
+const OP_brIf = 0x0d
+const OP_call = 0x10
+const OP_select = 0x1b
+const OP_localGet = 0x20
+const OP_localSet = 0x21
+const OP_localTee = 0x22
+const OP_i32Load = 0x28
+const OP_f64Load = 0x2b
+const OP_f64Store = 0x39
+const OP_i32Const = 0x41
+const OP_f64Const = 0x44
+const OP_i32GeS = 0x4e
+const OP_i32LtS = 0x48
+const OP_i32LtU = 0x49
+const OP_f64Ne = 0x62
+const OP_f64Lt = 0x63
+const OP_f64Gt = 0x64
+const OP_f64Le = 0x65
+const OP_i32Add = 0x6a
+const OP_i32Mul = 0x6c
+const OP_i32And = 0x71
+const OP_i32Shl = 0x74
+const OP_i32ShrU = 0x76
+const OP_f64Abs = 0x99
+const OP_f64Add = 0xa0
+const OP_i32TruncF64S = 0xaa
 
 /** A growable byte buffer with the binary format's encodings. */
 class Bytes {
@@ -126,7 +125,7 @@ class Bytes {
   }
   f64(value: number): this {
     this.room(9)
-    this.bytes[this.length] = OP.f64Const
+    this.bytes[this.length] = OP_f64Const
     this.constant(value)
     return this
   }
@@ -143,15 +142,15 @@ class Bytes {
   split(offset: number, threshold: number, compare: number): void {
     this.room(24)
     const b = this.bytes
-    b[this.length++] = OP.localGet
+    b[this.length++] = OP_localGet
     b[this.length++] = L_BASE
-    b[this.length++] = OP.f64Load
+    b[this.length++] = OP_f64Load
     b[this.length++] = 3
     this.u32(offset)
-    b[this.length] = OP.f64Const
+    b[this.length] = OP_f64Const
     this.constant(threshold)
     b[this.length++] = compare
-    b[this.length++] = OP.if
+    b[this.length++] = OP_if
     b[this.length++] = F64
   }
   op(value: number): void {
@@ -194,7 +193,7 @@ export function wasmCovers(forest: Forest): boolean {
 /** Appends the code of one tree: leaves its leaf value (f64) on the stack. */
 function emitTree(code: Bytes, forest: Forest, tree: number, catBase: number, select: boolean): void {
   const { splitFeature, threshold, nodeKind, leftChild, rightChild, catStart, catEnd, leafValue } = forest
-  const load = (node: number) => code.byte(OP.localGet, L_BASE, OP.f64Load, 3).u32(splitFeature[node] * 8)
+  const load = (node: number) => code.byte(OP_localGet, L_BASE, OP_f64Load, 3).u32(splitFeature[node] * 8)
   const emit = (node: number): void => {
     if (node < 0) {
       code.f64(leafValue[~node])
@@ -210,43 +209,43 @@ function emitTree(code: Bytes, forest: Forest, tree: number, catBase: number, se
         const less = kind === NodeKind.LeftIfLessEqual
         code.f64(leafValue[~(less ? l : r)]).f64(leafValue[~(less ? r : l)])
         load(node).f64(threshold[node])
-        code.byte(less ? OP.f64Le : OP.f64Gt, OP.select)
+        code.byte(less ? OP_f64Le : OP_f64Gt, OP_select)
         return
       }
       // kind 1 is written as `x > t ? right : left`, so NaN goes left as !(x > t) says.
       const less = kind === NodeKind.LeftIfLessEqual
-      code.split(splitFeature[node] * 8, threshold[node], less ? OP.f64Le : OP.f64Gt)
+      code.split(splitFeature[node] * 8, threshold[node], less ? OP_f64Le : OP_f64Gt)
       emit(less ? l : r)
-      code.op(OP.else)
+      code.op(OP_else)
       emit(less ? r : l)
-      code.op(OP.end)
+      code.op(OP_end)
       return
     }
     if ((kind & 3) === NodeKind.Categorical) {
       // decision.ts slowGoesLeft: in int32 range, truncated, >= 0, inside the bitset, bit set.
-      load(node).byte(OP.localTee, L_X).f64(-2147483649).byte(OP.f64Gt)
-      code.byte(OP.localGet, L_X).f64(2147483648).byte(OP.f64Lt, OP.i32And, OP.if, I32)
-      code.byte(OP.localGet, L_X, OP.i32TruncF64S, OP.localTee, L_CAT, OP.i32Const, 0, OP.i32GeS, OP.if, I32)
-      code.byte(OP.localGet, L_CAT, OP.i32Const, 5, OP.i32ShrU, OP.i32Const).i32(catStart[node])
-      code.byte(OP.i32Add, OP.localTee, L_WORD, OP.i32Const).i32(catEnd[node]).byte(OP.i32LtS, OP.if, I32)
-      code.byte(OP.localGet, L_WORD, OP.i32Const, 2, OP.i32Shl, OP.i32Load, 2).u32(catBase)
-      code.byte(OP.localGet, L_CAT, OP.i32Const, 31, OP.i32And, OP.i32ShrU, OP.i32Const, 1, OP.i32And)
-      code.byte(OP.else, OP.i32Const, 0, OP.end)
-      code.byte(OP.else, OP.i32Const, 0, OP.end)
-      code.byte(OP.else, OP.i32Const, 0, OP.end)
+      load(node).byte(OP_localTee, L_X).f64(-2147483649).byte(OP_f64Gt)
+      code.byte(OP_localGet, L_X).f64(2147483648).byte(OP_f64Lt, OP_i32And, OP_if, I32)
+      code.byte(OP_localGet, L_X, OP_i32TruncF64S, OP_localTee, L_CAT, OP_i32Const, 0, OP_i32GeS, OP_if, I32)
+      code.byte(OP_localGet, L_CAT, OP_i32Const, 5, OP_i32ShrU, OP_i32Const).i32(catStart[node])
+      code.byte(OP_i32Add, OP_localTee, L_WORD, OP_i32Const).i32(catEnd[node]).byte(OP_i32LtS, OP_if, I32)
+      code.byte(OP_localGet, L_WORD, OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(catBase)
+      code.byte(OP_localGet, L_CAT, OP_i32Const, 31, OP_i32And, OP_i32ShrU, OP_i32Const, 1, OP_i32And)
+      code.byte(OP_else, OP_i32Const, 0, OP_end)
+      code.byte(OP_else, OP_i32Const, 0, OP_end)
+      code.byte(OP_else, OP_i32Const, 0, OP_end)
     } else {
       // Zero-aware: NaN and |x| <= kZeroThreshold go to fixed sides, others compare.
-      load(node).byte(OP.localTee, L_X, OP.localGet, L_X, OP.f64Ne, OP.if, I32)
-      code.byte(OP.i32Const, (kind & 4) !== 0 ? 1 : 0, OP.else)
-      code.byte(OP.localGet, L_X, OP.f64Abs).f64(kZeroThreshold).byte(OP.f64Le, OP.if, I32)
-      code.byte(OP.i32Const, (kind & 8) !== 0 ? 1 : 0, OP.else)
-      code.byte(OP.localGet, L_X).f64(threshold[node]).byte(OP.f64Le, OP.end, OP.end)
+      load(node).byte(OP_localTee, L_X, OP_localGet, L_X, OP_f64Ne, OP_if, I32)
+      code.byte(OP_i32Const, (kind & 4) !== 0 ? 1 : 0, OP_else)
+      code.byte(OP_localGet, L_X, OP_f64Abs).f64(kZeroThreshold).byte(OP_f64Le, OP_if, I32)
+      code.byte(OP_i32Const, (kind & 8) !== 0 ? 1 : 0, OP_else)
+      code.byte(OP_localGet, L_X).f64(threshold[node]).byte(OP_f64Le, OP_end, OP_end)
     }
-    code.byte(OP.if, F64)
+    code.byte(OP_if, F64)
     emit(l)
-    code.byte(OP.else)
+    code.byte(OP_else)
     emit(r)
-    code.byte(OP.end)
+    code.byte(OP_end)
   }
   emit(forest.treeRoot[tree])
 }
@@ -269,40 +268,40 @@ export function wasmModuleBytes(
     const code = new Bytes()
     // locals: base, outBase, end, cat, word (i32); x (f64); accumulators (f64)
     code.u32(3).u32(5).byte(I32).u32(1).byte(F64).u32(outputs.length).byte(F64)
-    code.byte(OP.localGet, P_ROWS, OP.localSet, L_BASE, OP.localGet, P_OUT, OP.localSet, L_OUTBASE)
-    code.byte(OP.localGet, P_ROWS, OP.localGet, P_COUNT, OP.i32Const).i32(numFeatures * 8)
-    code.byte(OP.i32Mul, OP.i32Add, OP.localSet, L_END)
-    code.byte(OP.loop, VOID)
+    code.byte(OP_localGet, P_ROWS, OP_localSet, L_BASE, OP_localGet, P_OUT, OP_localSet, L_OUTBASE)
+    code.byte(OP_localGet, P_ROWS, OP_localGet, P_COUNT, OP_i32Const).i32(numFeatures * 8)
+    code.byte(OP_i32Mul, OP_i32Add, OP_localSet, L_END)
+    code.byte(OP_loop, VOID)
     for (const k of outputs)
       code
-        .byte(OP.localGet, L_OUTBASE, OP.f64Load, 3)
+        .byte(OP_localGet, L_OUTBASE, OP_f64Load, 3)
         .u32(k * 8)
-        .byte(OP.localSet, acc.get(k) as number)
+        .byte(OP_localSet, acc.get(k) as number)
     for (let t = start; t < end; t++) {
       const a = acc.get(t % width) as number
-      code.byte(OP.localGet, a)
+      code.byte(OP_localGet, a)
       emitTree(code, forest, t, catBase, select)
-      code.byte(OP.f64Add, OP.localSet, a)
+      code.byte(OP_f64Add, OP_localSet, a)
     }
     for (const k of outputs)
-      code.byte(OP.localGet, L_OUTBASE, OP.localGet, acc.get(k) as number, OP.f64Store, 3).u32(k * 8)
+      code.byte(OP_localGet, L_OUTBASE, OP_localGet, acc.get(k) as number, OP_f64Store, 3).u32(k * 8)
     code
-      .byte(OP.localGet, L_BASE, OP.i32Const)
+      .byte(OP_localGet, L_BASE, OP_i32Const)
       .i32(numFeatures * 8)
-      .byte(OP.i32Add, OP.localSet, L_BASE)
+      .byte(OP_i32Add, OP_localSet, L_BASE)
     code
-      .byte(OP.localGet, L_OUTBASE, OP.i32Const)
+      .byte(OP_localGet, L_OUTBASE, OP_i32Const)
       .i32(width * 8)
-      .byte(OP.i32Add, OP.localSet, L_OUTBASE)
-    code.byte(OP.localGet, L_BASE, OP.localGet, L_END, OP.i32LtU, OP.brIf, 0, OP.end, OP.end)
+      .byte(OP_i32Add, OP_localSet, L_OUTBASE)
+    code.byte(OP_localGet, L_BASE, OP_localGet, L_END, OP_i32LtU, OP_brIf, 0, OP_end, OP_end)
     bodies.push(code)
   }
   const block = new Bytes()
   block.u32(0)
   for (let c = 0; c < ranges.length; c++) {
-    block.byte(OP.localGet, P_ROWS, OP.localGet, P_OUT, OP.localGet, P_COUNT, OP.call).u32(c)
+    block.byte(OP_localGet, P_ROWS, OP_localGet, P_OUT, OP_localGet, P_COUNT, OP_call).u32(c)
   }
-  block.byte(OP.end)
+  block.byte(OP_end)
   bodies.push(block)
 
   const name = (to: Bytes, s: string) => to.u32(s.length).byte(...Array.from(s, (ch) => ch.charCodeAt(0)))
