@@ -47,7 +47,6 @@ const I32 = 0x7f
 const F64 = 0x7c
 const VOID = 0x40
 // Opcodes as plain constants (the minifier inlines them).
-const OP_block = 0x02
 const OP_loop = 0x03
 const OP_if = 0x04
 const OP_else = 0x05
