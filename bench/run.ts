@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 
 const benches = [
   'core.ts',
+  'warmup.ts',
   'shap.ts',
   'package.ts',
   'ensemble.ts',

@@ -7,20 +7,19 @@ import { type CompiledKernel, canCompile, compileForest } from './compile.ts'
 import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
 import type { IterationWindow } from './model.ts'
+import { autoKernelFor, autoPredictRaw, knownWasmKernel, wasmKernelOf } from './warmup.ts'
 
 /**
  * Which kernel predicts: `portable` walks the typed arrays (runs everywhere); `compiled`
  * generates JavaScript for the model (compile.ts) where the runtime allows `new Function`;
- * `auto` (the default) compiles once the model has done enough work to pay for it.
+ * `wasm` generates a WebAssembly module (wasm-kernel.ts) where the runtime allows it;
+ * `auto` (the default) starts portable and moves to `wasm` once the model has done enough
+ * work to pay for it (warmup.ts), never to a kernel still warming up.
  */
-export type KernelChoice = 'auto' | 'portable' | 'compiled'
+export type KernelChoice = 'auto' | 'portable' | 'compiled' | 'wasm'
 
 /** One compiled kernel per forest, shared by every Model over it; null: not compilable here. */
 const compiledKernels = new WeakMap<Forest, CompiledKernel | null>()
-/** `auto` compiles after this many (row, tree) walks: about a tenth of a second of portable work. */
-const AUTO_COMPILE_WORK = 1_000_000
-/** `auto` leaves bigger forests (internal nodes) to the portable kernel: their code would be too large. */
-const AUTO_COMPILE_MAX_NODES = 1_000_000
 
 /**
  * What `auto` has measured on a forest, for large batches and (apart) for small ones,
@@ -49,8 +48,7 @@ const TIMED_WALKS = 200_000
 export class KernelPicker {
   kernelChoice: KernelChoice = 'auto'
   /** The kernel that computed the last raw scores. */
-  lastKernel: 'portable' | 'compiled' | undefined
-  private work = 0
+  lastKernel: 'portable' | 'compiled' | 'wasm' | undefined
 
   constructor(
     private readonly forest: Forest,
@@ -59,8 +57,14 @@ export class KernelPicker {
   ) {}
 
   /** The kernel the next full-window prediction uses. */
-  get kernel(): 'portable' | 'compiled' {
+  get kernel(): 'portable' | 'compiled' | 'wasm' {
     if (this.kernelChoice === 'portable') return 'portable'
+    // `wasm` (portable where it cannot be had), and `auto` where it applies (warmup.ts).
+    if (this.kernelChoice === 'wasm') return knownWasmKernel(this.forest) ? 'wasm' : 'portable'
+    if (this.kernelChoice === 'auto') {
+      const wasm = autoKernelFor(this.forest, AUTO_SMALL_ROWS)
+      if (wasm) return wasm
+    }
     if (this.kernelChoice === 'auto' && timingsOf.get(this.forest)?.large.decided === 'portable')
       return 'portable'
     return compiledKernels.get(this.forest) ? 'compiled' : 'portable'
@@ -69,12 +73,10 @@ export class KernelPicker {
   /** The compiled kernel, compiling it when asked to or when `auto` finds it worth it. */
   compiled(force: boolean): CompiledKernel | undefined {
     const known = compiledKernels.get(this.forest)
-    if (this.kernelChoice === 'portable') return undefined
+    if (this.kernelChoice === 'portable' || this.kernelChoice === 'wasm') return undefined
     if (known !== undefined) return known ?? undefined
-    const worth =
-      force ||
-      this.kernelChoice === 'compiled' ||
-      (this.work >= AUTO_COMPILE_WORK && this.forest.splitFeature.length <= AUTO_COMPILE_MAX_NODES)
+    // `auto` no longer compiles JavaScript by itself (warmup.ts says why).
+    const worth = force || this.kernelChoice === 'compiled'
     if (!worth || !canCompile()) return undefined
     const kernel = compileForest(this.forest, { numFeatures: this.numFeatures, width: this.numClass }) ?? null
     compiledKernels.set(this.forest, kernel)
@@ -88,6 +90,15 @@ export class KernelPicker {
    */
   rawKernel(data: Float64Array, numRows: number, w: IterationWindow, result: Float64Array): void {
     const all = w.treeStart === 0 && w.treeEnd === this.forest.numTrees
+    // `auto` and `wasm` go through warmup.ts (portable, then WebAssembly).
+    if (all && (this.kernelChoice === 'auto' || this.kernelChoice === 'wasm')) {
+      const shape = { numFeatures: this.numFeatures, width: this.numClass }
+      const ran = autoPredictRaw(this.forest, shape, data, numRows, result, this.kernelChoice === 'wasm')
+      if (ran) {
+        this.lastKernel = ran
+        return
+      }
+    }
     const walks = numRows * (w.treeEnd - w.treeStart)
     const auto = this.kernelChoice === 'auto'
     let stats = timingsOf.get(this.forest)
@@ -116,7 +127,6 @@ export class KernelPicker {
     this.lastKernel = compiled ? 'compiled' : 'portable'
     if (compiled) compiled.predictRaw(data, numRows, result)
     else {
-      this.work += walks
       predictRawKernel(
         this.forest,
         data,
@@ -140,4 +150,9 @@ export class KernelPicker {
     )
       timings.decided = Math.min(...c) < Math.min(...timings.portable) ? 'compiled' : 'portable'
   }
+}
+
+/** Builds the WebAssembly kernel of a forest now (`withKernel('wasm')`, `compile()`); undefined where refused. */
+export function prepareWasm(forest: Forest, numFeatures: number, numClass: number): unknown {
+  return wasmKernelOf(forest, { numFeatures, width: numClass })
 }

@@ -109,12 +109,17 @@ function nodesOf(forest: Forest, tree: number): number {
   return forest.treeNodeOffset[tree + 1] - forest.treeNodeOffset[tree]
 }
 
-/** Tree ranges [start, end) of at most `nodesPerChunk` nodes (a bigger tree gets a chunk alone). */
-export function chunkRanges(forest: Forest, nodesPerChunk: number, treesPerChunk = 8): [number, number][] {
+/** Tree ranges [start, end) of at most `nodesPerChunk` nodes (a bigger tree gets a chunk alone), within `trees`. */
+export function chunkRanges(
+  forest: Forest,
+  nodesPerChunk: number,
+  treesPerChunk = 8,
+  trees: [number, number] = [0, forest.numTrees],
+): [number, number][] {
   const ranges: [number, number][] = []
-  let start = 0
+  let start = trees[0]
   let nodes = 0
-  for (let t = 0; t < forest.numTrees; t++) {
+  for (let t = trees[0]; t < trees[1]; t++) {
     const n = nodesOf(forest, t) + 1
     if (t > start && (nodes + n > nodesPerChunk || t - start >= treesPerChunk)) {
       ranges.push([start, t])
@@ -123,7 +128,7 @@ export function chunkRanges(forest: Forest, nodesPerChunk: number, treesPerChunk
     }
     nodes += n
   }
-  if (forest.numTrees > start) ranges.push([start, forest.numTrees])
+  if (trees[1] > start) ranges.push([start, trees[1]])
   return ranges
 }
 

@@ -55,8 +55,10 @@ export function predictRawKernel(
   treeEnd: number,
   out: Float64Array,
   blockRows = blockRowsFor(numFeatures),
+  /** Add to the sums already in `out` (of the trees before treeStart) instead of starting from 0. */
+  accumulate = false,
 ): void {
-  out.fill(0, 0, numRows * width)
+  if (!accumulate) out.fill(0, 0, numRows * width)
   const packed = packedOf(forest)
   const root = packed.root
   const f64 = packed.f64

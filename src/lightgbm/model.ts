@@ -1,6 +1,6 @@
 // The Model: a parsed forest plus its facts, with LightGBM's prediction entry points.
 
-import { type KernelChoice, KernelPicker } from './auto.ts'
+import { type KernelChoice, KernelPicker, prepareWasm } from './auto.ts'
 import { type EarlyStopOptions, earlyStopPlan, predictRawEarlyStop } from './early-stop.ts'
 import { PredictionError } from './errors.ts'
 import type { Forest } from './forest.ts'
@@ -53,23 +53,28 @@ export class Model {
     const model = new Model({ forest: this.forest, info: this.info })
     model.picker.kernelChoice = choice
     if (choice === 'compiled') model.picker.compiled(true)
+    if (choice === 'wasm') prepareWasm(this.forest, this.numFeatures, this.numClass)
     return model
   }
 
   /** The kernel the next full-window prediction uses. */
-  get kernel(): 'portable' | 'compiled' {
+  get kernel(): 'portable' | 'compiled' | 'wasm' {
     return this.picker.kernel
   }
 
   /** The kernel that computed the last raw scores (`predict` / `predictRaw`). */
-  get lastKernel(): 'portable' | 'compiled' | undefined {
+  get lastKernel(): 'portable' | 'compiled' | 'wasm' | undefined {
     return this.picker.lastKernel
   }
 
   /** Compiles the model now (see KernelChoice); false where the runtime refuses code generation. */
   compile(): boolean {
     if (this.picker.kernelChoice === 'portable') this.picker.kernelChoice = 'auto'
-    return this.picker.compiled(true) !== undefined
+    // `auto` predicts with the WebAssembly kernel where it can be had.
+    const wasm =
+      this.picker.kernelChoice === 'auto' &&
+      prepareWasm(this.forest, this.numFeatures, this.numClass) !== undefined
+    return this.picker.compiled(true) !== undefined || wasm
   }
 
   /** Columns of every input row (`max_feature_idx + 1`). */

@@ -148,6 +148,11 @@ async function fixturePath(fixture: FixtureInput, out: CorePathOutput): Promise<
   const compiled = model.withKernel('compiled')
   facts[`${key}/kernel`] = compiled.kernel
   predictAll(`${key}/compiled`, compiled, rows, values)
+  // The WebAssembly kernel where the runtime compiles modules made at run time (not
+  // workerd, and not linear trees): the same bits, or the portable fallback.
+  const wasm = model.withKernel('wasm')
+  facts[`${key}/wasm/kernel`] = wasm.kernel
+  predictAll(`${key}/wasm`, wasm, rows, values)
 
   // The same model parsed from a stream of small chunks.
   const streamed = await loadModel(chunked(bytes, 4093))

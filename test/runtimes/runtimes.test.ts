@@ -36,6 +36,17 @@ describe('core path on every runtime, bit for bit against Node', () => {
     for (const [key, value] of kernels) expect(value, key).toBe('portable')
   })
 
+  it('WebAssembly kernel: runs under Node, Bun and Deno (same bits: compared above); workerd falls back', () => {
+    for (const run of report.runs) {
+      const kernels = Object.entries(run.output?.facts ?? {}).filter(([key]) => key.endsWith('/wasm/kernel'))
+      expect(kernels.length, run.runtime).toBeGreaterThan(0)
+      const used = new Set(kernels.map(([, value]) => value))
+      expect(used, run.runtime).toEqual(
+        new Set(run.runtime === 'workerd' ? ['portable'] : ['wasm', 'portable']),
+      )
+    }
+  })
+
   it("AOT modules: raw scores and leaf indices equal to Node's portable kernel on every runtime", () => {
     expect(report.aot.map((m) => m.name)).toEqual([...AOT_FIXTURES])
     expect(report.aotSourceProblems).toEqual([])

@@ -1,0 +1,291 @@
+// What `auto` (the default kernel choice) runs, so that no call is slower than the portable
+// kernel, from the first one: the portable kernel, then more and more of the forest in
+// WebAssembly (wasm-kernel.ts), whose baseline machine code is ready as soon as a slice of
+// trees is compiled.
+//
+// Generated JavaScript (compile.ts) is not used by `auto`: V8 runs it in its interpreter
+// until the optimizing compiler has compiled every generated function, which took up to 18
+// batches of 10,000 rows on a 500-tree, 255-leaf forest, at a fifth of the portable
+// kernel's speed on the way (issue 21). It stays available as `withKernel('compiled')`.
+//
+// How the WebAssembly kernel grows (batches of at least SMALL_ROWS rows):
+// * the first batch runs portable and is timed (ms per node visit, visits = rows x trees x
+//   the forest's mean leaf depth);
+// * each later batch may spend, compiling more trees, COMPILE_SHARE of its own estimated
+//   portable time plus what the trees compiled so far save it; compiled trees run in
+//   WebAssembly, the others portable, each output summed in the trees' order. Compiling
+//   costs about 190 node visits of portable time per node (measured: 1.5 us a node
+//   against 8 ns a visit), then the first slice's measured cost is used. So no batch
+//   spends more than a few percent over its portable time, and the whole forest is
+//   compiled within some ten batches;
+// * small calls (single rows) add up their work; once it is as much as compiling the rest
+//   costs, a timer callback compiles the rest off the caller's path (a loop of small
+//   synchronous calls keeps the portable kernel). Once the forest is compiled, small calls
+//   time both kernels a few calls each and keep the faster: one row through a big
+//   forest's code runs from cold instruction caches, so the answer depends on the model.
+
+import type { Forest } from './forest.ts'
+import { predictRawKernel } from './kernel.ts'
+import { type WasmForest, wasmForest } from './wasm-kernel.ts'
+
+/** Share of a batch's estimated portable time it may spend compiling beyond what compiled trees save it. */
+export const COMPILE_SHARE = 0.03
+/** Node visits of portable time one node costs to compile, until measured. */
+export const COMPILE_VISITS_PER_NODE = 190
+/** The WebAssembly kernel's speed over the portable kernel assumed for savings (measured 1.5-4x). */
+const ASSUMED_SPEEDUP = 1.5
+/** Forests above this many nodes keep the portable kernel in `auto` (their modules would be too large). */
+export const AUTO_MAX_NODES = 1_000_000
+/** Below this many rows a call is small. */
+export const SMALL_ROWS = 32
+/** Small calls timed on each kernel before `auto` keeps one for small calls. */
+export const SMALL_SAMPLES = 16
+
+/** The forest's model facts the kernels need. */
+export interface Shape {
+  numFeatures: number
+  width: number
+}
+
+interface AutoState {
+  /** The WebAssembly kernel, as far as compiled; null once refused or failed here. */
+  wasm?: WasmForest | null
+  /** Mean leaf depth of the forest's trees (at least 1). */
+  depth: number
+  /** Nodes of trees [0, t), per tree boundary t. */
+  nodesBefore: Float64Array
+  /** Portable ms per node visit, measured on a portable batch. */
+  msPerVisit?: number
+  /** Ms of compiling per node: the least measured on a slice so far. */
+  msPerNode?: number
+  /** Compile time allowed by earlier batches and not spent yet (ms; a slice is compiled whole). */
+  bankMs: number
+  /** Node visits done by small calls on the portable kernel so far. */
+  work: number
+  /** A timer has been set to compile the rest. */
+  scheduled: boolean
+  small: { portable: number[]; wasm: number[]; decided?: 'portable' | 'wasm' }
+}
+
+const states = new WeakMap<Forest, AutoState>()
+
+function stateOf(forest: Forest): AutoState {
+  let state = states.get(forest)
+  if (!state) {
+    const nodesBefore = new Float64Array(forest.numTrees + 1)
+    for (let t = 0; t < forest.numTrees; t++)
+      nodesBefore[t + 1] = nodesBefore[t] + forest.treeNodeOffset[t + 1] - forest.treeNodeOffset[t] + 1
+    state = {
+      depth: meanLeafDepth(forest),
+      nodesBefore,
+      work: 0,
+      bankMs: 0,
+      scheduled: false,
+      small: { portable: [], wasm: [] },
+    }
+    states.set(forest, state)
+  }
+  return state
+}
+
+/** The mean depth of the forest's leaves (each leaf counted once; at least 1). */
+export function meanLeafDepth(forest: Forest): number {
+  let sum = 0
+  let leaves = 0
+  const stack: number[] = []
+  for (let t = 0; t < forest.numTrees; t++) {
+    stack.push(forest.treeRoot[t], 0)
+    while (stack.length > 0) {
+      const depth = stack.pop() as number
+      const node = stack.pop() as number
+      if (node < 0) {
+        sum += depth
+        leaves++
+      } else stack.push(forest.leftChild[node], depth + 1, forest.rightChild[node], depth + 1)
+    }
+  }
+  return Math.max(1, leaves > 0 ? sum / leaves : 1)
+}
+
+/** The forest's (possibly partly compiled) WebAssembly kernel, made on first use; undefined where refused. */
+function wasmOf(forest: Forest, shape: Shape, state: AutoState): WasmForest | undefined {
+  if (state.wasm === undefined) state.wasm = wasmForest(forest, shape) ?? null
+  return state.wasm ?? undefined
+}
+
+/** Compiles trees up to `end`; false (and the kernel dropped for good) if that fails. */
+function extend(state: AutoState, wasm: WasmForest, end: number): boolean {
+  try {
+    const started = performance.now()
+    const from = wasm.covered
+    wasm.extend(end)
+    const nodes = state.nodesBefore[end] - state.nodesBefore[from]
+    const ms = performance.now() - started
+    if (nodes > 0) state.msPerNode = Math.min(state.msPerNode ?? Number.POSITIVE_INFINITY, ms / nodes)
+    state.bankMs -= ms
+    return true
+  } catch {
+    state.wasm = null
+    return false
+  }
+}
+
+/** The forest's WebAssembly kernel with every tree compiled, compiling it now; undefined where it cannot be had. */
+export function wasmKernelOf(forest: Forest, shape: Shape): WasmForest | undefined {
+  const state = stateOf(forest)
+  const wasm = wasmOf(forest, shape, state)
+  if (!wasm || !extend(state, wasm, forest.numTrees)) return undefined
+  return wasm
+}
+
+/** The WebAssembly kernel if every tree of it is compiled already (never compiles). */
+export function knownWasmKernel(forest: Forest): WasmForest | undefined {
+  const wasm = states.get(forest)?.wasm
+  return wasm && wasm.covered === forest.numTrees ? wasm : undefined
+}
+
+/** Compiles the rest of the forest in a timer callback, once, where the runtime has timers. */
+function scheduleCompile(forest: Forest, shape: Shape, state: AutoState): void {
+  const timer = (globalThis as { setTimeout?: (f: () => void, ms: number) => unknown }).setTimeout
+  if (state.scheduled || typeof timer !== 'function') return
+  state.scheduled = true
+  const handle = timer(() => {
+    wasmKernelOf(forest, shape)
+  }, 0) as { unref?: () => void }
+  // A pending compilation must not keep a Node process alive.
+  handle?.unref?.()
+}
+
+/**
+ * Raw scores of all trees for `auto` (or, with `force`, for `withKernel('wasm')`): runs
+ * what `auto` chooses and returns 'wasm' if any tree ran in WebAssembly, 'portable' if
+ * none did, or undefined when the WebAssembly kernel cannot be had here (the caller then
+ * picks another kernel).
+ */
+export function autoPredictRaw(
+  forest: Forest,
+  shape: Shape,
+  rows: Float64Array,
+  numRows: number,
+  out: Float64Array,
+  force: boolean,
+): 'wasm' | 'portable' | undefined {
+  const state = stateOf(forest)
+  if (state.wasm === null) return undefined
+  const numTrees = forest.numTrees
+  const nodes = state.nodesBefore[numTrees]
+  if (force) {
+    const wasm = wasmKernelOf(forest, shape)
+    if (!wasm) return undefined
+    wasm.predictCovered(rows, numRows, out)
+    return 'wasm'
+  }
+  const visits = numRows * numTrees * state.depth
+  if (nodes > AUTO_MAX_NODES) {
+    portable(forest, shape, rows, numRows, out, 0)
+    return 'portable'
+  }
+  if (numRows < SMALL_ROWS) return smallCall(forest, shape, state, rows, numRows, out, visits)
+  if (state.msPerVisit === undefined && !(state.wasm && state.wasm.covered === numTrees)) {
+    // The first batch: portable, timed.
+    const started = performance.now()
+    portable(forest, shape, rows, numRows, out, 0)
+    if (visits > 0) state.msPerVisit = (performance.now() - started) / visits
+    return 'portable'
+  }
+  const wasm = wasmOf(forest, shape, state)
+  if (!wasm) return undefined
+  if (wasm.covered < numTrees && state.msPerVisit !== undefined) {
+    // Compile more trees with this batch's budget: a small share of its portable time plus
+    // what the compiled trees save it. Unspent budget carries over (up to a few batches'
+    // worth), so trees bigger than one batch's share still get compiled.
+    const portableMs = visits * state.msPerVisit
+    const coveredShare = state.nodesBefore[wasm.covered] / Math.max(1, nodes)
+    const budgetMs = portableMs * (COMPILE_SHARE + coveredShare * (1 - 1 / ASSUMED_SPEEDUP))
+    state.bankMs = Math.min(state.bankMs + budgetMs, Math.max(budgetMs, 4 * COMPILE_SHARE * portableMs))
+    const msPerNode = state.msPerNode ?? COMPILE_VISITS_PER_NODE * state.msPerVisit
+    const limit = state.nodesBefore[wasm.covered] + state.bankMs / msPerNode
+    let end = wasm.covered
+    while (end < numTrees && state.nodesBefore[end + 1] <= limit) end++
+    if (end > wasm.covered && !extend(state, wasm, end)) return undefined
+  }
+  if (wasm.covered === 0) {
+    portable(forest, shape, rows, numRows, out, 0)
+    return 'portable'
+  }
+  wasm.predictCovered(rows, numRows, out)
+  if (wasm.covered < numTrees) portable(forest, shape, rows, numRows, out, wasm.covered)
+  return 'wasm'
+}
+
+/** Small calls: portable until the whole forest is compiled (by a timer), then timed on both. */
+function smallCall(
+  forest: Forest,
+  shape: Shape,
+  state: AutoState,
+  rows: Float64Array,
+  numRows: number,
+  out: Float64Array,
+  visits: number,
+): 'wasm' | 'portable' {
+  const wasm = state.wasm && state.wasm.covered === forest.numTrees ? state.wasm : undefined
+  if (!wasm) {
+    state.work += visits
+    const covered = state.wasm ? state.nodesBefore[state.wasm.covered] : 0
+    const rest = state.nodesBefore[forest.numTrees] - covered
+    if (state.work >= COMPILE_VISITS_PER_NODE * rest) scheduleCompile(forest, shape, state)
+    portable(forest, shape, rows, numRows, out, 0)
+    return 'portable'
+  }
+  // Time both kernels, alternating, then keep the faster (best times).
+  const small = state.small
+  let use = small.decided
+  const timing = use === undefined
+  if (use === undefined) use = small.portable.length <= small.wasm.length ? 'portable' : 'wasm'
+  const started = timing ? performance.now() : 0
+  if (use === 'wasm') wasm.predictCovered(rows, numRows, out)
+  else portable(forest, shape, rows, numRows, out, 0)
+  if (timing) {
+    small[use].push(performance.now() - started)
+    if (small.wasm.length >= SMALL_SAMPLES && small.portable.length >= SMALL_SAMPLES)
+      small.decided = Math.min(...small.wasm) <= Math.min(...small.portable) ? 'wasm' : 'portable'
+  }
+  return use
+}
+
+/** The kernel `auto` would use for a call of `numRows` rows of the full forest now. */
+export function autoKernelFor(forest: Forest, numRows: number): 'wasm' | 'portable' | undefined {
+  const state = states.get(forest)
+  if (state?.wasm === null) return undefined
+  if (!state?.wasm || state.wasm.covered === 0) return 'portable'
+  if (numRows >= SMALL_ROWS) return 'wasm'
+  return state.wasm.covered === forest.numTrees ? (state.small.decided ?? 'portable') : 'portable'
+}
+
+/** The portable kernel for trees [from, numTrees), adding to the sums of trees [0, from) already in `out`. */
+function portable(
+  forest: Forest,
+  shape: Shape,
+  rows: Float64Array,
+  numRows: number,
+  out: Float64Array,
+  from: number,
+): void {
+  predictRawKernel(
+    forest,
+    rows,
+    numRows,
+    shape.numFeatures,
+    shape.width,
+    from,
+    forest.numTrees,
+    out,
+    undefined,
+    from > 0,
+  )
+}
+
+/** Trees of the forest compiled to WebAssembly so far (for tests and benchmarks). */
+export function wasmCoverage(forest: Forest): number {
+  return states.get(forest)?.wasm?.covered ?? 0
+}

@@ -1,0 +1,243 @@
+// The WebAssembly kernel (wasm-kernel.ts) and what `auto` does with it (warmup.ts): raw
+// scores bit-identical to LightGBM on every zoo case, to the reference evaluator on hostile
+// rows, and `auto` never running anything but the portable kernel until it has the
+// WebAssembly kernel compiled.
+import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { type Model, parseModel } from '../../src/index.ts'
+import { predictRawKernel } from '../../src/lightgbm/kernel.ts'
+import {
+  COMPILE_VISITS_PER_NODE,
+  meanLeafDepth,
+  SMALL_ROWS,
+  SMALL_SAMPLES,
+  wasmCoverage,
+} from '../../src/lightgbm/warmup.ts'
+import { canCompileWasm, compileWasm, wasmCovers, wasmModuleBytes } from '../../src/lightgbm/wasm-kernel.ts'
+import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
+import { referenceParse, referenceRaw } from '../support/reference.ts'
+
+const cases: ZooCase[] = [...sharedZooCases(), ...ownZooCases()]
+
+function load(zooCase: ZooCase): { model: Model; rows: Float64Array; raw: number[][] } {
+  const e = zooCase.expected()
+  const model = parseModel(readFileSync(zooCase.modelPath), { source: zooCase.modelPath })
+  return { model, rows: flatRows(e.X, e.num_features), raw: e.raw }
+}
+
+function firstMismatches(expected: ArrayLike<number>, actual: ArrayLike<number>): string[] {
+  expect(actual.length).toBe(expected.length)
+  const bad: string[] = []
+  for (let i = 0; i < expected.length && bad.length < 5; i++) {
+    if (!sameDouble(expected[i], actual[i])) bad.push(`#${i}: expected ${expected[i]}, got ${actual[i]}`)
+  }
+  return bad
+}
+
+describe('WebAssembly kernel', () => {
+  it('is available under Node', () => expect(canCompileWasm()).toBe(true))
+
+  it('has linear-free cases to cover, and declines linear trees', () => {
+    const covered = cases.filter((c) => wasmCovers(load(c).model.forest))
+    expect(covered.length).toBeGreaterThan(10)
+    const linear = cases.filter((c) => load(c).model.isLinear)
+    for (const c of linear) expect(wasmCovers(load(c).model.forest)).toBe(false)
+  })
+
+  for (const zooCase of cases) {
+    it(`${zooCase.name}: raw scores equal LightGBM's (or the model falls back)`, () => {
+      const { model, rows, raw } = load(zooCase)
+      const wasm = model.withKernel('wasm')
+      const out = wasm.predictRaw(rows)
+      expect(wasm.lastKernel).toBe(model.isLinear ? 'portable' : 'wasm')
+      expect(firstMismatches(raw.flat(), out)).toEqual([])
+      // Both code shapes for a split over two leaves, and blocks of a few rows.
+      for (const selectLeafPairs of [true, false]) {
+        const kernel = compileWasm(
+          model.forest,
+          { numFeatures: model.numFeatures, width: model.numClass },
+          { selectLeafPairs, blockRows: 3, nodesPerChunk: 64 },
+        )
+        if (model.isLinear) {
+          expect(kernel).toBeUndefined()
+          continue
+        }
+        const numRows = rows.length / model.numFeatures
+        const direct = kernel?.predictRaw(rows, numRows, new Float64Array(numRows * model.numClass))
+        expect(firstMismatches(raw.flat(), direct ?? [])).toEqual([])
+      }
+    })
+  }
+
+  it('falls back to the portable kernel where it cannot be had, even once the JavaScript kernel exists', () => {
+    const linear = cases.find((c) => load(c).model.isLinear)
+    expect(linear).toBeDefined()
+    const { model, rows, raw } = load(linear as ZooCase)
+    model.withKernel('compiled').predictRaw(rows)
+    const wasm = model.withKernel('wasm')
+    expect(wasm.kernel).toBe('portable')
+    expect(firstMismatches(raw.flat(), wasm.predictRaw(rows))).toEqual([])
+    expect(wasm.lastKernel).toBe('portable')
+  })
+
+  it('emits a valid module for every non-linear zoo model', () => {
+    for (const c of cases) {
+      const { model } = load(c)
+      if (model.isLinear) continue
+      const bytes = wasmModuleBytes(
+        model.forest,
+        { numFeatures: model.numFeatures, width: model.numClass },
+        0,
+      )
+      expect(WebAssembly.validate(bytes), c.name).toBe(true)
+    }
+  })
+
+  const hostileDouble = fc.oneof(
+    fc.double(),
+    fc.constantFrom(
+      Number.NaN,
+      Infinity,
+      -Infinity,
+      -0,
+      0,
+      5e-324,
+      1e-35,
+      -1e-35,
+      1.0000000180025095e-35,
+      -1.0000000180025095e-35,
+      2147483647.5,
+      2147483648,
+      -2147483648.5,
+      -2147483649,
+    ),
+    fc.double({ min: -1e-30, max: 1e-30 }),
+    fc.integer({ min: -5, max: 70 }),
+  )
+  it.each(
+    ownZooCases()
+      .filter((c) => !parseModel(readFileSync(c.modelPath)).isLinear)
+      .map((c) => [c.name, c] as const),
+  )('%s: hostile rows give the reference evaluator bits', (_, c) => {
+    const bytes = readFileSync(c.modelPath)
+    const model = parseModel(bytes).withKernel('wasm')
+    const reference = referenceParse(bytes)
+    fc.assert(
+      fc.property(
+        fc.array(hostileDouble, { minLength: model.numFeatures, maxLength: model.numFeatures }),
+        (row) => {
+          const expected = referenceRaw(reference, row)
+          const raw = model.predictRaw(Float64Array.from(row))
+          if (model.lastKernel !== 'wasm') throw new Error(`ran ${model.lastKernel}`)
+          expected.forEach((v, k) => {
+            if (!sameDouble(raw[k], v))
+              throw new Error(`wasm raw ${raw[k]} vs reference ${v} for [${row.join(', ')}]`)
+          })
+        },
+      ),
+      { numRuns: 200, seed: 21 },
+    )
+  })
+})
+
+describe('auto (warmup.ts)', () => {
+  const deep = cases.find((c) => c.name === 'deep') ?? cases[0]
+  const fresh = () => parseModel(readFileSync(deep.modelPath))
+
+  it('runs the first batch portable, then compiles a slice of trees a batch, the same bits throughout', () => {
+    const model = fresh()
+    const rows = new Float64Array(2000 * model.numFeatures).map((_, i) =>
+      i % 13 === 0 ? Number.NaN : Math.sin(i),
+    )
+    const expected = model.withKernel('portable').predictRaw(rows)
+    const out = model.predictRaw(rows)
+    expect(model.lastKernel).toBe('portable')
+    expect(model.kernel).toBe('portable')
+    expect(wasmCoverage(model.forest)).toBe(0)
+    expect(firstMismatches(expected, out)).toEqual([])
+    const coverage: number[] = []
+    for (let call = 0; call < 60 && wasmCoverage(model.forest) < model.numTrees; call++) {
+      expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
+      coverage.push(wasmCoverage(model.forest))
+    }
+    // Grown in several steps, never shrinking, to the whole forest.
+    expect(coverage[coverage.length - 1]).toBe(model.numTrees)
+    expect(new Set(coverage).size).toBeGreaterThanOrEqual(3)
+    for (let i = 1; i < coverage.length; i++) expect(coverage[i]).toBeGreaterThanOrEqual(coverage[i - 1])
+    expect(model.lastKernel).toBe('wasm')
+    expect(model.kernel).toBe('wasm')
+    expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
+    // Windows of iterations stay on the portable kernel.
+    model.predictRaw(rows, undefined, { numIteration: 3 })
+    expect(model.lastKernel).toBe('portable')
+  })
+
+  it('never compiles on the caller path for small calls: a timer compiles it once they add up', async () => {
+    const model = fresh()
+    const nodes = model.forest.splitFeature.length + model.numTrees
+    const row = new Float64Array(model.numFeatures).map((_, i) => Math.sin(i + 1))
+    const calls =
+      Math.ceil((COMPILE_VISITS_PER_NODE * nodes) / model.numTrees / meanLeafDepth(model.forest)) + 1
+    for (let i = 0; i < calls; i++) {
+      model.predictRaw(row)
+      expect(model.lastKernel).toBe('portable')
+    }
+    expect(wasmCoverage(model.forest)).toBe(0)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(wasmCoverage(model.forest)).toBe(model.numTrees)
+    // Compiled in the timer: small calls now time both kernels, then keep one.
+    const used: string[] = []
+    const expected = model.withKernel('portable').predictRaw(row)
+    for (let i = 0; i < 2 * SMALL_SAMPLES + 10; i++) {
+      expect(firstMismatches(expected, model.predictRaw(row))).toEqual([])
+      used.push(model.lastKernel as string)
+    }
+    expect(new Set(used.slice(0, 2 * SMALL_SAMPLES))).toEqual(new Set(['portable', 'wasm']))
+    expect(new Set(used.slice(-10)).size).toBe(1)
+    const batch = new Float64Array(SMALL_ROWS * model.numFeatures).fill(0.5)
+    model.predictRaw(batch)
+    expect(model.lastKernel).toBe('wasm')
+  })
+
+  it('measures the mean leaf depth', () => {
+    // multiclass: trees of several shapes; a single-leaf tree counts as depth 1.
+    for (const c of cases) {
+      const { model } = load(c)
+      const depth = meanLeafDepth(model.forest)
+      expect(depth).toBeGreaterThanOrEqual(1)
+      expect(depth).toBeLessThanOrEqual(
+        Math.max(
+          1,
+          ...Array.from(model.forest.treeNodeOffset.slice(1), (v, t) => v - model.forest.treeNodeOffset[t]),
+        ),
+      )
+    }
+    const { model } = load(deep)
+    // deep: 255-leaf trees are at least 8 levels deep on average (a balanced tree's depth).
+    expect(meanLeafDepth(model.forest)).toBeGreaterThan(8)
+  })
+
+  it('agrees with the portable kernel block by block on batches of odd sizes', () => {
+    const { model } = load(deep)
+    const kernel = compileWasm(model.forest, { numFeatures: model.numFeatures, width: model.numClass })
+    for (const numRows of [1, 1023, 1024, 1025, 3000]) {
+      const rows = new Float64Array(numRows * model.numFeatures).map((_, i) =>
+        i % 11 === 0 ? Number.NaN : Math.sin(i * 0.37) * 2,
+      )
+      const expected = new Float64Array(numRows * model.numClass)
+      predictRawKernel(
+        model.forest,
+        rows,
+        numRows,
+        model.numFeatures,
+        model.numClass,
+        0,
+        model.numTrees,
+        expected,
+      )
+      const out = kernel?.predictRaw(rows, numRows, new Float64Array(numRows * model.numClass)) ?? []
+      expect(firstMismatches(expected, out)).toEqual([])
+    }
+  })
+})
