@@ -10,8 +10,7 @@ import { join } from 'node:path'
 import { ensemblesByTier, readApiKeys, startAnalyzeServer } from '../examples/server.ts'
 import { fileFeatureStore } from '../src/node/feature-store.ts'
 import { createPgliteRegistry } from '../src/registry/pglite.ts'
-import { exampleRows, modelsRoot, registerAll } from '../test/ensemble/support.ts'
-import { repoRoot } from '../test/support/shared.ts'
+import { exampleRows, modelsRoot, registerAll, repoRoot } from './lib/examples.ts'
 import { machineLine, writeSection } from './lib/results.ts'
 
 /** The part of autocannon's result this benchmark reads (the package ships no types). */

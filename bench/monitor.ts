@@ -120,7 +120,7 @@ let stopServer = () => {}
 let postgresUrl = process.env.DATABASE_URL
 if (!postgresUrl) {
   try {
-    const { startPostgresServer } = await import('../test/support/postgres-server.ts')
+    const { startPostgresServer } = await import('../scripts/lib/postgres-server.ts')
     const server = await startPostgresServer()
     postgresUrl = server.url
     stopServer = () => server.destroy()

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import postgres from 'postgres'
-import { startPostgresServer } from '../test/support/postgres-server.ts'
+import { startPostgresServer } from '../scripts/lib/postgres-server.ts'
 import { defaultBigModel, generateBigModel } from './gen-big-model.ts'
 import { machineLine, writeSection } from './lib/results.ts'
 

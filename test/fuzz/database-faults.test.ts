@@ -7,14 +7,14 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RegisterModelInput, RegistryResult } from '../../src/registry/index.ts'
-import { createPostgresRegistry } from '../../src/registry/postgres.ts'
 import {
   freePort,
   type PostgresServer,
   postgresUnavailableReason,
   startPostgresServer,
-} from '../support/postgres-server.ts'
+} from '../../scripts/lib/postgres-server.ts'
+import type { RegisterModelInput, RegistryResult } from '../../src/registry/index.ts'
+import { createPostgresRegistry } from '../../src/registry/postgres.ts'
 import { repoRoot } from '../support/shared.ts'
 
 const skip = process.env.LEAFWISE_SKIP_POSTGRES === '1' || postgresUnavailableReason() !== undefined

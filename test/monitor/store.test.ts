@@ -1,13 +1,13 @@
 // The prediction store: every analysis becomes one row of ml_predictions, written in
 // batches; nothing is lost silently when the database goes away and comes back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type PostgresServer, startPostgresServer } from '../../scripts/lib/postgres-server.ts'
 import { createEnsemble } from '../../src/ensemble/index.ts'
 import { createPredictionStore, jsonValue, type StoredVote } from '../../src/monitor/index.ts'
 import type { SqlClient } from '../../src/registry/index.ts'
 import { createPostgresClient } from '../../src/registry/postgres.ts'
 import { exampleRows, exampleSource, features } from '../ensemble/support.ts'
 import { engines, freshPostgresDatabase, postgresUrl } from '../registry/engines.ts'
-import { type PostgresServer, startPostgresServer } from '../support/postgres-server.ts'
 import { exampleRegistry, monitoredEnsemble } from './support.ts'
 
 const symbols = Object.keys(features)

@@ -1,5 +1,5 @@
 // Global test setup: prints which optional inputs are present, and starts the throwaway
-// PostgreSQL server the registry suite runs against (test/support/postgres-server.ts).
+// PostgreSQL server the registry suite runs against (scripts/lib/postgres-server.ts).
 // Its URL reaches the tests through `inject('postgresUrl')` (undefined when skipped).
 import type { TestProject } from 'vitest/node'
 import {
@@ -7,7 +7,7 @@ import {
   postgresRequired,
   postgresUnavailableReason,
   startPostgresServer,
-} from '../support/postgres-server.ts'
+} from '../../scripts/lib/postgres-server.ts'
 import { sharedNotice } from '../support/shared.ts'
 
 declare module 'vitest' {

@@ -3,13 +3,13 @@
 // (server) and to load (browser). Uses the same fixture as test/http/browser.test.ts: the
 // example models on a throwaway embedded registry, Debian's chromium through playwright-core.
 //
-//   npx tsx scripts/console-screenshots.ts        # writes docs/console/*.png, updates docs/console.md
+//   npx tsx test/http/screenshots.ts        # writes docs/console/*.png, updates docs/console.md
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { CONSOLE_CSS, CONSOLE_ICON } from '../src/http/index.ts'
-import { launchChromium, startConsoleFixture } from '../test/support/console.ts'
-import { repoRoot } from '../test/support/shared.ts'
+import { CONSOLE_CSS, CONSOLE_ICON } from '../../src/http/index.ts'
+import { launchChromium, startConsoleFixture } from '../support/console.ts'
+import { repoRoot } from '../support/shared.ts'
 
 const out = join(repoRoot, 'docs', 'console')
 mkdirSync(out, { recursive: true })
@@ -78,7 +78,7 @@ try {
     ([name, text]) => `| ${name} | ${kb(Buffer.byteLength(text))} | ${kb(gz(text))} |`,
   )
   const total = assets.reduce((n, [, text]) => n + gz(text), 0)
-  const section = `<!-- measured:start (scripts/console-screenshots.ts) -->
+  const section = `<!-- measured:start (test/http/screenshots.ts) -->
 Measured ${new Date().toISOString().slice(0, 10)} on this machine (2 shared cores), Node ${process.versions.node}, Chromium headless, the example models on an embedded registry.
 
 Assets (everything the pages load besides themselves; no script at all), gzip level 9:
