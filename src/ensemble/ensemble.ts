@@ -7,24 +7,13 @@ import type { ModelChange, ModelReader, RegistryResult, TierRequirement } from '
 import { createPackageCache, type PackageCache, type PackageLoader } from './cache.ts'
 import { routeMembers } from './canary.ts'
 import { type Consensus, consensusOf } from './consensus.ts'
-import { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
-import { inputHash, type PredictionLogEntry, type PredictionSink } from './log.ts'
-import {
-  type LoadFailure,
-  loadModelSet,
-  type ModelMember,
-  type ModelSet,
-  type ModelSetOptions,
-} from './model-set.ts'
-import { countMissing, rejectUnknownFeatures, SPARSE_SHARE } from './record-check.ts'
-import {
-  argmaxSignal,
-  CLASS_SIGNALS,
-  resolveSignalOptions,
-  type Signal,
-  type SignalProbabilities,
-  toProbabilities,
-} from './signals.ts'
+import type { FeatureContribution } from './explain.ts'
+import { logEntryOf, type PredictionSink } from './log.ts'
+import { type LoadFailure, loadModelSet, type ModelSet, type ModelSetOptions } from './model-set.ts'
+import { rejectUnknownFeatures } from './record-check.ts'
+import { Reloader } from './reload.ts'
+import { resolveSignalOptions, type Signal, type SignalProbabilities } from './signals.ts'
+import { voteFrom, voteOf, votesOf } from './vote.ts'
 
 /** One model's vote. */
 export interface Vote {
@@ -163,14 +152,6 @@ export interface EnsembleOptions extends ModelSetOptions {
 
 const now = () => performance.now()
 
-function signature(set: ModelSet): string {
-  return [...set.deployed, ...set.shadow]
-    .map((m) => `${m.package.id}:${m.role}:${m.weight}`)
-    .concat((set.canaries ?? []).map((c) => `canary:${c.modelName}/${c.modelVersion}:${c.weightPercent}`))
-    .concat(set.failures.map((f) => `${f.modelName}/${f.modelVersion}:failed`))
-    .join('|')
-}
-
 /**
  * A weighted ensemble over the models a registry lists for one tier. Create it with
  * `createEnsemble`; it serves one immutable model set at a time and swaps in a new one on
@@ -183,11 +164,7 @@ export class Ensemble {
   private readonly options: EnsembleOptions
   private readonly ownsCache: boolean
   private readonly explainTop: number | undefined
-  private running: Promise<ReloadResult> | undefined
-  private queued: Promise<ReloadResult> | undefined
-  private stopWatching: (() => Promise<void>) | undefined
-  private debounce: ReturnType<typeof setTimeout> | undefined
-  private lastReload: ReloadResult | undefined
+  private readonly reloader: Reloader
 
   /** Use `createEnsemble`. */
   constructor(options: EnsembleOptions, cache: PackageCache, ownsCache: boolean, first: ModelSet) {
@@ -198,6 +175,17 @@ export class Ensemble {
     this.set = first
     const explain = options.explain
     this.explainTop = explain === true ? 5 : explain ? (explain.top ?? 5) : undefined
+    this.reloader = new Reloader({
+      registry: options.registry,
+      debounceMs: options.debounceMs,
+      onReload: options.onReload,
+      current: () => this.set,
+      load: (generation) => loadModelSet(options.registry, cache, this.tier, generation, options),
+      swap: (next) => {
+        this.set = next
+        if (ownsCache) cache.retain([...next.deployed, ...next.shadow].map((m) => m.package.id))
+      },
+    })
   }
 
   /** The model set serving now. */
@@ -214,7 +202,7 @@ export class Ensemble {
   }
   /** The last reload's outcome, if any. */
   get lastReloadResult(): ReloadResult | undefined {
-    return this.lastReload
+    return this.reloader.last
   }
 
   /**
@@ -236,8 +224,8 @@ export class Ensemble {
       set.canaries,
       options.routeKey ?? options.id,
     )
-    const votes = this.votesOf(voting, record, top, errors)
-    const shadowVotes = this.votesOf(running, record, top, errors)
+    const votes = votesOf(voting, record, top, errors)
+    const shadowVotes = votesOf(running, record, top, errors)
     const analysis = this.finish(set, votes, shadowVotes, errors, now() - start, options.id)
     if (this.options.log) this.writeLog(analysis, record)
     if (this.options.onAnalysis) this.tell(analysis, record, set)
@@ -284,7 +272,7 @@ export class Ensemble {
         } catch {
           // One bad record fails the batch: fall back to record by record to find it.
           for (let r = 0; r < n; r++) {
-            const vote = this.voteOf(member, records[r], top, errors[r])
+            const vote = voteOf(member, records[r], top, errors[r])
             if (vote) into[r].push(vote)
           }
           continue
@@ -292,10 +280,8 @@ export class Ensemble {
         const width = pkg.numOutputs
         const features = pkg.numFeatures
         for (let r = 0; r < n; r++) {
-          const missing = countMissing(rows, r * features, features)
-          into[r].push(
-            this.voteFrom(member, outputs.subarray(r * width, (r + 1) * width), missing, records[r], top),
-          )
+          const row = rows.subarray(r * features, (r + 1) * features)
+          into[r].push(voteFrom(member, outputs.subarray(r * width, (r + 1) * width), row, records[r], top))
         }
       }
     }
@@ -310,122 +296,24 @@ export class Ensemble {
 
   /**
    * Reads the registry and loads the new model set in the background, then swaps it in
-   * atomically. The new set is refused, and the current one keeps serving, when the
-   * registry cannot be read or a package fails that was not already failing in the current
-   * set. Concurrent calls coalesce: at most one reload runs, and one more is queued.
+   * atomically (reload.ts: refused when the registry cannot be read or a package newly
+   * fails; concurrent calls coalesce).
    */
   refresh(): Promise<ReloadResult> {
-    if (!this.running) {
-      this.running = this.reload().finally(() => {
-        this.running = undefined
-      })
-      return this.running
-    }
-    this.queued ??= this.running.then(
-      () => {
-        this.queued = undefined
-        return this.refresh()
-      },
-      () => {
-        this.queued = undefined
-        return this.refresh()
-      },
-    )
-    return this.queued
+    return this.reloader.refresh()
   }
 
   /**
    * Reloads on every change event of the registry (debounced). Resolves to a function that
    * stops watching. Throws `WATCH_UNSUPPORTED` for a registry without change events.
    */
-  async watch(): Promise<() => Promise<void>> {
-    if (this.stopWatching) return this.stopWatching
-    const registry = this.options.registry
-    if (typeof registry.watch !== 'function') {
-      throw new LeafwiseError(
-        'WATCH_UNSUPPORTED',
-        'this registry has no change events: call refresh() instead',
-      )
-    }
-    const delay = this.options.debounceMs ?? 25
-    const result = await registry.watch(() => {
-      if (this.debounce) clearTimeout(this.debounce)
-      this.debounce = setTimeout(() => {
-        this.debounce = undefined
-        this.refresh().catch(() => {})
-      }, delay)
-    })
-    if (!result.success) {
-      throw new LeafwiseError(
-        'WATCH_FAILED',
-        `cannot watch the registry (${result.error.code}): ${result.error.message}`,
-      )
-    }
-    const unlisten = result.data
-    this.stopWatching = async () => {
-      this.stopWatching = undefined
-      if (this.debounce) clearTimeout(this.debounce)
-      this.debounce = undefined
-      await unlisten()
-    }
-    return this.stopWatching
+  watch(): Promise<() => Promise<void>> {
+    return this.reloader.watch()
   }
 
   /** Stops watching and waits for a reload in progress. The registry and log sink are the caller's to close. */
-  async close(): Promise<void> {
-    await this.stopWatching?.()
-    await this.queued?.catch(() => {})
-    await this.running?.catch(() => {})
-  }
-
-  private async reload(): Promise<ReloadResult> {
-    const current = this.set
-    let next: ModelSet
-    try {
-      next = await loadModelSet(
-        this.options.registry,
-        this.cache,
-        this.tier,
-        current.generation + 1,
-        this.options,
-      )
-    } catch (error) {
-      return this.report({
-        swapped: false,
-        generation: current.generation,
-        failures: [],
-        reason: error instanceof Error ? error.message : String(error),
-      })
-    }
-    const failedBefore = new Set(current.failures.map((f) => `${f.modelName}/${f.modelVersion}`))
-    const newFailures = next.failures.filter((f) => !failedBefore.has(`${f.modelName}/${f.modelVersion}`))
-    if (newFailures.length > 0) {
-      const reason = newFailures
-        .map((f) => `${f.modelName}/${f.modelVersion} (${f.status}) failed to load: ${f.code}: ${f.message}`)
-        .join('; ')
-      return this.report({
-        swapped: false,
-        generation: current.generation,
-        failures: [...next.failures],
-        reason: `kept generation ${current.generation}: ${reason}`,
-      })
-    }
-    if (signature(next) === signature(current)) {
-      return this.report({ swapped: false, generation: current.generation, failures: [...next.failures] })
-    }
-    this.set = next
-    if (this.ownsCache) this.cache.retain([...next.deployed, ...next.shadow].map((m) => m.package.id))
-    return this.report({ swapped: true, generation: next.generation, failures: [...next.failures] })
-  }
-
-  private report(result: ReloadResult): ReloadResult {
-    this.lastReload = result
-    try {
-      this.options.onReload?.(result)
-    } catch {
-      // A listener's failure is not the reload's.
-    }
-    return result
+  close(): Promise<void> {
+    return this.reloader.close()
   }
 
   /** Names a record may carry beyond this set's models: higher tiers' features, `knownFeatures`. */
@@ -446,71 +334,6 @@ export class Ensemble {
       throw new LeafwiseError('INVALID_INPUT', `top must be a whole number >= 0, got ${top}`)
     }
     return top
-  }
-
-  private votesOf(
-    members: readonly ModelMember[],
-    record: FeatureInput,
-    top: number | undefined,
-    errors: VoteError[],
-  ): Vote[] {
-    const votes: Vote[] = []
-    for (const member of members) {
-      const vote = this.voteOf(member, record, top, errors)
-      if (vote) votes.push(vote)
-    }
-    return votes
-  }
-
-  private voteOf(
-    member: ModelMember,
-    record: FeatureInput,
-    top: number | undefined,
-    errors: VoteError[],
-  ): Vote | undefined {
-    try {
-      const pkg = member.package
-      const row = pkg.normalize(record)
-      const missing = countMissing(row, 0, row.length)
-      return this.voteFrom(member, pkg.model.predict(row), missing, record, top)
-    } catch (error) {
-      errors.push({
-        modelName: member.record.modelName,
-        modelVersion: member.record.modelVersion,
-        message: error instanceof Error ? error.message : String(error),
-      })
-      return undefined
-    }
-  }
-
-  private voteFrom(
-    member: ModelMember,
-    output: Float64Array,
-    missingFeatures: number,
-    record: FeatureInput,
-    top: number | undefined,
-  ): Vote {
-    const p = new Float64Array(3)
-    member.mapper(output, p)
-    const signal = argmaxSignal(p)
-    const vote: Vote = {
-      modelName: member.record.modelName,
-      modelVersion: member.record.modelVersion,
-      signal,
-      confidence: signal === 'BEARISH' ? p[0] : signal === 'BULLISH' ? p[2] : p[1],
-      probabilities: toProbabilities(p),
-      weight: member.weight,
-      prediction: Array.from(output),
-      missingFeatures,
-      sparse: missingFeatures > SPARSE_SHARE * member.package.numFeatures,
-    }
-    if (member.role === 'canary') vote.role = 'canary'
-    if (top !== undefined) {
-      const pkg = member.package
-      const index = outputIndexOf(pkg, output, signal, (name) => CLASS_SIGNALS[name])
-      vote.topFeatures = topFeatures(pkg, record, index, top)
-    }
-    return vote
   }
 
   private finish(
@@ -542,37 +365,8 @@ export class Ensemble {
   }
 
   private writeLog(analysis: Analysis, record: FeatureInput): void {
-    const c = analysis.consensus
-    const entry: PredictionLogEntry = {
-      time: new Date().toISOString(),
-      ...(analysis.id === undefined ? {} : { id: analysis.id }),
-      tier: analysis.tier,
-      generation: analysis.generation,
-      inputHash: inputHash(record),
-      latencyMs: Math.round(analysis.latencyMs * 1000) / 1000,
-      consensus: c ? { signal: c.signal, confidence: c.confidence, score: c.score } : null,
-      votes: analysis.votes.map((v) => ({
-        model: `${v.modelName}/${v.modelVersion}`,
-        signal: v.signal,
-        confidence: v.confidence,
-        weight: v.weight,
-      })),
-      shadow: analysis.shadowVotes.map((v) => ({
-        model: `${v.modelName}/${v.modelVersion}`,
-        signal: v.signal,
-        confidence: v.confidence,
-      })),
-      ...(analysis.errors.length
-        ? {
-            errors: analysis.errors.map((e) => ({
-              model: `${e.modelName}/${e.modelVersion}`,
-              message: e.message,
-            })),
-          }
-        : {}),
-    }
     try {
-      this.options.log?.write(entry)
+      this.options.log?.write(logEntryOf(analysis, record))
     } catch {
       // The log never fails an analysis.
     }

@@ -27,17 +27,19 @@ function rawValue(input: FeatureInput, name: string, index: number): number | nu
 /**
  * The `top` features with the largest |SHAP contribution| to output `outputIndex` (see
  * `outputIndexOf`), largest first; features contributing exactly 0 are left out. Computed by
- * the core's `explainRow` on the normalized row, reported with the caller's raw values.
+ * the core's `explainRow` on `row` (the input as the package normalized it for the vote: it
+ * is not normalized twice), reported with the caller's raw values.
  */
 export function topFeatures(
   pkg: ModelPackage,
   input: FeatureInput,
+  row: Float64Array,
   outputIndex: number,
   top: number,
 ): FeatureContribution[] {
   const names = pkg.featureNames
   const featureValues = names.map((name, i) => rawValue(input, name, i))
-  const explanation = explainRow(pkg.model, pkg.normalize(input), { top, featureValues })[outputIndex]
+  const explanation = explainRow(pkg.model, row, { top, featureValues })[outputIndex]
   return explanation.contributions.map((c) => ({
     feature: c.feature,
     value: c.value,

@@ -1,5 +1,7 @@
 // The prediction log: one entry per analysis, written to an injected sink (a file in
 // leafwise/node, anything else elsewhere). docs/ensemble.md, "Prediction log".
+import type { FeatureInput } from '../package/index.ts'
+import type { Analysis } from './ensemble.ts'
 import type { Signal } from './signals.ts'
 
 /** One line of the prediction log. */
@@ -81,4 +83,37 @@ export function inputHash(record: unknown): string {
     b = Math.imul(b ^ unit, 0x01000193)
   }
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0')
+}
+
+/** The log entry of one analysis (no feature values: the record's hash only). */
+export function logEntryOf(analysis: Analysis, record: FeatureInput): PredictionLogEntry {
+  const c = analysis.consensus
+  return {
+    time: new Date().toISOString(),
+    ...(analysis.id === undefined ? {} : { id: analysis.id }),
+    tier: analysis.tier,
+    generation: analysis.generation,
+    inputHash: inputHash(record),
+    latencyMs: Math.round(analysis.latencyMs * 1000) / 1000,
+    consensus: c ? { signal: c.signal, confidence: c.confidence, score: c.score } : null,
+    votes: analysis.votes.map((v) => ({
+      model: `${v.modelName}/${v.modelVersion}`,
+      signal: v.signal,
+      confidence: v.confidence,
+      weight: v.weight,
+    })),
+    shadow: analysis.shadowVotes.map((v) => ({
+      model: `${v.modelName}/${v.modelVersion}`,
+      signal: v.signal,
+      confidence: v.confidence,
+    })),
+    ...(analysis.errors.length
+      ? {
+          errors: analysis.errors.map((e) => ({
+            model: `${e.modelName}/${e.modelVersion}`,
+            message: e.message,
+          })),
+        }
+      : {}),
+  }
 }
