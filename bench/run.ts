@@ -11,6 +11,7 @@ const benches = [
   'ensemble.ts',
   'registry-startup.ts',
   'math.ts',
+  'early-stop.ts',
   'size.ts',
 ]
 let failed = 0

@@ -70,8 +70,13 @@ export const SIZE_ENTRIES = [
   { entry: 'src/registry/index.ts', what: '`leafwise/registry` (API, manifest registry; no driver)' },
 ] as const
 
-/** Size budget of the `leafwise` entry, minified and gzipped. */
-export const SIZE_BUDGET = 30 * 1024
+/**
+ * Size budget of the `leafwise` entry, minified and gzipped. 30 KB until issue 15 (the entry
+ * was then 30,661 bytes); LightGBM's JSON dump reader, prediction early stopping, the shape
+ * check and pandas labels added 3.4 KB, and the ensemble's check of record keys against the
+ * models' features (UNKNOWN_FEATURE with the closest name, sparse votes) about 0.9 KB: 35 KB.
+ */
+export const SIZE_BUDGET = 35 * 1024
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 
@@ -106,7 +111,7 @@ built-ins, no polyfills), minified, tree-shaken, then gzipped at level 9.
 |---|---|---|---|---|
 ${rows.join('\n')}
 
-Target: \`leafwise\` under 30 KB minified and gzipped: ${verdict}. The LightGBM core
+Target: \`leafwise\` under ${SIZE_BUDGET / 1024} KB minified and gzipped: ${verdict}. The LightGBM core
 imports nothing; the package layer adds valibot's schemas it uses (tree-shaken).`,
   )
 }

@@ -24,6 +24,7 @@ import {
   type Ensemble,
   type EnsembleRegistry,
   type FeatureProvider,
+  LeafwiseError,
   type PredictionSink,
 } from '../src/index.ts'
 import { fileFeatureStore, filePredictionLog, fileSource } from '../src/node/index.ts'
@@ -208,12 +209,19 @@ export function createAnalyzeHandler(options: AnalyzeServerOptions) {
       throw new HttpError(404, 'UNKNOWN_SYMBOL', `no features for symbol(s): ${unknown.join(', ')}`)
 
     const ensemble = options.ensembles[tier]
-    const analyses = includeMl
-      ? ensemble.analyzeMany(
+    let analyses: Analysis[] = []
+    try {
+      if (includeMl)
+        analyses = ensemble.analyzeMany(
           records.map((r) => r!),
           { ids: symbols },
         )
-      : []
+    } catch (error) {
+      // The records come from this server's feature store: a name no model reads is its fault.
+      if (error instanceof LeafwiseError && error.code === 'UNKNOWN_FEATURE')
+        throw new HttpError(500, error.code, `the feature store's record: ${error.message}`)
+      throw error
+    }
     const results = symbols.map((symbol, i) => resultOf(symbol, analyses[i]))
     send(res, 200, { success: true, data: { ...results[0], tier, includeMl, results } })
   }

@@ -11,6 +11,7 @@ import {
   type Ensemble,
   type FeatureRecord,
   fetchSource,
+  LeafwiseError,
 } from '../../src/index.ts'
 import { createManifestRegistry } from '../../src/registry/index.ts'
 import manifest from './registry.json' with { type: 'json' }
@@ -27,6 +28,8 @@ interface AnalyzeRequest {
   features: Record<string, FeatureRecord>
   /** Attach each vote's top SHAP features. */
   explain?: boolean
+  /** Ignore feature names no model reads (default: 400 UNKNOWN_FEATURE naming them). */
+  allowUnknownFeatures?: boolean
 }
 
 const registry = createManifestRegistry(manifest)
@@ -92,10 +95,22 @@ async function analyze(request: Request, env: Env): Promise<Response> {
   } catch (error) {
     return fail(503, 'MODELS_UNAVAILABLE', (error as Error).message)
   }
-  const analyses = ensemble.analyzeMany(
-    input.symbols.map((symbol) => input.features[symbol]),
-    { ids: input.symbols, explain: input.explain === true },
-  )
+  let analyses: Analysis[]
+  try {
+    analyses = ensemble.analyzeMany(
+      input.symbols.map((symbol) => input.features[symbol]),
+      {
+        ids: input.symbols,
+        explain: input.explain === true,
+        allowUnknownFeatures: input.allowUnknownFeatures === true,
+      },
+    )
+  } catch (error) {
+    // A feature name no model reads (a typo): the caller's mistake, named with the fix.
+    if (error instanceof LeafwiseError && error.code === 'UNKNOWN_FEATURE')
+      return fail(400, error.code, error.message)
+    throw error
+  }
   const results = analyses.map((analysis, i) => result(input.symbols[i], analysis))
   // One symbol: the guide's shape ({ consensus, votes, ... }); several: one result each.
   return json(200, { success: true, data: results.length === 1 ? results[0] : { results } })

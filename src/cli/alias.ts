@@ -4,7 +4,7 @@ import { unwrap } from '../registry/index.ts'
 import type { Command } from './io.ts'
 import { UsageError } from './io.ts'
 import { connectionHelp, parseRegistryArgs, withRegistryOf } from './registry-cli.ts'
-import { formatTable } from './registry-commands.ts'
+import { formatTable } from './table.ts'
 
 const usage = `usage: leafwise alias set NAME ALIAS VERSION [--protect] [--unprotect] [--force] [--require-approval] [--reason TEXT] [--json]
        leafwise alias rm NAME ALIAS [--force] [--reason TEXT] [--json]

@@ -3,20 +3,27 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { type Analysis, createEnsemble, type Ensemble } from '../ensemble/index.ts'
+import { type Analysis, createEnsemble, DEFAULT_SIGNAL_OPTIONS, type Ensemble } from '../ensemble/index.ts'
 import { LeafwiseError } from '../errors.ts'
-import { fileSource } from '../node/fs-source.ts'
-import { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } from '../node/prediction-log.ts'
+import {
+  DEFAULT_PREDICTION_LOG,
+  type FilePredictionLog,
+  filePredictionLog,
+  fileSource,
+} from '../node/index.ts'
 import type { FeatureRecord } from '../package/index.ts'
 import { createManifestRegistry, type ModelRegistry, TierRequirement } from '../registry/index.ts'
 import { renderBars } from './explain.ts'
+import { fileError, requireFile } from './files.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
-import { formatTable, openRegistry } from './registry-commands.ts'
+import { createProgress } from './progress.ts'
+import { openRegistry } from './registry-options.ts'
+import { formatTable } from './table.ts'
 
 const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T] [--explain] [--top K] [--json]
                         [--models ROOT] [--manifest FILE | --database-url URL | --data-dir DIR]
-                        [--log FILE | --no-log]
+                        [--log FILE | --no-log] [--allow-unknown-features]
   --features FILE   one record {feature: value}, an array of records, or {"SYMBOL": record, ...}
   --symbols A,B     only these symbols of a {"SYMBOL": record} file
   --tier T          caller tier: free, premium or enterprise (default enterprise: every model)
@@ -24,7 +31,12 @@ const usage = `usage: leafwise analyze --features FILE [--symbols A,B] [--tier T
   --json            the analysis object(s) the library returns
   --models ROOT     package root (default models)
   --manifest FILE   a static registry manifest (leafwise registry export) instead of a database
-  --log FILE        prediction log (default ${DEFAULT_PREDICTION_LOG}); --no-log for none`
+  --log FILE        prediction log (default ${DEFAULT_PREDICTION_LOG}); --no-log for none
+  --allow-unknown-features
+                    ignore record keys no model reads (default: an error naming them and the
+                    closest feature name, e.g. rsi7 -> rsi_7)
+A vote whose model finds more than half of its features missing in the record is marked
+'sparse' in the 'missing' column and listed under the table.`
 
 /** A record and its label, read from a features file. */
 export interface LabeledRecord {
@@ -42,12 +54,16 @@ function isRecord(value: unknown): value is FeatureRecord {
 }
 
 /** Reads the records of a features file (see `usage`). */
-export function readFeatureFile(path: string, symbols?: string[]): LabeledRecord[] {
+export function readFeatureFile(path: string, symbols?: string[], shown = path): LabeledRecord[] {
+  requireFile(path, '--features', shown)
   let data: unknown
   try {
     data = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new LeafwiseError('INVALID_INPUT', `cannot read ${path}: ${(error as Error).message}`)
+    throw (
+      fileError(error, path, '--features', 'read', shown) ??
+      new LeafwiseError('INVALID_INPUT', `${shown} is not valid JSON: ${(error as Error).message}`)
+    )
   }
   let records: LabeledRecord[]
   if (Array.isArray(data)) {
@@ -84,7 +100,18 @@ const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits)
 
 /** Votes and consensus of analyses as a table for people. */
 export function formatAnalyses(analyses: readonly Analysis[]): string {
-  const header = ['symbol', 'model', 'signal', 'conf', 'P(bear)', 'P(neut)', 'P(bull)', 'weight', 'output']
+  const header = [
+    'symbol',
+    'model',
+    'signal',
+    'conf',
+    'P(bear)',
+    'P(neut)',
+    'P(bull)',
+    'weight',
+    'output',
+    'missing',
+  ]
   const rows: string[][] = []
   analyses.forEach((a, i) => {
     const voteRow = (v: Analysis['votes'][number], shadow: boolean) => [
@@ -97,6 +124,7 @@ export function formatAnalyses(analyses: readonly Analysis[]): string {
       fixed(v.probabilities.BULLISH),
       shadow ? '-' : fixed(v.weight, 4),
       v.prediction.length === 1 ? fixed(v.prediction[0], 4) : v.prediction.map((p) => fixed(p)).join('/'),
+      `${v.missingFeatures}${v.sparse ? ' sparse' : ''}`,
     ]
     const c = a.consensus
     const block = [
@@ -134,7 +162,42 @@ export function formatAnalyses(analyses: readonly Analysis[]): string {
         ].join('\n'),
       ),
   )
-  return `${formatTable(header, rows)}\n${explained.length ? `\ntop features (SHAP, raw units):\n${explained.join('\n')}\n` : ''}`
+  const sparse = analyses.flatMap((a, i) =>
+    [...a.votes, ...a.shadowVotes]
+      .filter((v) => v.sparse)
+      .map(
+        (v) =>
+          `  ${a.id ?? `#${i + 1}`} ${v.modelName} ${v.modelVersion}: ${v.missingFeatures} of its features are missing in the record; this vote rests on the model's defaults for missing values`,
+      ),
+  )
+  const sparseNote = sparse.length
+    ? `\nsparse votes (more than half of the model's features missing):\n${sparse.join('\n')}\n`
+    : ''
+  return `${formatTable(header, rows)}\n${sparseNote}${explained.length ? `\ntop features (SHAP, raw units):\n${explained.join('\n')}\n` : ''}`
+}
+
+/**
+ * What the columns of `formatAnalyses` mean, for people meeting the table for the first time
+ * (the demo prints it). The regression band figures are the defaults of the signal mapping.
+ */
+export function columnLegend(): string {
+  const band = DEFAULT_SIGNAL_OPTIONS.regressionBand * 100
+  const scale = DEFAULT_SIGNAL_OPTIONS.regressionScale * 100
+  return [
+    'What the columns mean:',
+    "  conf      the probability of the vote's signal (its largest of P(bear), P(neut), P(bull))",
+    "  weight    the model's weight in the consensus: its validation score from the registry",
+    "  output    the model's own output: P(DOWN)/P(NEUTRAL)/P(UP), P(UP) for a binary model, or the",
+    '            predicted return for a regression model (0.0500 = +5%)',
+    "  missing   how many of the model's features the record lacks ('sparse' when more than half)",
+    '  score     round(50 + 50 * (P(bull) - P(bear))) of the consensus: 0 all bearish, 50 balanced,',
+    '            100 all bullish; the consensus probabilities are the weight-averaged votes',
+    `  A regression vote maps its predicted return r through a neutral band: P(bull) =`,
+    `  sigmoid((r - ${band}%) / ${scale}%), P(bear) = sigmoid((-r - ${band}%) / ${scale}%), P(neut) = the rest.`,
+    `  So |r| well inside ${band}% is NEUTRAL, and a return well beyond it (r = +5%) shows a`,
+    '  confidence of 1.000: how far r lies past the band, not certainty about the market.',
+    '  (docs/ensemble.md, "Signals")',
+  ].join('\n')
 }
 
 /** Options shared by `analyze` and `demo` to build an ensemble from the command line. */
@@ -148,6 +211,7 @@ export interface CliEnsembleOptions {
   top?: string
   log?: string
   'no-log'?: boolean
+  'allow-unknown-features'?: boolean
 }
 
 /** The tier of `--tier` (default enterprise). */
@@ -175,19 +239,30 @@ export async function openCliEnsemble(
   const top = values.top === undefined ? undefined : Number(values.top)
   if (top !== undefined && !(Number.isInteger(top) && top >= 0))
     throw new UsageError(`--top must be a whole number >= 0; got ${JSON.stringify(values.top)}`)
-  let owned: ModelRegistry | undefined
-  let reader: Parameters<typeof createEnsemble>[0]['registry']
+  let reader: Parameters<typeof createEnsemble>[0]['registry'] | undefined
   if (registry) reader = registry
   else if (values.manifest) {
     const path = resolve(io.cwd, values.manifest)
+    requireFile(path, '--manifest', values.manifest)
     reader = createManifestRegistry(readFileSync(path, 'utf8'))
-  } else {
-    owned = await openRegistry(values, io)
+  }
+  // The log before the registry: a log that cannot be opened fails at once, with nothing to close.
+  const log = values['no-log'] ? undefined : openPredictionLog(io, values.log)
+  let owned: ModelRegistry | undefined
+  if (!reader) {
+    try {
+      owned = await openRegistry(values, io)
+    } catch (error) {
+      await log?.close()
+      throw error
+    }
     reader = owned
   }
-  const log = values['no-log']
-    ? undefined
-    : filePredictionLog(resolve(io.cwd, values.log ?? DEFAULT_PREDICTION_LOG))
+  const progress = createProgress(io)
+  progress.update(
+    `loading the models of tier ${tierOption(values.tier)} from ${values.models ?? 'models'} ...`,
+    true,
+  )
   try {
     const ensemble = await createEnsemble({
       registry: reader,
@@ -195,6 +270,7 @@ export async function openCliEnsemble(
       tier: tierOption(values.tier),
       explain: values.explain || top !== undefined ? { top: top ?? 5 } : false,
       log,
+      allowUnknownFeatures: values['allow-unknown-features'] ?? false,
     })
     return {
       ensemble,
@@ -209,6 +285,24 @@ export async function openCliEnsemble(
     await log?.close()
     await owned?.close()
     throw error
+  } finally {
+    progress.clear()
+  }
+}
+
+/** The prediction log of `--log` (default logs/ml-predictions.log); a path it cannot create is a file error. */
+function openPredictionLog(io: CliIO, given: string | undefined): FilePredictionLog {
+  const shown = given ?? DEFAULT_PREDICTION_LOG
+  const path = resolve(io.cwd, shown)
+  try {
+    return filePredictionLog(path, {
+      onError: (error) =>
+        io.stderr(
+          `warning: prediction log: ${fileError(error, path, '--log', 'write', shown)?.message ?? `${shown}: ${error.message}`}\n`,
+        ),
+    })
+  } catch (error) {
+    throw fileError(error, path, '--log', 'write', shown) ?? error
   }
 }
 
@@ -233,6 +327,7 @@ export const ensembleRunOptions = {
   'data-dir': { type: 'string' },
   log: { type: 'string' },
   'no-log': { type: 'boolean' },
+  'allow-unknown-features': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -259,7 +354,7 @@ export const analyzeCommand: Command = async (argv, io) => {
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-  const records = readFeatureFile(resolve(io.cwd, values.features), symbols)
+  const records = readFeatureFile(resolve(io.cwd, values.features), symbols, values.features)
   const { ensemble, close } = await openCliEnsemble(values, io)
   try {
     io.stderr(formatFailures(ensemble))

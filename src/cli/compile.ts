@@ -3,7 +3,8 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { aotModuleSource } from '../lightgbm/aot.ts'
+import { aotModuleSource } from '../lightgbm/internal.ts'
+import { fileError } from './files.ts'
 import { type CliIO, type Command, UsageError } from './io.ts'
 import { readModelFile } from './model-file.ts'
 
@@ -28,10 +29,14 @@ export const compileCommand: Command = async (argv: string[], io: CliIO): Promis
   if (!values.output) throw new UsageError(`an output file is required (-o model.js); ${usage}`)
   const modelPath = resolve(io.cwd, positionals[0])
   const outputPath = resolve(io.cwd, values.output)
-  const { model } = await readModelFile(modelPath)
+  const { model } = await readModelFile(modelPath, { io, shown: positionals[0] })
   const started = performance.now()
   const source = aotModuleSource(model, { source: positionals[0] })
-  writeFileSync(outputPath, source)
+  try {
+    writeFileSync(outputPath, source)
+  } catch (error) {
+    throw fileError(error, outputPath, '-o', 'write', values.output) ?? error
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(2)
   io.stderr(
     `${values.output}: ${model.numTrees} trees, ${(source.length / 1e6).toFixed(1)} MB of JavaScript in ${seconds} s\n`,

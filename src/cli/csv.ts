@@ -47,6 +47,14 @@ export interface CsvOptions {
   header: boolean
   /** The model's feature names, in model order. */
   featureNames: string[]
+  /**
+   * Without a header, accept lines with more or fewer fields than the model's features, as
+   * LightGBM's predict_disable_shape_check: extra fields are ignored, missing trailing
+   * features are 0.0. Default false: such a line is an error naming it.
+   */
+  disableShapeCheck?: boolean
+  /** How errors name the file (default: the path read). */
+  label?: string
 }
 
 /** Maps header columns to model feature positions; throws for missing or unknown names. */
@@ -83,12 +91,13 @@ function columnMap(file: string, headerLine: string, featureNames: string[]): In
  * files of any size stream through. Yields `{ rows, count, firstLine }`.
  */
 export async function* readCsvBatches(
-  file: string,
+  path: string,
   options: CsvOptions,
   batchRows = 4096,
 ): AsyncGenerator<{ rows: Float64Array; count: number; firstLine: number }> {
+  const file = options.label ?? path
   const width = options.featureNames.length
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY })
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY })
   let lineNumber = 0
   let map: Int32Array | undefined
   let batch = new Float64Array(batchRows * width)
@@ -103,17 +112,20 @@ export async function* readCsvBatches(
     }
     if (line.trim() === '') continue
     const fields = line.split(',')
-    if (fields.length !== width) {
+    const lenient = options.disableShapeCheck === true && !map
+    if (fields.length !== width && !lenient) {
       throw new CsvError(
         file,
         lineNumber,
         undefined,
-        `${fields.length} fields, but the model has ${width} features`,
+        `${fields.length} fields, but the model has ${width} features${map ? '' : ' (--disable-shape-check predicts anyway: extra fields ignored, missing trailing features 0.0)'}`,
       )
     }
     if (count === 0) firstLine = lineNumber
     const base = count * width
-    for (let column = 0; column < width; column++) {
+    const columns = Math.min(width, fields.length)
+    for (let column = columns; column < width; column++) batch[base + column] = 0
+    for (let column = 0; column < columns; column++) {
       const value = parseField(fields[column])
       if (value === undefined) {
         throw new CsvError(

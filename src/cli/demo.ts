@@ -5,17 +5,21 @@ import { existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { featureRecordsFromSamples } from '../node/feature-store.ts'
+import { featureRecordsFromSamples } from '../node/index.ts'
 import { type ModelStatus, type TierRequirement, unwrap } from '../registry/index.ts'
-import { ensembleRunOptions, formatAnalyses, formatFailures, openCliEnsemble, tierOption } from './analyze.ts'
+import {
+  columnLegend,
+  ensembleRunOptions,
+  formatAnalyses,
+  formatFailures,
+  openCliEnsemble,
+  tierOption,
+} from './analyze.ts'
 import type { Command } from './io.ts'
 import { UsageError } from './io.ts'
-import {
-  formatVerifyReport,
-  openRegistry,
-  registerPackageFromDir,
-  verifyRegistry,
-} from './registry-commands.ts'
+import { registerPackageFromDir } from './registration.ts'
+import { openRegistry } from './registry-options.ts'
+import { formatVerifyReport, verifyRegistry } from './verify.ts'
 
 /** The example packages and how the demo registers them (models/README.md, "Registering them"). */
 export const DEMO_MODELS: readonly { dir: string; tier: TierRequirement; status: ModelStatus }[] = [
@@ -34,7 +38,12 @@ const usage = `usage: leafwise demo [--symbols A,B] [--tier T] [--explain] [--js
   packages of models/ (already registered ones are left as they are), verifies them, and
   analyzes sample records of a few symbols through the ensemble.`
 
-const packageModels = fileURLToPath(new URL('../../models', import.meta.url))
+const packageRoot = fileURLToPath(new URL('../../', import.meta.url))
+const packageModels = join(packageRoot, 'models')
+
+/** A command-line argument, quoted when the shell would split or expand it. */
+const shellArg = (text: string) =>
+  /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
 
 export const demoCommand: Command = async (argv, io) => {
   const options = ensembleRunOptions
@@ -144,15 +153,24 @@ export const demoCommand: Command = async (argv, io) => {
         io.stdout(`${JSON.stringify({ verify: { ok: verify.ok }, analyses }, null, 2)}\n`)
         return 0
       }
-      say(`\n5. analyze ${symbols.length} symbols:\n\n${formatAnalyses(analyses)}`)
+      say(`\n5. analyze ${symbols.length} symbols:\n\n${formatAnalyses(analyses)}\n${columnLegend()}\n`)
       const mean = analyses.reduce((sum, a) => sum + a.latencyMs, 0) / Math.max(1, analyses.length)
       await log?.flush()
       say(
         `\n${analyses.length} analyses, ${mean.toFixed(2)} ms each on average${log ? `; logged to ${shown(log.path)}` : ''}\n`,
       )
       say(`demo done in ${((performance.now() - started) / 1000).toFixed(1)} s. Next:\n`)
-      say('  leafwise analyze --features examples/data/features.json --symbols SYN25 --explain\n')
-      say('  leafwise analyze --features examples/data/features.json --tier free\n')
+      // Commands that work where the user stands: `npx leafwise`, and the paths the demo used.
+      const local = join(io.cwd, 'examples', 'data', 'features.json')
+      const features = existsSync(local) ? local : join(packageRoot, 'examples', 'data', 'features.json')
+      const where = [
+        ...(modelsRoot === join(io.cwd, 'models') ? [] : ['--models', shellArg(shown(modelsRoot))]),
+        ...(values['data-dir'] ? ['--data-dir', shellArg(values['data-dir'])] : []),
+      ].join(' ')
+      const analyze = `npx leafwise analyze --features ${shellArg(shown(features))}${where ? ` ${where}` : ''}`
+      say(`  ${analyze} --symbols SYN25 --explain\n`)
+      say(`  ${analyze} --tier free\n`)
+      say('  npx leafwise --help\n')
       return 0
     } finally {
       await close()

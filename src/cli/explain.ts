@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type ClassExplanation, explainRow } from '../lightgbm/index.ts'
 import { readCsvBatches } from './csv.ts'
+import { requireFile } from './files.ts'
 import { type CliIO, type Command, UsageError } from './io.ts'
 import { intOption, readModelFile } from './model-file.ts'
 
@@ -121,7 +122,12 @@ export const explainCommand: Command = async (argv: string[], io: CliIO): Promis
   }
 
   const inputPath = resolve(io.cwd, values.input)
-  const { model } = await readModelFile(resolve(io.cwd, values.model))
+  requireFile(inputPath, '--input', values.input)
+  const { model } = await readModelFile(resolve(io.cwd, values.model), {
+    io,
+    flag: '--model',
+    shown: values.model,
+  })
   model.window(window)
   const numFeatures = model.numFeatures
 
@@ -129,6 +135,7 @@ export const explainCommand: Command = async (argv: string[], io: CliIO): Promis
   let row: Float64Array | undefined
   let seen = 0
   for await (const batch of readCsvBatches(inputPath, {
+    label: values.input,
     header: values.header,
     featureNames: model.featureNames,
   })) {

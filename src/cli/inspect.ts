@@ -1,24 +1,15 @@
 // `leafwise inspect model.txt [--json]`: what a model is, at a glance.
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { TREE_CATEGORICAL, TREE_LINEAR } from '../lightgbm/forest.ts'
 import type { Model } from '../lightgbm/index.ts'
+import { forestShape } from '../lightgbm/internal.ts'
 import { type CliIO, type Command, UsageError } from './io.ts'
 import { readModelFile } from './model-file.ts'
 
 /** The facts `inspect` reports. */
 export function describeModel(model: Model, bytes: number, seconds: number) {
   const forest = model.forest
-  let maxLeaves = 0
-  let maxDepth = 0
-  let categoricalTrees = 0
-  let linearTrees = 0
-  for (let t = 0; t < forest.numTrees; t++) {
-    const leaves = forest.treeLeafOffset[t + 1] - forest.treeLeafOffset[t]
-    if (leaves > maxLeaves) maxLeaves = leaves
-    if (forest.treeDepth[t] > maxDepth) maxDepth = forest.treeDepth[t]
-    if (forest.treeFlags[t] & TREE_CATEGORICAL) categoricalTrees++
-    if (forest.treeFlags[t] & TREE_LINEAR) linearTrees++
-  }
+  const { maxLeaves, maxDepth, categoricalTrees, linearTrees } = forestShape(forest)
   const info = model.info
   return {
     version: info.version ?? null,
@@ -55,7 +46,10 @@ export const inspectCommand: Command = async (argv: string[], io: CliIO): Promis
     return 0
   }
   if (positionals.length !== 1) throw new UsageError('usage: leafwise inspect model.txt [--json]')
-  const { model, bytes, seconds } = await readModelFile(positionals[0])
+  const { model, bytes, seconds } = await readModelFile(resolve(io.cwd, positionals[0]), {
+    io,
+    shown: positionals[0],
+  })
   const facts = describeModel(model, bytes, seconds)
   if (values.json) {
     io.stdout(`${JSON.stringify(facts, null, 2)}\n`)

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `leafwise` command. Each command lives in its own module and is imported only when
 // used, so `leafwise predict` never loads the database drivers.
+import { readFileSync } from 'node:fs'
 import { LeafwiseError } from '../errors.ts'
+import { fileErrorMessage } from './files.ts'
 import { type CliIO, type Command, UsageError } from './io.ts'
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -63,7 +65,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   verify: {
     summary: "the guide's verification steps for every registered model",
-    load: async () => (await import('./registry-commands.ts')).verifyCommand,
+    load: async () => (await import('./verify.ts')).verifyCommand,
   },
   alias: {
     summary: 'point an alias (champion, challenger) at a version; list or remove aliases',
@@ -95,8 +97,22 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   registry: {
     summary: 'registry tools (export a static manifest)',
-    load: async () => (await import('./registry-commands.ts')).registryCommand,
+    load: async () => (await import('./registry-export.ts')).registryCommand,
   },
+}
+
+/** The version of the installed package (package.json beside src/ and dist/). */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return manifest.version
+}
+
+/** An error of node:util parseArgs (an unknown option, a missing value): bad usage. */
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
 }
 
 function usage(): string {
@@ -104,6 +120,7 @@ function usage(): string {
   const width = Math.max(...names.map((n) => n.length))
   return [
     'usage: leafwise <command> [options]',
+    '       leafwise --version',
     '',
     'commands:',
     ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`),
@@ -119,6 +136,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stdout(`${usage()}\n`)
     return name ? 0 : 2
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout(`leafwise ${packageVersion()}\n`)
+    return 0
+  }
   const entry = commands[name]
   if (!entry) {
     io.stderr(`leafwise: unknown command '${name}'\n${usage()}\n`)
@@ -128,9 +149,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const command = await entry.load()
     return await command(rest, io)
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`leafwise ${name}: ${error.message}\n`)
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr(
+        `leafwise ${name}: ${(error as Error).message}${error instanceof UsageError ? '' : ` (leafwise ${name} --help)`}\n`,
+      )
       return 2
+    }
+    const fileError = fileErrorMessage(error)
+    if (fileError) {
+      io.stderr(`leafwise ${name}: ${fileError}\n`)
+      return 1
     }
     if (error instanceof LeafwiseError) {
       io.stderr(`leafwise ${name}: ${error.code}: ${error.message}\n`)

@@ -5,7 +5,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util'
 import { type ModelRegistry, parseModelRef, unwrap } from '../registry/index.ts'
 import type { CliIO } from './io.ts'
 import { UsageError } from './io.ts'
-import { openRegistry } from './registry-commands.ts'
+import { openRegistry } from './registry-options.ts'
 
 /** Connection flags of every registry command. */
 export const connectionOptions = {

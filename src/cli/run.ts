@@ -7,6 +7,7 @@ const io: CliIO = {
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
   env: process.env,
+  interactive: process.stdout.isTTY === true && process.stderr.isTTY === true,
 }
 
 process.exitCode = await runCli(process.argv.slice(2), io)

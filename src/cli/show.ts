@@ -4,7 +4,7 @@ import type { ModelDetails, ModelEvent } from '../registry/index.ts'
 import { unwrap } from '../registry/index.ts'
 import type { Command } from './io.ts'
 import { modelRefArgs, parseRegistryArgs, withRegistryOf } from './registry-cli.ts'
-import { formatTable } from './registry-commands.ts'
+import { formatTable } from './table.ts'
 
 const usage = 'usage: leafwise show NAME VERSION|NAME@ALIAS [--json]'
 

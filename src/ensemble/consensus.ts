@@ -1,6 +1,6 @@
 // The weighted soft vote: the average of the deployed models' signal vectors, weighted by
 // each model's weight (DESIGN.md, "Ensemble").
-import type { ModelRecord } from '../registry/types.ts'
+import type { ModelRecord } from '../registry/index.ts'
 import { argmaxSignal, type Signal, type SignalProbabilities, toProbabilities } from './signals.ts'
 
 /** The ensemble's answer. */

@@ -3,7 +3,7 @@
 // analysis reads the current set once and finishes on it.
 import { LeafwiseError } from '../errors.ts'
 import { type ArtifactSource, type FeatureInput, loadPackage } from '../package/index.ts'
-import type { ModelChange, ModelReader, RegistryResult, TierRequirement } from '../registry/types.ts'
+import type { ModelChange, ModelReader, RegistryResult, TierRequirement } from '../registry/index.ts'
 import { createPackageCache, type PackageCache, type PackageLoader } from './cache.ts'
 import { type Consensus, consensusOf } from './consensus.ts'
 import { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
@@ -15,6 +15,7 @@ import {
   type ModelSet,
   type ModelSetOptions,
 } from './model-set.ts'
+import { countMissing, rejectUnknownFeatures, SPARSE_SHARE } from './record-check.ts'
 import {
   argmaxSignal,
   CLASS_SIGNALS,
@@ -36,6 +37,13 @@ export interface Vote {
   weight: number
   /** The model's own output: class probabilities, P(positive class), or the predicted value. */
   prediction: number[]
+  /** How many of the model's features the record lacks (absent, null or NaN). */
+  missingFeatures: number
+  /**
+   * True when the record lacks more than half of the model's features: the vote rests
+   * mostly on the model's defaults for missing values, not on the record.
+   */
+  sparse: boolean
   /** With explanations on: the features that pushed this vote most (SHAP). */
   topFeatures?: FeatureContribution[]
 }
@@ -73,6 +81,11 @@ export interface AnalyzeOptions {
   top?: number
   /** A label for the record (a symbol), echoed in the result and the log. */
   id?: string
+  /**
+   * Ignore record keys that no model reads. Default: the ensemble's option, else false:
+   * such a key (usually a typo, `rsi7` for `rsi_7`) throws `UNKNOWN_FEATURE`.
+   */
+  allowUnknownFeatures?: boolean
 }
 
 /** What a registry must offer the ensemble: reads, and optionally change events for `watch`. */
@@ -116,6 +129,16 @@ export interface EnsembleOptions extends ModelSetOptions {
   debounceMs?: number
   /** Told of every reload, swapped or refused. */
   onReload?: (result: ReloadResult) => void
+  /**
+   * Ignore record keys that no model of the set reads (default false: `analyze` throws
+   * `UNKNOWN_FEATURE` naming them and the closest known names).
+   */
+  allowUnknownFeatures?: boolean
+  /**
+   * Feature names records may carry although no model of this ensemble reads them. The
+   * features of the models only higher tiers see (listed by the registry) are known already.
+   */
+  knownFeatures?: Iterable<string>
   /**
    * Check every package file against the sha256 recorded at registration, refusing a
    * changed one (INTEGRITY_MISMATCH naming the file). Default: on when the registry has
@@ -179,11 +202,18 @@ export class Ensemble {
     return this.lastReload
   }
 
-  /** Every deployed model votes on `record`; shadow models run beside them. */
+  /**
+   * Every deployed model votes on `record`; shadow models run beside them. Throws
+   * `UNKNOWN_FEATURE` for a record key no model reads, unless unknown features are allowed.
+   */
   analyze(record: FeatureInput, options: AnalyzeOptions = {}): Analysis {
     const start = now()
     const set = this.set
     const top = this.topOf(options)
+    if (!this.allowsUnknown(options))
+      rejectUnknownFeatures(set, record, options.id === undefined ? undefined : `record ${options.id}`, () =>
+        this.widerFeatureNames(),
+      )
     const errors: VoteError[] = []
     const votes = this.votesOf(set.deployed, record, top, errors)
     const shadowVotes = this.votesOf(set.shadow, record, top, errors)
@@ -201,6 +231,14 @@ export class Ensemble {
     const set = this.set
     const top = this.topOf(options)
     const n = records.length
+    if (!this.allowsUnknown(options)) {
+      for (let r = 0; r < n; r++) {
+        const id = options.ids?.[r]
+        rejectUnknownFeatures(set, records[r], id === undefined ? `record ${r}` : `record ${r} (${id})`, () =>
+          this.widerFeatureNames(),
+        )
+      }
+    }
     const errors: VoteError[][] = Array.from({ length: n }, () => [])
     const votes: Vote[][] = Array.from({ length: n }, () => [])
     const shadowVotes: Vote[][] = Array.from({ length: n }, () => [])
@@ -210,9 +248,11 @@ export class Ensemble {
     ] as const) {
       for (const member of members) {
         const pkg = member.package
+        let rows: Float64Array
         let outputs: Float64Array
         try {
-          outputs = pkg.predictMany(records)
+          rows = pkg.normalizeMany(records)
+          outputs = pkg.model.predict(rows)
         } catch {
           // One bad record fails the batch: fall back to record by record to find it.
           for (let r = 0; r < n; r++) {
@@ -222,8 +262,12 @@ export class Ensemble {
           continue
         }
         const width = pkg.numOutputs
+        const features = pkg.numFeatures
         for (let r = 0; r < n; r++) {
-          into[r].push(this.voteFrom(member, outputs.subarray(r * width, (r + 1) * width), records[r], top))
+          const missing = countMissing(rows, r * features, features)
+          into[r].push(
+            this.voteFrom(member, outputs.subarray(r * width, (r + 1) * width), missing, records[r], top),
+          )
         }
       }
     }
@@ -355,6 +399,16 @@ export class Ensemble {
     return result
   }
 
+  /** Names a record may carry beyond this set's models: higher tiers' features, `knownFeatures`. */
+  private *widerFeatureNames(): Iterable<string> {
+    yield* this.set.otherTierFeatures
+    if (this.options.knownFeatures) yield* this.options.knownFeatures
+  }
+
+  private allowsUnknown(options: AnalyzeOptions): boolean {
+    return options.allowUnknownFeatures ?? this.options.allowUnknownFeatures ?? false
+  }
+
   private topOf(options: AnalyzeOptions): number | undefined {
     const on = options.explain ?? this.explainTop !== undefined
     if (!on) return undefined
@@ -386,7 +440,10 @@ export class Ensemble {
     errors: VoteError[],
   ): Vote | undefined {
     try {
-      return this.voteFrom(member, member.package.predict(record), record, top)
+      const pkg = member.package
+      const row = pkg.normalize(record)
+      const missing = countMissing(row, 0, row.length)
+      return this.voteFrom(member, pkg.model.predict(row), missing, record, top)
     } catch (error) {
       errors.push({
         modelName: member.record.modelName,
@@ -400,6 +457,7 @@ export class Ensemble {
   private voteFrom(
     member: ModelMember,
     output: Float64Array,
+    missingFeatures: number,
     record: FeatureInput,
     top: number | undefined,
   ): Vote {
@@ -414,6 +472,8 @@ export class Ensemble {
       probabilities: toProbabilities(p),
       weight: member.weight,
       prediction: Array.from(output),
+      missingFeatures,
+      sparse: missingFeatures > SPARSE_SHARE * member.package.numFeatures,
     }
     if (top !== undefined) {
       const pkg = member.package

@@ -37,6 +37,7 @@ export {
   type ModelSetOptions,
   modelIds,
 } from './model-set.ts'
+export { closestName, SPARSE_SHARE, UNKNOWN_FEATURE } from './record-check.ts'
 export {
   argmaxSignal,
   CLASS_SIGNALS,

@@ -1,8 +1,8 @@
 // One generation of the ensemble: the deployed and shadow models a tier sees, each with its
 // loaded package, weight and signal mapper. Built whole in the background, then swapped in.
 import { LeafwiseError } from '../errors.ts'
-import type { ModelPackage } from '../package/index.ts'
-import type { ModelReader, ModelRecord, TierRequirement } from '../registry/types.ts'
+import { type ArtifactSource, type ModelPackage, PACKAGE_FILES, packagePath } from '../package/index.ts'
+import type { ModelReader, ModelRecord, TierRequirement } from '../registry/index.ts'
 import type { PackageCache } from './cache.ts'
 import { type WeightOptions, weightOf } from './consensus.ts'
 import { type SignalMapper, type SignalOptions, signalMapper } from './signals.ts'
@@ -38,6 +38,12 @@ export interface ModelSet {
   shadow: readonly ModelMember[]
   /** Deployed or shadow models left out because they failed to load. */
   failures: readonly LoadFailure[]
+  /**
+   * Feature names of the deployed and shadow models of higher tiers, which this set does
+   * not load (read from their normalizer.json): a record holding every model's features is
+   * not refused by a lower tier's ensemble for the features it does not read.
+   */
+  otherTierFeatures: ReadonlySet<string>
 }
 
 /** Options of `loadModelSet`. */
@@ -120,7 +126,40 @@ export async function loadModelSet(
     deployed: members.filter((m) => m.role === 'deployed'),
     shadow: members.filter((m) => m.role === 'shadow'),
     failures: outcomes.filter((o): o is LoadFailure => !('package' in o)),
+    otherTierFeatures: await otherTierFeatures(reader, cache.source, tier, listed.data),
   }
+}
+
+/**
+ * The feature names (normalizer.json keys) of the deployed and shadow models that only
+ * tiers above `tier` see. Best effort: a row or file that cannot be read adds nothing.
+ */
+async function otherTierFeatures(
+  reader: ModelReader,
+  source: ArtifactSource,
+  tier: TierRequirement,
+  seen: readonly ModelRecord[],
+): Promise<Set<string>> {
+  const names = new Set<string>()
+  if (tier === 'enterprise') return names
+  const all = await reader.listModels({ status: ['deployed', 'shadow'], tier: 'enterprise' })
+  if (!all.success) return names
+  const inSet = new Set(seen.map((r) => `${r.modelName}/${r.modelVersion}`))
+  const decoder = new TextDecoder()
+  await Promise.all(
+    all.data
+      .filter((r) => !inSet.has(`${r.modelName}/${r.modelVersion}`))
+      .map(async (r) => {
+        try {
+          const bytes = await source.read(packagePath(r.modelName, r.modelVersion, PACKAGE_FILES.normalizer))
+          const parsed: unknown = JSON.parse(decoder.decode(bytes))
+          if (parsed && typeof parsed === 'object') for (const key of Object.keys(parsed)) names.add(key)
+        } catch {
+          // Not this set's package: its problems are reported by the tiers that load it.
+        }
+      }),
+  )
+  return names
 }
 
 /** `name/version` of every model of a set, deployed first. */

@@ -32,6 +32,11 @@ export class ModelParseError extends LeafwiseError {
   }
 }
 
+/** Throws a ModelParseError at `location`: the parser's parts pass their locations as values. */
+export function fail(message: string, location: ModelLocation): never {
+  throw new ModelParseError(message, location)
+}
+
 function formatMessage(message: string, location: ModelLocation): string {
   const where: string[] = []
   if (location.source) where.push(location.source)

@@ -54,41 +54,6 @@ export const TREE_CATEGORICAL = 2
 /** The tree has nodes of a slow kind (ZeroAware or Categorical). */
 export const TREE_SLOW_NODES = 4
 
-class Growable<T extends Int32Array | Float64Array | Uint8Array | Uint32Array> {
-  data: T
-  length = 0
-  constructor(private readonly make: (n: number) => T) {
-    this.data = make(1024)
-  }
-  /** Storage given by `ForestBuilder.attach`: it must never be replaced. */
-  fixed = false
-  reserve(capacity: number): void {
-    if (capacity <= this.data.length) return
-    if (this.fixed) throw new Error('part overflow')
-    const next = this.make(capacity)
-    next.set(this.data.subarray(0, this.length) as never)
-    this.data = next
-  }
-  /**
-   * Room for `extra` more values. With an estimate of the final length (from tree_sizes)
-   * the array grows straight to it: a copy holds the old and the new array at once, and
-   * capacity that is never written costs address space, not resident memory. Without one
-   * it grows by half.
-   */
-  ensure(extra: number, estimate: number): void {
-    const needed = this.length + extra
-    if (needed <= this.data.length) return
-    const grown = Math.ceil(this.data.length * (estimate > 0 ? 1.125 : 1.5))
-    this.reserve(Math.max(needed, estimate, grown))
-  }
-  finish(): T {
-    // Unwritten capacity is not resident; copy (old and new both live for a moment) only
-    // when more than a quarter of the array would be unused.
-    if (this.data.length > this.length * 1.25 + 1024) return this.data.slice(0, this.length) as T
-    return this.data.subarray(0, this.length) as T
-  }
-}
-
 /**
  * Arrays a forest of numeric, non-linear trees is built from in parts (per tree, per
  * node and per leaf arrays; the others stay empty).
@@ -112,139 +77,106 @@ export type ForestPartStorage = Pick<
   | 'leafCount'
 >
 
-const i32 = (n: number) => new Int32Array(n)
-const f64 = (n: number) => new Float64Array(n)
-const u8 = (n: number) => new Uint8Array(n)
-const u32 = (n: number) => new Uint32Array(n)
+/** What numbers an array of a forest built in parts: per tree, per internal node or per leaf. */
+export type PartUnit = 'tree' | 'node' | 'leaf'
+type PartArrayType = { new (buffer: ArrayBufferLike): unknown; BYTES_PER_ELEMENT: number }
 
-/** Collects trees one by one into growing arrays; `finish` trims them into a Forest. */
-export class ForestBuilder {
-  readonly treeRoot = new Growable(i32)
-  readonly treeNodeOffset = new Growable(i32)
-  readonly treeLeafOffset = new Growable(i32)
-  readonly treeFlags = new Growable(u8)
-  readonly treeDepth = new Growable(i32)
-  readonly treeShrinkage = new Growable(f64)
-  readonly splitFeature = new Growable(i32)
-  readonly threshold = new Growable(f64)
-  readonly decisionType = new Growable(u8)
-  readonly nodeKind = new Growable(u8)
-  readonly leftChild = new Growable(i32)
-  readonly rightChild = new Growable(i32)
-  readonly internalCount = new Growable(i32)
-  readonly catStart = new Growable(i32)
-  readonly catEnd = new Growable(i32)
-  readonly catWords = new Growable(u32)
-  readonly leafValue = new Growable(f64)
-  readonly leafCount = new Growable(i32)
-  readonly leafConst = new Growable(f64)
-  readonly linearOffset = new Growable(i32)
-  readonly linearFeature = new Growable(i32)
-  readonly linearCoeff = new Growable(f64)
-  /** Some node is categorical (catStart / catEnd are part of the forest). */
-  anyCategorical = false
-  /** catStart / catEnd are being filled (from the first tree with num_cat > 0 on). */
-  catRanges = false
-  anyLinear = false
+/**
+ * The layout of a forest built in parts: each part array's unit and element type. The one
+ * definition of the layout outside the Forest interface; a part starting at tree t writes
+ * each array from t's first tree, node or leaf (`partStarts`).
+ */
+export const PART_ARRAYS: Readonly<Record<keyof ForestPartStorage, readonly [PartUnit, PartArrayType]>> = {
+  treeRoot: ['tree', Int32Array],
+  treeNodeOffset: ['tree', Int32Array],
+  treeLeafOffset: ['tree', Int32Array],
+  treeFlags: ['tree', Uint8Array],
+  treeDepth: ['tree', Int32Array],
+  treeShrinkage: ['tree', Float64Array],
+  splitFeature: ['node', Int32Array],
+  threshold: ['node', Float64Array],
+  decisionType: ['node', Uint8Array],
+  nodeKind: ['node', Uint8Array],
+  leftChild: ['node', Int32Array],
+  rightChild: ['node', Int32Array],
+  internalCount: ['node', Int32Array],
+  leafValue: ['leaf', Float64Array],
+  leafCount: ['leaf', Int32Array],
+}
+const PART_NAMES = Object.keys(PART_ARRAYS) as (keyof ForestPartStorage)[]
 
-  /**
-   * Makes the builder write straight into `storage` (arrays sized for the whole forest,
-   * e.g. on SharedArrayBuffers that several parsers fill at once), each array from the
-   * index `starts` gives: the part's first tree, node or leaf (global numbers).
-   */
-  attach(storage: ForestPartStorage, starts: Record<keyof ForestPartStorage, number>): void {
-    for (const name of Object.keys(storage) as (keyof ForestPartStorage)[]) {
-      const g = this[name] as Growable<never>
-      g.data = storage[name] as never
-      g.length = starts[name]
-      g.fixed = true
-    }
+/**
+ * Storage for a forest built in parts, sized exactly: per tree arrays of numTrees + 1, per
+ * node and per leaf arrays of the totals, each on a buffer from `allocate` (for parts
+ * parsed on other threads, a SharedArrayBuffer).
+ */
+export function partStorage(
+  numTrees: number,
+  nodes: number,
+  leaves: number,
+  allocate: (bytes: number) => ArrayBufferLike,
+): ForestPartStorage {
+  const sizes: Record<PartUnit, number> = { tree: numTrees + 1, node: nodes, leaf: leaves }
+  const storage: Record<string, unknown> = {}
+  for (const name of PART_NAMES) {
+    const [unit, type] = PART_ARRAYS[name]
+    storage[name] = new type(allocate(sizes[unit] * type.BYTES_PER_ELEMENT))
   }
+  return storage as unknown as ForestPartStorage
+}
 
-  /** Called before the first tree with categorical splits: earlier nodes get empty ranges. */
-  startCategorical(estimatedNodes: number): void {
-    if (this.treeRoot.fixed) throw new Error('numeric trees only')
-    if (this.catRanges) return
-    this.catRanges = true
-    const nodes = this.splitFeature.length
-    for (const g of [this.catStart, this.catEnd]) {
-      g.reserve(Math.max(nodes, estimatedNodes, this.splitFeature.data.length))
-      g.data.fill(0, 0, nodes)
-      g.length = nodes
-    }
-  }
+/** Where a part whose first tree, node and leaf are `bases` starts writing each array. */
+export function partStarts(bases: Record<PartUnit, number>): Record<keyof ForestPartStorage, number> {
+  const starts = {} as Record<keyof ForestPartStorage, number>
+  for (const name of PART_NAMES) starts[name] = bases[PART_ARRAYS[name][0]]
+  return starts
+}
 
-  /** Called before the first linear tree: earlier leaves get empty linear terms. */
-  startLinear(): void {
-    if (this.treeRoot.fixed) throw new Error('numeric trees only')
-    if (this.anyLinear) return
-    this.anyLinear = true
-    const leaves = this.leafValue.length
-    this.linearOffset.reserve(Math.max(leaves, this.leafValue.data.length))
-    this.leafConst.reserve(Math.max(leaves, this.leafValue.data.length))
-    this.linearOffset.data.fill(0, 0, leaves)
-    this.leafConst.data.fill(0, 0, leaves)
-    this.linearOffset.length = leaves
-    this.leafConst.length = leaves
+/** The Forest over a part storage every part has filled (numeric, non-linear trees). */
+export function forestOfParts(storage: ForestPartStorage, numTrees: number): Forest {
+  storage.treeNodeOffset[numTrees] = storage.splitFeature.length
+  storage.treeLeafOffset[numTrees] = storage.leafValue.length
+  return {
+    ...storage,
+    numTrees,
+    treeRoot: storage.treeRoot.subarray(0, numTrees),
+    treeFlags: storage.treeFlags.subarray(0, numTrees),
+    treeDepth: storage.treeDepth.subarray(0, numTrees),
+    treeShrinkage: storage.treeShrinkage.subarray(0, numTrees),
+    catStart: new Int32Array(0),
+    catEnd: new Int32Array(0),
+    catWords: new Uint32Array(0),
+    leafConst: new Float64Array(0),
+    linearOffset: new Int32Array(0),
+    linearFeature: new Int32Array(0),
+    linearCoeff: new Float64Array(0),
   }
+}
 
-  /** Room for `nodes` more internal nodes and `leaves` more leaves; `scale` estimates the final size. */
-  reserveFor(nodes: number, leaves: number, estimatedNodes: number, estimatedLeaves: number): void {
-    for (const g of [
-      this.splitFeature,
-      this.threshold,
-      this.decisionType,
-      this.nodeKind,
-      this.leftChild,
-      this.rightChild,
-      this.internalCount,
-    ] as Growable<never>[]) {
-      g.ensure(nodes, estimatedNodes)
-    }
-    if (this.catRanges) {
-      this.catStart.ensure(nodes, estimatedNodes)
-      this.catEnd.ensure(nodes, estimatedNodes)
-    }
-    for (const g of [this.leafValue, this.leafCount] as Growable<never>[]) g.ensure(leaves, estimatedLeaves)
-  }
+/** A forest's shape at a glance (`leafwise inspect`). */
+export interface ForestShape {
+  /** Leaves of the largest tree. */
+  maxLeaves: number
+  /** Internal nodes on the longest root-to-leaf path of any tree. */
+  maxDepth: number
+  /** Trees with a categorical split. */
+  categoricalTrees: number
+  /** Trees with linear leaves. */
+  linearTrees: number
+}
 
-  finish(): Forest {
-    const numTrees = this.treeRoot.length
-    const nodeCount = this.splitFeature.length
-    const leafCount = this.leafValue.length
-    this.treeNodeOffset.ensure(1, 0)
-    this.treeNodeOffset.data[this.treeNodeOffset.length++] = nodeCount
-    this.treeLeafOffset.ensure(1, 0)
-    this.treeLeafOffset.data[this.treeLeafOffset.length++] = leafCount
-    if (this.anyLinear) {
-      this.linearOffset.ensure(1, 0)
-      this.linearOffset.data[this.linearOffset.length++] = this.linearFeature.length
-    }
-    const empty32 = new Int32Array(0)
-    return {
-      numTrees,
-      treeRoot: this.treeRoot.finish(),
-      treeNodeOffset: this.treeNodeOffset.finish(),
-      treeLeafOffset: this.treeLeafOffset.finish(),
-      treeFlags: this.treeFlags.finish(),
-      treeDepth: this.treeDepth.finish(),
-      treeShrinkage: this.treeShrinkage.finish(),
-      splitFeature: this.splitFeature.finish(),
-      threshold: this.threshold.finish(),
-      decisionType: this.decisionType.finish(),
-      nodeKind: this.nodeKind.finish(),
-      leftChild: this.leftChild.finish(),
-      rightChild: this.rightChild.finish(),
-      internalCount: this.internalCount.finish(),
-      catStart: this.anyCategorical ? this.catStart.finish() : empty32,
-      catEnd: this.anyCategorical ? this.catEnd.finish() : empty32,
-      catWords: this.catWords.finish(),
-      leafValue: this.leafValue.finish(),
-      leafCount: this.leafCount.finish(),
-      leafConst: this.anyLinear ? this.leafConst.finish() : new Float64Array(0),
-      linearOffset: this.anyLinear ? this.linearOffset.finish() : empty32,
-      linearFeature: this.linearFeature.finish(),
-      linearCoeff: this.linearCoeff.finish(),
-    }
+/** The forest's shape: largest and deepest tree, trees with categorical splits or linear leaves. */
+export function forestShape(forest: Forest): ForestShape {
+  let maxLeaves = 0
+  let maxDepth = 0
+  let categoricalTrees = 0
+  let linearTrees = 0
+  for (let t = 0; t < forest.numTrees; t++) {
+    const leaves = forest.treeLeafOffset[t + 1] - forest.treeLeafOffset[t]
+    if (leaves > maxLeaves) maxLeaves = leaves
+    if (forest.treeDepth[t] > maxDepth) maxDepth = forest.treeDepth[t]
+    if (forest.treeFlags[t] & TREE_CATEGORICAL) categoricalTrees++
+    if (forest.treeFlags[t] & TREE_LINEAR) linearTrees++
   }
+  return { maxLeaves, maxDepth, categoricalTrees, linearTrees }
 }

@@ -93,7 +93,7 @@ export function predictRawKernel(
  * node costs one unpredictable branch, not two (kinds 0 and 1 are mixed about evenly in
  * real forests, so a branch on the kind mispredicts as often as the comparison does).
  */
-function walk(
+export function walk(
   start: number,
   rows: Float64Array,
   base: number,

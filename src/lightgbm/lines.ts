@@ -87,3 +87,23 @@ export class LineSplitter {
     this.carryLength = needed
   }
 }
+
+// Helpers for one line's bytes.
+
+// ignoreBOM keeps a U+FEFF inside the file as text: only the file's first bytes may be a BOM
+// (LineSplitter drops that one); a BOM before a header key must not make the key valid.
+export const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
+
+/** bytes[start..end) as Latin-1 text (keys, tree numbers: ASCII in any valid file). */
+export function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let text = ''
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i])
+  return text
+}
+
+/** True when bytes[start..end) begins with the ASCII `prefix`. */
+export function startsWith(bytes: Uint8Array, start: number, end: number, prefix: string): boolean {
+  if (end - start < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (bytes[start + i] !== prefix.charCodeAt(i)) return false
+  return true
+}

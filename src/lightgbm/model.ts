@@ -1,16 +1,22 @@
 // The Model: a parsed forest plus its facts, with LightGBM's prediction entry points.
 
-import { type CompiledKernel, canCompile, compileForest } from './compile.ts'
-import { ModelParseError, PredictionError } from './errors.ts'
+import { type KernelChoice, KernelPicker } from './auto.ts'
+import { type EarlyStopOptions, earlyStopPlan, predictRawEarlyStop } from './early-stop.ts'
+import { PredictionError } from './errors.ts'
 import type { Forest } from './forest.ts'
 import { TREE_LINEAR } from './forest.ts'
-import { predictLeafKernel, predictRawKernel } from './kernel.ts'
+import type { ModelInfo } from './header.ts'
+import { predictLeafKernel } from './kernel.ts'
 import { applyTransform, type ObjectiveName } from './objective.ts'
-import type { ModelInfo, ParsedModel } from './parse.ts'
-import { predictContribKernel } from './shap.ts'
+import type { ParsedModel } from './parse.ts'
+import { predictContribKernel, refuseLinearTrees } from './shap.ts'
+import { checkRowWidth, flatRowsOf, type ShapeOptions } from './shape.ts'
 
-/** Which iterations to use, as LightGBM's `start_iteration` / `num_iteration`. */
-export interface PredictOptions {
+/**
+ * Which iterations to use, as LightGBM's `start_iteration` / `num_iteration`; prediction
+ * early stopping (early-stop.ts, raw and transformed predictions only); row width (shape.ts).
+ */
+export interface PredictOptions extends EarlyStopOptions, ShapeOptions {
   /** First iteration (clipped to [0, numIterations]). Default 0. */
   startIteration?: number
   /** Iterations to use from the start; <= 0 or absent means all remaining. */
@@ -27,154 +33,43 @@ export interface IterationWindow {
 
 type Rows = Float64Array | ArrayLike<number>
 
-/**
- * Which kernel predicts: `portable` walks the typed arrays (runs everywhere); `compiled`
- * generates JavaScript for the model (compile.ts) where the runtime allows `new Function`;
- * `auto` (the default) compiles once the model has done enough work to pay for it.
- */
-export type KernelChoice = 'auto' | 'portable' | 'compiled'
-
-/** One compiled kernel per forest, shared by every Model over it; null: not compilable here. */
-const compiledKernels = new WeakMap<Forest, CompiledKernel | null>()
-/** `auto` compiles after this many (row, tree) walks: about a tenth of a second of portable work. */
-const AUTO_COMPILE_WORK = 1_000_000
-/** `auto` leaves bigger forests (internal nodes) to the portable kernel: their code would be too large. */
-const AUTO_COMPILE_MAX_NODES = 1_000_000
-
-/**
- * What `auto` has measured on a forest, for large batches and (apart) for small ones,
- * where the answer differs by model: one row through a compiled forest runs from cold
- * instruction caches when its code is large. Compiled runs first warm up (V8 optimizes
- * the generated functions once they are hot), then both kernels alternate until each has
- * `samples` timings (ms per (row, tree) walk); the faster kernel is kept.
- */
-interface Timings {
-  portable: number[]
-  compiled: number[]
-  warmup: number
-  decided?: 'portable' | 'compiled'
-}
-const timingsOf = new WeakMap<Forest, { large: Timings; small: Timings }>()
-
-/** How each batch class is timed; each kernel's best time counts (the least disturbed by other work). */
-const LARGE = { warmup: 16, samples: 3 }
-const SMALL = { warmup: 32, samples: 64 }
-/** Below this many rows a batch is small. */
-const AUTO_SMALL_ROWS = 32
-/** Large batches are timed only when they walk at least this many (row, tree) pairs. */
-const TIMED_WALKS = 200_000
-
 /** A LightGBM model, ready to predict. Create it with `parseModel` or `loadModel`. */
 export class Model {
   /** The flat typed arrays of all trees. */
   readonly forest: Forest
   /** Header and trailer facts (objective, feature infos, parameters, ...). */
   readonly info: ModelInfo
-  private kernelChoice: KernelChoice = 'auto'
-  /** The kernel that computed the last raw scores (`predict` / `predictRaw`). */
-  lastKernel: 'portable' | 'compiled' | undefined
-  private work = 0
+  /** Which kernel computes raw scores, and the `auto` choice's state (auto.ts). */
+  private readonly picker: KernelPicker
 
   constructor(parsed: ParsedModel) {
     this.forest = parsed.forest
     this.info = parsed.info
+    this.picker = new KernelPicker(this.forest, this.numFeatures, this.numClass)
   }
 
   /** The same model (sharing its arrays) predicting with the chosen kernel. */
   withKernel(choice: KernelChoice): Model {
     const model = new Model({ forest: this.forest, info: this.info })
-    model.kernelChoice = choice
-    if (choice === 'compiled') model.compiled(true)
+    model.picker.kernelChoice = choice
+    if (choice === 'compiled') model.picker.compiled(true)
     return model
   }
 
   /** The kernel the next full-window prediction uses. */
   get kernel(): 'portable' | 'compiled' {
-    if (this.kernelChoice === 'portable') return 'portable'
-    if (this.kernelChoice === 'auto' && timingsOf.get(this.forest)?.large.decided === 'portable')
-      return 'portable'
-    return compiledKernels.get(this.forest) ? 'compiled' : 'portable'
+    return this.picker.kernel
+  }
+
+  /** The kernel that computed the last raw scores (`predict` / `predictRaw`). */
+  get lastKernel(): 'portable' | 'compiled' | undefined {
+    return this.picker.lastKernel
   }
 
   /** Compiles the model now (see KernelChoice); false where the runtime refuses code generation. */
   compile(): boolean {
-    if (this.kernelChoice === 'portable') this.kernelChoice = 'auto'
-    return this.compiled(true) !== undefined
-  }
-
-  /** The compiled kernel, compiling it when asked to or when `auto` finds it worth it. */
-  private compiled(force: boolean): CompiledKernel | undefined {
-    const known = compiledKernels.get(this.forest)
-    if (this.kernelChoice === 'portable') return undefined
-    if (known !== undefined) return known ?? undefined
-    const worth =
-      force ||
-      this.kernelChoice === 'compiled' ||
-      (this.work >= AUTO_COMPILE_WORK && this.forest.splitFeature.length <= AUTO_COMPILE_MAX_NODES)
-    if (!worth || !canCompile()) return undefined
-    const kernel = compileForest(this.forest, { numFeatures: this.numFeatures, width: this.numClass }) ?? null
-    compiledKernels.set(this.forest, kernel)
-    return kernel ?? undefined
-  }
-
-  /**
-   * Raw scores through the compiled kernel when it covers the window, else the portable
-   * one. In `auto` mode the first large batches are timed on both kernels and the faster
-   * one is kept for the forest (both give the same bits; only speed differs).
-   */
-  private rawKernel(data: Float64Array, numRows: number, w: IterationWindow, result: Float64Array): void {
-    const all = w.treeStart === 0 && w.treeEnd === this.forest.numTrees
-    const walks = numRows * (w.treeEnd - w.treeStart)
-    const auto = this.kernelChoice === 'auto'
-    let stats = timingsOf.get(this.forest)
-    if (!stats) {
-      stats = {
-        large: { portable: [], compiled: [], warmup: 0 },
-        small: { portable: [], compiled: [], warmup: 0 },
-      }
-      timingsOf.set(this.forest, stats)
-    }
-    const small = numRows < AUTO_SMALL_ROWS
-    const plan = small ? SMALL : LARGE
-    const timings = small ? stats.small : stats.large
-    let compiled = all && !(auto && timings.decided === 'portable') ? this.compiled(false) : undefined
-    // While auto is deciding: warm the compiled kernel up, then alternate the kernels.
-    let timed = false
-    if (compiled && auto && timings.decided === undefined && (small || walks >= TIMED_WALKS)) {
-      if (timings.warmup < plan.warmup) timings.warmup++
-      else {
-        timed = true
-        const done = timings.portable.length
-        if (done < plan.samples && done <= timings.compiled.length) compiled = undefined
-      }
-    }
-    const started = timed ? performance.now() : 0
-    this.lastKernel = compiled ? 'compiled' : 'portable'
-    if (compiled) compiled.predictRaw(data, numRows, result)
-    else {
-      this.work += walks
-      predictRawKernel(
-        this.forest,
-        data,
-        numRows,
-        this.numFeatures,
-        this.numClass,
-        w.treeStart,
-        w.treeEnd,
-        result,
-      )
-    }
-    if (!timed) return
-    timings[this.lastKernel].push((performance.now() - started) / walks)
-    // V8 may still be optimizing a big forest's functions after the warm-up (a 76,000-node
-    // forest takes 10-15 batches), so decide once compiled stops improving.
-    const c = timings.compiled
-    if (
-      timings.portable.length >= plan.samples &&
-      c.length >= plan.samples &&
-      c[c.length - 1] > 0.95 * Math.min(...c.slice(0, -1))
-    )
-      timings.decided = Math.min(...c) < Math.min(...timings.portable) ? 'compiled' : 'portable'
+    if (this.picker.kernelChoice === 'portable') this.picker.kernelChoice = 'auto'
+    return this.picker.compiled(true) !== undefined
   }
 
   /** Columns of every input row (`max_feature_idx + 1`). */
@@ -224,15 +119,33 @@ export class Model {
     }
   }
 
-  private rowsOf(rows: Rows): { data: Float64Array; numRows: number } {
+  private rowsOf(rows: Rows, options?: PredictOptions): { data: Float64Array; numRows: number } {
     const data = rows instanceof Float64Array ? rows : Float64Array.from(rows as ArrayLike<number>)
-    const numFeatures = this.numFeatures
-    if (data.length % numFeatures !== 0) {
-      throw new PredictionError(
-        `rows hold ${data.length} values, not a multiple of the model's ${numFeatures} features`,
-      )
-    }
-    return { data, numRows: data.length / numFeatures }
+    return flatRowsOf(data, this.numFeatures, options)
+  }
+
+  /** Raw scores into `result`: early stopping when the options ask for it and it applies. */
+  private raw(
+    data: Float64Array,
+    numRows: number,
+    w: IterationWindow,
+    result: Float64Array,
+    options?: PredictOptions,
+  ) {
+    const plan = earlyStopPlan(this.info, options)
+    if (!plan) return this.picker.rawKernel(data, numRows, w, result)
+    this.picker.lastKernel = 'portable'
+    predictRawEarlyStop(
+      this.forest,
+      data,
+      numRows,
+      this.numFeatures,
+      this.numClass,
+      w.treeStart,
+      w.treeEnd,
+      plan,
+      result,
+    )
   }
 
   private outputOf<T extends Float64Array | Int32Array>(
@@ -251,21 +164,21 @@ export class Model {
    * For `average_output` models this is the un-averaged sum, as LightGBM returns it.
    */
   predictRaw(rows: Rows, out?: Float64Array, options?: PredictOptions): Float64Array {
-    const { data, numRows } = this.rowsOf(rows)
+    const { data, numRows } = this.rowsOf(rows, options)
     const w = this.window(options)
     const width = this.numClass
     const result = this.outputOf(out, numRows * width, (n) => new Float64Array(n))
-    this.rawKernel(data, numRows, w, result)
+    this.raw(data, numRows, w, result, options)
     return result
   }
 
   /** Predictions with the objective's transform (probabilities, exp, ...), `numClass` a row. */
   predict(rows: Rows, out?: Float64Array, options?: PredictOptions): Float64Array {
-    const { data, numRows } = this.rowsOf(rows)
+    const { data, numRows } = this.rowsOf(rows, options)
     const w = this.window(options)
     const width = this.numClass
     const result = this.outputOf(out, numRows * width, (n) => new Float64Array(n))
-    this.rawKernel(data, numRows, w, result)
+    this.raw(data, numRows, w, result, options)
     // GBDT::Predict: average_output divides by the iterations used, then ConvertOutput.
     const divisor = this.info.averageOutput ? w.numIterations : 1
     applyTransform(this.info.objective, result, numRows, width, divisor)
@@ -274,11 +187,11 @@ export class Model {
 
   /** Leaf index reached in every tree of the window: one Int32 per tree, row-major. */
   predictLeafIndex(rows: Rows, out?: Int32Array, options?: PredictOptions): Int32Array {
-    const { data, numRows } = this.rowsOf(rows)
+    const { data, numRows } = this.rowsOf(rows, options)
     const w = this.window(options)
     const perRow = w.treeEnd - w.treeStart
     const result = this.outputOf(out, numRows * perRow, (n) => new Int32Array(n))
-    const compiled = perRow === this.forest.numTrees ? this.compiled(false) : undefined
+    const compiled = perRow === this.forest.numTrees ? this.picker.compiled(false) : undefined
     if (compiled) {
       compiled.predictLeaf(data, numRows, result)
       return result
@@ -292,13 +205,9 @@ export class Model {
    * `numFeatures` contributions then the expected value; `(numFeatures + 1) * numClass` a row.
    */
   predictContrib(rows: Rows, out?: Float64Array, options?: PredictOptions): Float64Array {
-    if (this.isLinear) {
-      throw new ModelParseError(
-        'SHAP contributions are not defined for linear trees (LightGBM refuses them too)',
-        { key: 'is_linear' },
-      )
-    }
-    const { data, numRows } = this.rowsOf(rows)
+    // The same refusal as the kernel's, before any work: LightGBM refuses linear models whole.
+    refuseLinearTrees(this.forest, 0, this.forest.numTrees)
+    const { data, numRows } = this.rowsOf(rows, options)
     const w = this.window(options)
     const width = this.numClass
     const result = this.outputOf(out, numRows * (this.numFeatures + 1) * width, (n) => new Float64Array(n))
@@ -308,12 +217,9 @@ export class Model {
 
   /** One row (any array of numbers, NaN = missing): `predict`, or `predictRaw` with `raw: true`. */
   predictRow(row: ArrayLike<number>, options: PredictOptions & { raw?: boolean } = {}): Float64Array {
-    if (row.length !== this.numFeatures) {
-      throw new PredictionError(
-        `the row holds ${row.length} values but the model has ${this.numFeatures} features`,
-      )
-    }
-    return options.raw ? this.predictRaw(row, undefined, options) : this.predict(row, undefined, options)
+    checkRowWidth(row.length, this.numFeatures, options, 'the row holds')
+    const one = { ...options, rowWidth: row.length }
+    return options.raw ? this.predictRaw(row, undefined, one) : this.predict(row, undefined, one)
   }
 
   /** Many rows as arrays (e.g. `number[][]`): one Float64Array of `numClass` values per row. */
@@ -321,16 +227,15 @@ export class Model {
     const numFeatures = this.numFeatures
     const flat = new Float64Array(rows.length * numFeatures)
     rows.forEach((row, i) => {
-      if (row.length !== numFeatures) {
-        throw new PredictionError(
-          `row ${i} holds ${row.length} values but the model has ${numFeatures} features`,
-        )
-      }
-      for (let j = 0; j < numFeatures; j++) flat[i * numFeatures + j] = row[j]
+      checkRowWidth(row.length, numFeatures, options, `row ${i} holds`)
+      // Shape check disabled: missing trailing features stay 0.0, extra values are ignored.
+      const copied = Math.min(row.length, numFeatures)
+      for (let j = 0; j < copied; j++) flat[i * numFeatures + j] = row[j]
     })
+    const flatOptions = { ...options, rowWidth: numFeatures }
     const out = options.raw
-      ? this.predictRaw(flat, undefined, options)
-      : this.predict(flat, undefined, options)
+      ? this.predictRaw(flat, undefined, flatOptions)
+      : this.predict(flat, undefined, flatOptions)
     const width = this.numClass
     return rows.map((_, i) => out.slice(i * width, (i + 1) * width))
   }

@@ -5,11 +5,13 @@
 // Anything else goes to the runtime's own correctly rounding Number() on a slice of the
 // line's text, decoded once per line. Tokens are separated by spaces (runs of spaces are
 // allowed, as in linear-tree lines).
+import { LeafwiseError } from '../errors.ts'
 
 /** Thrown for a token that is not a number; the parser adds line, tree and key. */
-export class TokenError extends Error {
+export class TokenError extends LeafwiseError {
   constructor(readonly token: string) {
-    super(`'${token}' is not a number`)
+    super('INVALID_NUMBER', `'${token}' is not a number`)
+    this.name = 'TokenError'
   }
 }
 

@@ -14,14 +14,12 @@
 // polynomial per leaf, deflated by (1 + z_p t) for each hot p: O(d + |H|^2) multiply-adds
 // per leaf, no division, against LightGBM's O(d^2) divisions per leaf plus path upkeep at
 // every node. The sums are the same Shapley values LightGBM computes, rounded differently:
-// the tests hold every value within 1e-12 of LightGBM's (in practice a few ulp); the exact
-// replay of LightGBM's arithmetic is `predictContribExactKernel` (shap-exact.ts).
+// the tests hold every value within 1e-12 of LightGBM's (in practice a few ulp) and against
+// an exact replay of LightGBM's arithmetic (test/support/shap-exact.ts, built on contribLoop).
 
 import { forestGoesLeft } from './decision.ts'
-import type { Forest } from './forest.ts'
-import { contribLoop, treeExpectedValues } from './shap-exact.ts'
-
-export { predictContribExactKernel } from './shap-exact.ts'
+import { PredictionError } from './errors.ts'
+import { type Forest, TREE_LINEAR } from './forest.ts'
 
 /** Per forest: every leaf's unique path, the Shapley weights and the work buffers. */
 class LeafPaths {
@@ -124,6 +122,103 @@ class LeafPaths {
   }
 }
 
+/** Tree::ExpectedValue of every tree: leaves in index order, (leaf_count / root count) * value. */
+export function treeExpectedValues(forest: Forest): Float64Array {
+  const { internalCount, leafCount, leafValue, treeLeafOffset } = forest
+  const expectedValue = new Float64Array(forest.numTrees)
+  for (let t = 0; t < forest.numTrees; t++) {
+    const root = forest.treeRoot[t]
+    if (root < 0) {
+      expectedValue[t] = leafValue[~root]
+      continue
+    }
+    const totalCount = internalCount[root]
+    let expected = 0.0
+    for (let leaf = treeLeafOffset[t]; leaf < treeLeafOffset[t + 1]; leaf++) {
+      expected += (leafCount[leaf] / totalCount) * leafValue[leaf]
+    }
+    expectedValue[t] = expected
+  }
+  return expectedValue
+}
+
+/** LightGBM does not define SHAP for linear trees: a typed error instead of numbers. */
+export function refuseLinearTrees(forest: Forest, treeStart: number, treeEnd: number): void {
+  for (let t = treeStart; t < treeEnd; t++) {
+    if ((forest.treeFlags[t] & TREE_LINEAR) !== 0) {
+      throw new PredictionError(
+        `SHAP contributions are not defined for linear trees (tree ${t}); LightGBM refuses them too`,
+      )
+    }
+  }
+}
+
+/** What a SHAP kernel keeps per forest and contribLoop points at the current row and output. */
+export interface ContribState {
+  rows: Float64Array
+  out: Float64Array
+  rowBase: number
+  outBase: number
+  readonly expectedValue: Float64Array
+}
+
+const EMPTY = new Float64Array(0)
+
+/**
+ * GBDT::PredictContrib over `numRows` rows and trees [treeStart, treeEnd): `out` gets,
+ * per row, `width` blocks of `numFeatures + 1` values (class k's block at
+ * `k * (numFeatures + 1)`, the last value of a block the expected value); tree t adds to
+ * class `t % width`, its expected value first, then `visit(state, root)` adds its
+ * contributions when it has a split. No `average_output` division: as in LightGBM, the
+ * contributions sum to the un-averaged raw score. Throws `PredictionError` for linear
+ * trees (LightGBM refuses them).
+ */
+export function contribLoop<S extends ContribState>(
+  forest: Forest,
+  stateOf: (forest: Forest) => S,
+  visit: (state: S, root: number) => void,
+  rows: Float64Array,
+  numRows: number,
+  numFeatures: number,
+  width: number,
+  treeStart: number,
+  treeEnd: number,
+  out: Float64Array,
+): void {
+  refuseLinearTrees(forest, treeStart, treeEnd)
+  const block = numFeatures + 1
+  const rowWidth = block * width
+  out.fill(0, 0, numRows * rowWidth)
+  if (treeEnd <= treeStart) return
+  const state = stateOf(forest)
+  state.rows = rows
+  state.out = out
+  const treeRoot = forest.treeRoot
+  const expected = state.expectedValue
+  try {
+    for (let r = 0; r < numRows; r++) {
+      state.rowBase = r * numFeatures
+      const rowOut = r * rowWidth
+      let klass = treeStart % width
+      for (let t = treeStart; t < treeEnd; t++) {
+        const outBase = rowOut + klass * block
+        // Tree::PredictContrib: the expected value first, then the recursion (if any split).
+        out[outBase + numFeatures] += expected[t]
+        const root = treeRoot[t]
+        if (root >= 0) {
+          state.outBase = outBase
+          visit(state, root)
+        }
+        if (++klass === width) klass = 0
+      }
+    }
+  } finally {
+    // Do not keep the caller's buffers alive through the per-forest cache.
+    state.rows = EMPTY
+    state.out = EMPTY
+  }
+}
+
 const leafPathsByForest = new WeakMap<Forest, LeafPaths>()
 
 function leafPathsOf(forest: Forest): LeafPaths {
@@ -137,7 +232,7 @@ function leafPathsOf(forest: Forest): LeafPaths {
 
 /**
  * SHAP contributions of `numRows` rows for trees [treeStart, treeEnd), laid out as
- * GBDT::PredictContrib (see contribLoop in shap-exact.ts). The per-forest tables are
+ * GBDT::PredictContrib (see contribLoop). The per-forest tables are
  * built on the first call and cached; rows allocate nothing.
  */
 export function predictContribKernel(

@@ -47,6 +47,20 @@ const byId = (a: DiscoveredPackage, b: DiscoveredPackage) => {
 }
 
 /**
+ * The `{name}/{version}` directories under `modelsRoot`, sorted (none when it is missing):
+ * where packages are, before anything is read.
+ */
+export async function listPackageDirectories(
+  modelsRoot: string,
+): Promise<{ name: string; version: string }[]> {
+  const directories = await fg('*/*', { cwd: resolve(modelsRoot), onlyDirectories: true, dot: false })
+  return directories.sort().map((directory) => {
+    const [name, version] = directory.split('/')
+    return { name, version }
+  })
+}
+
+/**
  * Lists every package under `modelsRoot`: each `{name}/{version}/` directory, loaded and
  * cross-checked, plus any package file found at the wrong depth (reported as
  * `MISPLACED_PACKAGE`). Never throws for a broken package; throws when the root is missing.
@@ -68,7 +82,6 @@ export async function discoverPackages(
     )
   }
   const source = fileSource(root, { label })
-  const directories = await fg('*/*', { cwd: root, onlyDirectories: true, dot: false })
   const packageFiles = await fg(`**/{${packageFileNames.join(',')}}`, {
     cwd: root,
     onlyFiles: true,
@@ -78,8 +91,8 @@ export async function discoverPackages(
   })
 
   const found: DiscoveredPackage[] = []
-  for (const directory of directories.sort()) {
-    const [name, version] = directory.split('/')
+  for (const { name, version } of await listPackageDirectories(root)) {
+    const directory = `${name}/${version}`
     const files = (await fg('*', { cwd: join(root, directory), onlyFiles: true, dot: false })).sort()
     const inspection = await inspectPackage(source, name, version, options)
     found.push({

@@ -17,8 +17,14 @@ import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import type { Forest, ForestPartStorage } from '../lightgbm/forest.ts'
-import type { ModelInfo, ParsedModel, PartOptions } from '../lightgbm/parse.ts'
+import type { ModelInfo } from '../lightgbm/index.ts'
+import {
+  forestOfParts,
+  type ParsedModel,
+  type PartOptions,
+  partStarts,
+  partStorage,
+} from '../lightgbm/internal.ts'
 
 /** Options of the parallel load. */
 export interface ParallelLoadOptions {
@@ -35,59 +41,6 @@ const DEFAULT_MIN_BYTES = 32 << 20
 const BYTES_PER_WORKER = 8 << 20
 const HEADER_LIMIT = 64 << 20
 const TREE_PREFIX_BYTES = 96
-
-/** Each array of a forest built in parts: what indexes it (tree, node or leaf) and its type. */
-const PART_ARRAYS: Record<keyof ForestPartStorage, ['tree' | 'node' | 'leaf', TypedArrayType]> = {
-  treeRoot: ['tree', Int32Array],
-  treeNodeOffset: ['tree', Int32Array],
-  treeLeafOffset: ['tree', Int32Array],
-  treeFlags: ['tree', Uint8Array],
-  treeDepth: ['tree', Int32Array],
-  treeShrinkage: ['tree', Float64Array],
-  splitFeature: ['node', Int32Array],
-  threshold: ['node', Float64Array],
-  decisionType: ['node', Uint8Array],
-  nodeKind: ['node', Uint8Array],
-  leftChild: ['node', Int32Array],
-  rightChild: ['node', Int32Array],
-  internalCount: ['node', Int32Array],
-  leafValue: ['leaf', Float64Array],
-  leafCount: ['leaf', Int32Array],
-}
-type TypedArrayType = { new (buffer: SharedArrayBuffer): unknown; BYTES_PER_ELEMENT: number }
-const PART_NAMES = Object.keys(PART_ARRAYS) as (keyof ForestPartStorage)[]
-
-/** Part storage on SharedArrayBuffers: per tree arrays of numTrees + 1, per node and per leaf of the totals. */
-function sharedStorage(numTrees: number, nodes: number, leaves: number): ForestPartStorage {
-  const sizes = { tree: numTrees + 1, node: nodes, leaf: leaves }
-  const storage: Record<string, unknown> = {}
-  for (const name of PART_NAMES) {
-    const [unit, type] = PART_ARRAYS[name]
-    storage[name] = new type(new SharedArrayBuffer(sizes[unit] * type.BYTES_PER_ELEMENT))
-  }
-  return storage as unknown as ForestPartStorage
-}
-
-/** The Forest over a storage every part has filled. */
-function forestOf(storage: ForestPartStorage, numTrees: number): Forest {
-  storage.treeNodeOffset[numTrees] = storage.splitFeature.length
-  storage.treeLeafOffset[numTrees] = storage.leafValue.length
-  return {
-    ...storage,
-    numTrees,
-    treeRoot: storage.treeRoot.subarray(0, numTrees),
-    treeFlags: storage.treeFlags.subarray(0, numTrees),
-    treeDepth: storage.treeDepth.subarray(0, numTrees),
-    treeShrinkage: storage.treeShrinkage.subarray(0, numTrees),
-    catStart: new Int32Array(0),
-    catEnd: new Int32Array(0),
-    catWords: new Uint32Array(0),
-    leafConst: new Float64Array(0),
-    linearOffset: new Int32Array(0),
-    linearFeature: new Int32Array(0),
-    linearCoeff: new Float64Array(0),
-  }
-}
 
 interface TreeLayout {
   /** Bytes before `Tree=0`. */
@@ -228,7 +181,12 @@ export async function parseModelFileParallel(
   const perWorker = Math.max(1, Math.min(BYTES_PER_WORKER, minBytes))
   const parts = Math.min(threads, numTrees, Math.ceil(treeBytes / perWorker))
   if (parts < 2) return 'too few trees to split'
-  const storage = sharedStorage(numTrees, nodeBase[numTrees], leafBase[numTrees])
+  const storage = partStorage(
+    numTrees,
+    nodeBase[numTrees],
+    leafBase[numTrees],
+    (bytes) => new SharedArrayBuffer(bytes),
+  )
   // Ranges of whole trees with about the same number of bytes each.
   const firstTrees = [0]
   for (let p = 1; p < parts; p++) {
@@ -242,9 +200,7 @@ export async function parseModelFileParallel(
     firstTrees.slice(0, parts).map((firstTree, p) => {
       const last = p === parts - 1
       const bases = { tree: firstTree, node: nodeBase[firstTree], leaf: leafBase[firstTree] }
-      const starts = {} as PartOptions['starts']
-      for (const name of PART_NAMES) starts[name] = bases[PART_ARRAYS[name][0]]
-      const part: PartOptions = { storage, starts }
+      const part: PartOptions = { storage, starts: partStarts(bases) }
       return runPart(
         {
           path,
@@ -268,5 +224,5 @@ export async function parseModelFileParallel(
   }
   const info = replies[parts - 1].info
   if (numTrees % info.numTreePerIteration !== 0) return 'the tree count does not fit num_tree_per_iteration'
-  return { forest: forestOf(storage, numTrees), info }
+  return { forest: forestOfParts(storage, numTrees), info }
 }

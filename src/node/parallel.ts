@@ -6,11 +6,8 @@
 
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { generateSource } from '../lightgbm/compile.ts'
-import type { Forest } from '../lightgbm/forest.ts'
-import type { Model } from '../lightgbm/model.ts'
-import { applyTransform } from '../lightgbm/objective.ts'
-import { DATA_NAMES, dataOf, PRELUDE } from '../lightgbm/prelude.ts'
+import { type Forest, type Model, PredictionError } from '../lightgbm/index.ts'
+import { applyTransform, DATA_NAMES, dataOf, generateSource, PRELUDE } from '../lightgbm/internal.ts'
 
 /** Options of `predictParallel`. */
 export interface ParallelOptions {
@@ -46,7 +43,10 @@ parentPort.on('message', ({ id, rows, out, start, end }) => {
 
 interface Pool {
   workers: Worker[]
-  pending: Map<number, () => void>
+  /** Per posted range: settles its promise (with an error when the pool stopped first). */
+  pending: Map<number, (error?: Error) => void>
+  /** Why the pool stopped (a worker failed or exited, or shutdownParallel): its batches reject. */
+  stopped?: Error
   rows: SharedArrayBuffer
   out: SharedArrayBuffer
   /** Batches on one pool run one after the other: they share its row and output buffers. */
@@ -64,17 +64,27 @@ function shared<T extends Float64Array | Int32Array | Uint32Array>(values: T): T
   return copy
 }
 
+/** Stops a pool: later batches on it and those waiting on its workers reject with `error`. */
+function stopPool(pool: Pool, forest: Forest, error: Error): void {
+  if (pool.stopped) return
+  pool.stopped = error
+  if (pools.get(forest) === pool) pools.delete(forest)
+  for (const settle of pool.pending.values()) settle(error)
+  pool.pending.clear()
+  for (const worker of pool.workers) void worker.terminate()
+}
+
 function poolOf(model: Model, threads: number): Pool {
   const known = pools.get(model.forest)
   if (known && known.workers.length === threads) return known
-  if (known) for (const worker of known.workers) void worker.terminate()
+  if (known) stopPool(known, model.forest, new PredictionError('predictParallel: the pool was replaced'))
   const data: Record<string, unknown> = {}
   for (const [name, values] of Object.entries(dataOf(model.forest))) {
     data[name] = shared(values as Float64Array | Int32Array | Uint32Array)
   }
   const shape = { numFeatures: model.numFeatures, width: model.numClass }
   const source = PRELUDE + generateSource(model.forest, shape, 'raw')
-  const pending = new Map<number, () => void>()
+  const pending = new Map<number, (error?: Error) => void>()
   const workers = Array.from({ length: threads }, () => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -84,6 +94,17 @@ function poolOf(model: Model, threads: number): Pool {
       pending.get(id)?.()
       pending.delete(id)
     })
+    // A worker that fails or exits would leave its batch waiting forever: stop the pool.
+    worker.once('error', (error) =>
+      stopPool(
+        pool,
+        model.forest,
+        new PredictionError(`predictParallel: a worker thread failed: ${error.message}`),
+      ),
+    )
+    worker.once('exit', () =>
+      stopPool(pool, model.forest, new PredictionError('predictParallel: a worker thread stopped')),
+    )
     worker.unref()
     return worker
   })
@@ -139,30 +160,43 @@ async function runBatch(
   width: number,
   out: Float64Array,
 ): Promise<void> {
+  if (pool.stopped) throw pool.stopped
   const threads = pool.workers.length
   if (pool.rows.byteLength < rows.byteLength) pool.rows = new SharedArrayBuffer(rows.byteLength)
   if (pool.out.byteLength < numRows * width * 8) pool.out = new SharedArrayBuffer(numRows * width * 8)
   const sharedRows = new Float64Array(pool.rows, 0, rows.length)
   sharedRows.set(rows)
   const per = Math.ceil(numRows / threads)
-  await Promise.all(
-    pool.workers.map((worker, i) => {
-      const start = Math.min(numRows, i * per)
-      const end = Math.min(numRows, start + per)
-      if (start === end) return Promise.resolve()
-      const id = nextId++
-      return new Promise<void>((done) => {
-        pool.pending.set(id, done)
-        worker.postMessage({ id, rows: pool.rows, out: pool.out, start, end })
-      })
-    }),
-  )
+  // Idle workers never keep the process alive, but a batch must: a program whose last
+  // work is `await predictParallel(...)` would otherwise exit before the answer.
+  for (const worker of pool.workers) worker.ref()
+  try {
+    await Promise.all(
+      pool.workers.map((worker, i) => {
+        const start = Math.min(numRows, i * per)
+        const end = Math.min(numRows, start + per)
+        if (start === end) return Promise.resolve()
+        const id = nextId++
+        return new Promise<void>((resolve, reject) => {
+          pool.pending.set(id, (error) => (error ? reject(error) : resolve()))
+          worker.postMessage({ id, rows: pool.rows, out: pool.out, start, end })
+        })
+      }),
+    )
+  } finally {
+    for (const worker of pool.workers) worker.unref()
+  }
   out.set(new Float64Array(pool.out, 0, numRows * width))
 }
 
-/** Stops every worker thread (they never keep the process alive; this frees them early). */
+/**
+ * Stops every worker thread (they never keep the process alive; this frees them early).
+ * Batches still running reject with a `PredictionError`.
+ */
 export async function shutdownParallel(): Promise<void> {
-  const all = [...pools.values()].flatMap((pool) => pool.workers)
-  pools.clear()
+  const stopped = [...pools.entries()]
+  const all = stopped.flatMap(([, pool]) => pool.workers)
+  for (const [forest, pool] of stopped)
+    stopPool(pool, forest, new PredictionError('predictParallel: shut down'))
   await Promise.all(all.map((worker) => worker.terminate()))
 }

@@ -1,6 +1,6 @@
 // Loading a package from an ArtifactSource: read every file, validate each against its
 // schema, cross-check them, and return a ModelPackage only when nothing is wrong.
-import { loadModel, type Model, ModelParseError, parseModel } from '../lightgbm/index.ts'
+import { loadModel, type Model, ModelParseError, pandasCategories, parseModel } from '../lightgbm/index.ts'
 import {
   checkFeatureImportance,
   checkMetadata,
@@ -194,7 +194,12 @@ export async function inspectPackage(
   if (model && featureImportance) problems.push(...checkFeatureImportance(model, featureImportance, where))
 
   if (problems.length || !model || !entries || !metadata) return { id, name, version, problems }
-  const normalizer = new Normalizer(model.featureNames, entries, id)
+  const pandas = pandasCategories(model.info)
+  const normalizer = new Normalizer(model.featureNames, entries, id, {
+    categorical: model.info.categoricalFeatures,
+    labels: pandas.byFeature,
+    labelProblem: pandas.problem,
+  })
   const pkg = new ModelPackage({
     name,
     version,

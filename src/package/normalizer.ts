@@ -1,12 +1,30 @@
 // The z-score normalizer: z = (x - mean) / std per feature, by name, into the model's order.
+import { pandasCode } from '../lightgbm/index.ts'
 import { PackageError, PackageErrorCode } from './errors.ts'
 import type { NormalizerEntry } from './normalizer-file.ts'
 
-/** A record of raw feature values by name. `null`, `undefined` or an absent key is missing (NaN). */
-export type FeatureRecord = Readonly<Record<string, number | null | undefined>>
+/**
+ * A record of raw feature values by name. `null`, `undefined` or an absent key is missing
+ * (NaN). A string is a pandas category label, allowed for the model's pandas categorical
+ * features only (see NormalizerCategoricals).
+ */
+export type FeatureRecord = Readonly<Record<string, number | string | null | undefined>>
 
 /** Input of the normalizer: a record by name, or values already in the model's feature order. */
-export type FeatureInput = FeatureRecord | ReadonlyMap<string, number | null | undefined> | ArrayLike<number>
+export type FeatureInput =
+  | FeatureRecord
+  | ReadonlyMap<string, number | string | null | undefined>
+  | ArrayLike<number>
+
+/** The model's categorical features, which the normalizer never z-scores. */
+export interface NormalizerCategoricals {
+  /** Indices of the model's categorical features (`model.info.categoricalFeatures`). */
+  categorical?: readonly number[]
+  /** pandas category labels per feature index (`pandasCategories(model.info).byFeature`). */
+  labels?: ReadonlyMap<number, ReadonlyMap<string, number>>
+  /** Why labels cannot be used for this model (`pandasCategories(model.info).problem`). */
+  labelProblem?: string
+}
 
 /** Options of `normalize`. */
 export interface NormalizeOptions {
@@ -30,12 +48,22 @@ export class Normalizer {
   readonly mean: Float64Array
   /** Standard deviation per feature (1 for pass-through features). */
   readonly std: Float64Array
-  /** 1 where the feature passes through unchanged (categorical, no normalizer entry). */
+  /**
+   * 1 where the feature passes through unchanged: the model's categorical features (a
+   * category code is never z-scored, even when normalizer.json lists the feature) and
+   * features without a normalizer entry.
+   */
   readonly passThrough: Uint8Array
   private readonly indexOf: Map<string, number>
   private readonly label: string
+  private readonly categoricals: NormalizerCategoricals
 
-  constructor(featureNames: readonly string[], entries: ReadonlyMap<string, NormalizerEntry>, label = '') {
+  constructor(
+    featureNames: readonly string[],
+    entries: ReadonlyMap<string, NormalizerEntry>,
+    label = '',
+    categoricals: NormalizerCategoricals = {},
+  ) {
     const n = featureNames.length
     this.featureNames = featureNames
     this.mean = new Float64Array(n)
@@ -43,9 +71,11 @@ export class Normalizer {
     this.passThrough = new Uint8Array(n)
     this.indexOf = new Map(featureNames.map((name, i) => [name, i]))
     this.label = label
+    this.categoricals = categoricals
+    const categorical = new Set(categoricals.categorical ?? [])
     for (let i = 0; i < n; i++) {
       const entry = entries.get(featureNames[i])
-      if (entry === undefined) this.passThrough[i] = 1
+      if (entry === undefined || categorical.has(i)) this.passThrough[i] = 1
       else {
         this.mean[i] = entry.mean
         this.std[i] = entry.std
@@ -97,7 +127,7 @@ export class Normalizer {
       if (options?.strict) this.rejectUnknown([...input.keys()], rowIndex)
       const names = this.featureNames
       for (let i = 0; i < n; i++) {
-        const x = this.valueOf(input.get(names[i]), names[i], rowIndex)
+        const x = this.valueOf(input.get(names[i]), i, rowIndex)
         out[offset + i] = passThrough[i] === 1 ? x : (x - mean[i]) / std[i]
       }
       return
@@ -114,15 +144,28 @@ export class Normalizer {
         unknown++
         continue
       }
-      const x = this.valueOf((input as FeatureRecord)[key], key, rowIndex)
+      const x = this.valueOf((input as FeatureRecord)[key], i, rowIndex)
       out[offset + i] = passThrough[i] === 1 ? x : (x - mean[i]) / std[i]
     }
     if (unknown > 0 && options?.strict) this.rejectUnknown(Object.keys(input), rowIndex)
   }
 
-  private valueOf(value: unknown, name: string, rowIndex: number | undefined): number {
+  private valueOf(value: unknown, index: number, rowIndex: number | undefined): number {
     if (typeof value === 'number') return value
     if (value === undefined || value === null) return Number.NaN
+    const name = this.featureNames[index]
+    if (typeof value === 'string') {
+      const labels = this.categoricals.labels?.get(index)
+      if (labels) return pandasCode(labels, value)
+      const why =
+        this.categoricals.labelProblem && this.categoricals.categorical?.includes(index)
+          ? `: ${this.categoricals.labelProblem}`
+          : ' (a label is taken only for a pandas categorical feature of a model saved from a DataFrame)'
+      this.fail(
+        `feature '${name}' must be a number, null or absent but is string ${JSON.stringify(value)}${why}`,
+        rowIndex,
+      )
+    }
     this.fail(
       `feature '${name}' must be a number, null or absent but is ${typeof value} ${JSON.stringify(value)}`,
       rowIndex,

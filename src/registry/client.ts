@@ -1,5 +1,6 @@
 // The one interface the registry talks to. Each adapter (postgres.ts, pglite.ts) turns its
 // driver into this; the registry never sees a driver.
+import { LeafwiseError } from '../errors.ts'
 
 /** A row as the driver returns it: column name to value. */
 export type SqlRow = Record<string, unknown>
@@ -66,7 +67,9 @@ export function isUnavailableError(error: unknown): boolean {
 }
 
 /** An error the registry raises itself when the database cannot be reached (e.g. a timeout). */
-export class DatabaseUnavailableError extends Error {
-  readonly code = 'DATABASE_UNAVAILABLE'
-  override name = 'DatabaseUnavailableError'
+export class DatabaseUnavailableError extends LeafwiseError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE_UNAVAILABLE', message, options)
+    this.name = 'DatabaseUnavailableError'
+  }
 }

@@ -1,5 +1,6 @@
 // Applies the numbered migrations in order, each in its own transaction, under an advisory
 // lock so that two processes migrating at once apply each file exactly once.
+import { LeafwiseError } from '../errors.ts'
 import type { SqlClient } from './client.ts'
 import { migrations as bundledMigrations, type Migration } from './migrations.ts'
 import type { MigrateReport } from './types.ts'
@@ -25,8 +26,11 @@ export function migrationChecksum(sql: string): string {
 }
 
 /** Thrown when an applied migration's text no longer matches its file. */
-export class MigrationMismatchError extends Error {
-  override name = 'MigrationMismatchError'
+export class MigrationMismatchError extends LeafwiseError {
+  constructor(message: string) {
+    super('MIGRATION_FAILED', message)
+    this.name = 'MigrationMismatchError'
+  }
 }
 
 /**

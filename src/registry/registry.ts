@@ -19,7 +19,7 @@ import {
   validateAliasName,
 } from './features.ts'
 import { integrityLoader } from './integrity.ts'
-import { isMigrated, runMigrations } from './migrate.ts'
+import { isMigrated, MigrationMismatchError, runMigrations } from './migrate.ts'
 import { compareModelVersions, MODEL_VERSION_PATTERN } from './names.ts'
 import { eventColumns, modelColumns, toModelEvent, toModelRecord } from './rows.ts'
 import {
@@ -112,9 +112,7 @@ export function toFailure<T>(error: unknown, engine: string): RegistryResult<T> 
     )
   }
   if (code === '23514' || code === '22001' || code === '22003') return fail('INVALID_INPUT', message)
-  if (error && typeof error === 'object' && (error as Error).name === 'MigrationMismatchError') {
-    return fail('MIGRATION_FAILED', message)
-  }
+  if (error instanceof MigrationMismatchError) return fail('MIGRATION_FAILED', message)
   return fail('DATABASE_ERROR', `${code ? `${code}: ` : ''}${message}`)
 }
 

@@ -3,11 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CliIO } from '../../src/cli/io.ts'
-import { runCli } from '../../src/cli/main.ts'
 import { createEnsemble } from '../../src/ensemble/index.ts'
 import { fileSource } from '../../src/node/fs-source.ts'
 import { buildManifest, createManifestRegistry, type ModelRecord } from '../../src/registry/index.ts'
+import { cli as runCli } from '../support/cli.ts'
 import { repoRoot } from '../support/shared.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'leafwise-analyze-'))
@@ -46,22 +45,7 @@ const rows = [
   row('sentiment-fusion', 'v1.1.0', { validationScore: 0.5176 }),
 ]
 
-async function cli(...argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t
-    },
-    stderr: (t) => {
-      stderr += t
-    },
-    cwd: repoRoot,
-    env: {},
-  }
-  const code = await runCli(['analyze', ...argv], io)
-  return { code, stdout, stderr }
-}
+const cli = (...argv: string[]) => runCli(['analyze', ...argv], {}, repoRoot)
 
 const base = () => ['--manifest', manifestPath, '--no-log']
 

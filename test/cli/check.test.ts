@@ -2,25 +2,11 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runCli } from '../../src/cli/main.ts'
 import { modelsRoot } from '../package/helpers.ts'
+import { cli } from '../support/cli.ts'
 import { repoRoot, sharedPath, skipShared } from '../support/shared.ts'
 
-async function run(argv: string[], cwd = repoRoot) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdout: (text) => {
-      stdout += text
-    },
-    stderr: (text) => {
-      stderr += text
-    },
-    cwd,
-    env: {},
-  })
-  return { code, stdout, stderr }
-}
+const run = (argv: string[], cwd = repoRoot) => cli(argv, {}, cwd)
 
 describe('leafwise check', () => {
   it('prints a table of the example packages (default root ./models) and exits 0', async () => {

@@ -5,26 +5,21 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CliIO } from '../../src/cli/io.ts'
-import { runCli } from '../../src/cli/main.ts'
+import { cli } from '../support/cli.ts'
 import { flatRows, ownZooCases, sameDouble } from '../support/fixtures.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'leafwise-compile-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function capture(): { io: CliIO; out: string[]; err: string[] } {
-  const out: string[] = []
-  const err: string[] = []
-  return { io: { stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: dir, env: {} }, out, err }
-}
+const compile = (...argv: string[]) => cli(['compile', ...argv], {}, dir)
 
 describe('leafwise compile', () => {
   const zooCase = ownZooCases().find((c) => c.name === 'binary') ?? ownZooCases()[0]
 
   it('writes an ES module with no eval whose raw scores equal LightGBM', async () => {
-    const { io, err } = capture()
-    expect(await runCli(['compile', zooCase.modelPath, '-o', 'model.js'], io)).toBe(0)
-    expect(err.join('')).toContain('model.js')
+    const run = await compile(zooCase.modelPath, '-o', 'model.js')
+    expect(run.code).toBe(0)
+    expect(run.stderr).toContain('model.js')
     const source = readFileSync(join(dir, 'model.js'), 'utf8')
     expect(source).not.toMatch(/\beval\(|new Function/)
     const mod = await import(pathToFileURL(join(dir, 'model.js')).href)
@@ -36,14 +31,14 @@ describe('leafwise compile', () => {
   })
 
   it('needs an output file', async () => {
-    const { io, err } = capture()
-    expect(await runCli(['compile', zooCase.modelPath], io)).toBe(2)
-    expect(err.join('')).toMatch(/output file is required/)
+    const run = await compile(zooCase.modelPath)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/output file is required/)
   })
 
   it('names a missing model file', async () => {
-    const { io, err } = capture()
-    expect(await runCli(['compile', 'nope/model.txt', '-o', 'x.js'], io)).toBe(1)
-    expect(err.join('')).toContain('nope/model.txt')
+    const run = await compile('nope/model.txt', '-o', 'x.js')
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('nope/model.txt')
   })
 })

@@ -4,28 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CliIO } from '../../src/cli/io.ts'
-import { runCli } from '../../src/cli/main.ts'
+import { cli } from '../support/cli.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'leafwise-demo-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function demo(...argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t
-    },
-    stderr: (t) => {
-      stderr += t
-    },
-    cwd: dir,
-    env: { USER: 'tester' },
-  }
-  const code = await runCli(['demo', '--data-dir', join(dir, 'registry'), ...argv], io)
-  return { code, stdout, stderr }
-}
+const demo = (...argv: string[]) =>
+  cli(['demo', '--data-dir', join(dir, 'registry'), ...argv], { USER: 'tester' }, dir)
 
 describe('leafwise demo', () => {
   it('migrates, registers, verifies and analyzes on a fresh embedded registry', async () => {
@@ -57,6 +42,29 @@ describe('leafwise demo', () => {
     expect(lines).toHaveLength(4)
     expect(lines[0].votes).toHaveLength(3)
     expect(lines[0].id).toBe('SYN25')
+    // The columns are explained, the regression band included.
+    expect(out).toContain('What the columns mean:')
+    expect(out).toMatch(/weight +the model's weight in the consensus: its validation score/)
+    expect(out).toMatch(/score +round\(50 \+ 50 \* \(P\(bull\) - P\(bear\)\)\)/)
+    expect(out).toMatch(/neutral band: P\(bull\) =\s+sigmoid\(\(r - 0\.5%\) \/ 0\.25%\)/)
+    expect(out).toContain('confidence of 1.000')
+    // "Next:" hints are `npx leafwise` commands that work here (this directory has no models/).
+    const hints = out
+      .slice(out.indexOf('Next:'))
+      .split('\n')
+      .slice(1)
+      .filter((line) => line.trim())
+    expect(hints.length).toBeGreaterThanOrEqual(2)
+    for (const hint of hints) expect(hint.trim()).toMatch(/^npx leafwise /)
+    const first = hints[0]
+      .trim()
+      .replace(/^npx leafwise /, '')
+      .split(' ')
+    expect(first).toContain('--models')
+    expect(first).toContain('--data-dir')
+    const { code, stdout } = await cli([...first, '--no-log'], { USER: 'tester' }, dir)
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/SYN25 +early-signal v1\.0\.0/)
   }, 300_000)
 
   it('runs again on the same registry without registering twice', async () => {

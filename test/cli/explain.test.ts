@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { CliIO } from '../../src/cli/io.ts'
-import { runCli } from '../../src/cli/main.ts'
 import { parseModel } from '../../src/index.ts'
+import { cli as runCli } from '../support/cli.ts'
 import { repoRoot } from '../support/shared.ts'
 
 const modelPath = join(repoRoot, 'test', 'fixtures', 'lightgbm', 'multiclass', 'model.txt')
@@ -13,13 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'leafwise-explain-'))
 const csv = join(dir, 'rows.csv')
 writeFileSync(csv, '0.5,1.2,,3,-1,2\n1,2,3,4,5,6\n')
 
-async function cli(...argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: dir, env: {} }
-  const code = await runCli(['explain', ...argv], io)
-  return { code, stdout, stderr }
-}
+const cli = (...argv: string[]) => runCli(['explain', ...argv], {}, dir)
 
 describe('leafwise explain', () => {
   it('draws a bar chart per class with names, values and signed contributions', async () => {

@@ -4,10 +4,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CliIO } from '../../src/cli/io.ts'
-import { runCli } from '../../src/cli/main.ts'
 import { createManifestRegistry, type ModelRecord } from '../../src/registry/index.ts'
 import { freshPostgresDatabase, postgresUrl } from '../registry/engines.ts'
+import { cli as runCli } from '../support/cli.ts'
 import { repoRoot } from '../support/shared.ts'
 
 interface Run {
@@ -27,18 +26,9 @@ describe.each(targets)('leafwise registry commands on $name', (target) => {
   let cwd: string
   let flags: string[]
 
-  const cli = async (...argv: string[]): Promise<Run> => {
-    let stdout = ''
-    let stderr = ''
-    const io: CliIO = {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      cwd,
-      env: { USER: 'tester' },
-    }
+  const cli = (...argv: string[]): Promise<Run> => {
     const [command, ...rest] = argv
-    const code = await runCli([command, ...rest, ...flags], io)
-    return { code, stdout, stderr }
+    return runCli([command, ...rest, ...flags], { USER: 'tester' }, cwd)
   }
 
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 // Hostile model files: every outcome is a ModelParseError or a model that agrees with
 // the reference evaluator bit for bit, within a per-input time bound. The long campaign
-// is `npm run fuzz` (scripts/fuzz.ts); this suite runs a few thousand inputs.
+// is `npm run fuzz` (test/fuzz/campaign.ts); this suite runs a few thousand inputs.
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'

@@ -1,7 +1,8 @@
 // Every zoo case (shared and committed) through every kernel: the compiled one (new
-// Function), the standalone ES module of `leafwise compile` (aot.ts, imported from a
-// temp dir) and the parallel path of leafwise/node: raw scores and leaf indices must be
-// the same bits as LightGBM's, as the portable kernel's are (zoo.test.ts).
+// Function) and the standalone ES module of `leafwise compile` (aot.ts, imported from a
+// temp dir): raw scores and leaf indices must be the same bits as LightGBM's, as the
+// portable kernel's are (zoo.test.ts). The parallel batches of leafwise/node are
+// test/node/parallel.test.ts.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,15 +12,11 @@ import { type Model, parseModel } from '../../src/index.ts'
 import { aotModuleSource } from '../../src/lightgbm/aot.ts'
 import { canCompile, chunkRanges, compileForest, numberLiteral } from '../../src/lightgbm/compile.ts'
 import { predictLeafKernel, predictRawKernel } from '../../src/lightgbm/kernel.ts'
-import { predictParallel, shutdownParallel } from '../../src/node/parallel.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 
 const cases: ZooCase[] = [...sharedZooCases(), ...ownZooCases()]
 const scratch = mkdtempSync(join(tmpdir(), 'leafwise-aot-'))
-afterAll(async () => {
-  rmSync(scratch, { recursive: true, force: true })
-  await shutdownParallel()
-})
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
 function firstMismatches(expected: number[][], actual: ArrayLike<number>): string[] {
   const flat = expected.flat()
@@ -179,14 +176,4 @@ describe('AOT module (leafwise compile)', () => {
       expect(firstMismatches(leaf, mod.predictLeafIndex(rows))).toEqual([])
     })
   })
-})
-
-describe('parallel batches (leafwise/node)', () => {
-  for (const zooCase of cases) {
-    it(`${zooCase.name}: raw scores from 2 worker threads equal LightGBM's`, async () => {
-      const { model, rows, raw } = load(zooCase)
-      const out = await predictParallel(model, rows, { threads: 2, raw: true, minRows: 0 })
-      expect(firstMismatches(raw, out)).toEqual([])
-    })
-  }
 })

@@ -19,6 +19,11 @@ const DRIVER_FILES = new Set([
   'src/registry/pglite.ts',
   'src/registry/pglite-share.ts',
 ])
+/**
+ * The LightGBM core's faces (docs/design.md, "Faces"): the public one and the internal one
+ * for leafwise's own layers. Any other file of src/lightgbm/ is private to the core.
+ */
+const CORE_FACES = ['src/lightgbm/index.ts', 'src/lightgbm/internal.ts']
 
 interface ImportSite {
   file: string
@@ -105,6 +110,45 @@ describe('portable layers (DESIGN.md, "Layers")', () => {
     const bad = importsUnder(['src/lightgbm']).filter(
       (s) => !inside(s.target, 'src/lightgbm', 'src/errors.ts'),
     )
+    expect(bad.map(show)).toEqual([])
+  })
+
+  it('other layers reach the LightGBM core only through its faces (index.ts, internal.ts)', () => {
+    const faces = new Set(CORE_FACES)
+    const intoCore = importsUnder(['src']).filter(
+      (s) =>
+        !s.file.startsWith('src/lightgbm/') &&
+        s.target !== undefined &&
+        (s.target === 'src/lightgbm' || s.target.startsWith('src/lightgbm/')),
+    )
+    // Guards against a vacuous pass: both faces are in use.
+    for (const face of CORE_FACES) expect(intoCore.some((s) => s.target === face)).toBe(true)
+    const bad = intoCore.filter((s) => !faces.has(s.target as string))
+    expect(bad.map(show)).toEqual([])
+  })
+
+  it('every layer reaches another through its front door (index.ts, or a declared face)', () => {
+    // The faces of each layer folder: its index.ts, and the entries package.json exports or
+    // the design declares (the core's internal face, the registry's adapters).
+    const faces: Record<string, string[]> = {
+      'src/lightgbm': CORE_FACES,
+      'src/package': ['src/package/index.ts'],
+      'src/ensemble': ['src/ensemble/index.ts'],
+      'src/registry': ['src/registry/index.ts', 'src/registry/postgres.ts', 'src/registry/pglite.ts'],
+      'src/node': ['src/node/index.ts'],
+      'src/http': ['src/http/index.ts'],
+      'src/monitor': ['src/monitor/index.ts'],
+    }
+    const crossing = importsUnder(['src']).filter((s) => {
+      const layer = Object.keys(faces).find((folder) => inside(s.target, folder))
+      return layer !== undefined && !s.file.startsWith(`${layer}/`)
+    })
+    // Guards against a vacuous pass: layers do import each other.
+    expect(crossing.length).toBeGreaterThan(20)
+    const bad = crossing.filter((s) => {
+      const layer = Object.keys(faces).find((folder) => inside(s.target, folder)) as string
+      return !faces[layer].includes(s.target as string)
+    })
     expect(bad.map(show)).toEqual([])
   })
 

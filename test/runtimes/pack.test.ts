@@ -21,12 +21,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { build } from '../../scripts/build.ts'
 import { repoRoot } from './run.ts'
 
-/** What the package may contain: the build, its sources (for source and declaration maps), the CLI and SQL. */
+/**
+ * What the package may contain: the build, its sources (for source and declaration maps), the
+ * CLI and SQL, the example models and data of `leafwise demo`, and the pages the README links to.
+ */
 const SHIPPED = [
   /^dist\//,
   /^src\//,
   /^bin\/leafwise\.js$/,
   /^migrations\/\d+_[a-z0-9_]+\.sql$/,
+  /^models\/(README\.md|[a-z0-9-]+\/v\d+\.\d+\.\d+\/[a-z_]+\.(txt|json|csv))$/,
+  /^examples\/data\/[a-z0-9-]+\.(json|csv)$/,
+  /^docs\/[a-z0-9-]+\.md$/,
+  /^bench\/RESULTS\.md$/,
   /^package\.json$/,
   /^README\.md$/,
   /^LICENSE$/,
@@ -56,6 +63,10 @@ describe('the published package', () => {
       'bin',
       'migrations',
       'src',
+      'models',
+      'docs',
+      'examples/data',
+      'bench/RESULTS.md',
       'tsconfig.json',
       'tsconfig.build.json',
     ])
@@ -104,10 +115,15 @@ describe('the published package', () => {
     expect(files).toContain('README.md')
   })
 
-  it('ships nothing else: no tests, fixtures, benchmarks, example models, scripts or examples', () => {
+  it('ships nothing else: no tests, fixtures, benchmark code, scripts or example code', () => {
     expect(files.filter((path) => !SHIPPED.some((pattern) => pattern.test(path)))).toEqual([])
+    // The demo's example models and data, and bench/RESULTS.md (linked from the README), are shipped.
     expect(
-      files.filter((path) => /(^|\/)(test|tests|fixtures|bench|models|examples|scripts)\//.test(path)),
+      files.filter(
+        (path) =>
+          /(^|\/)(test|tests|fixtures|bench|models|examples|scripts)\//.test(path) &&
+          !/^(models\/|examples\/data\/|bench\/RESULTS\.md$)/.test(path),
+      ),
     ).toEqual([])
     expect(files.filter((path) => /\.test\.[jt]s$/.test(path))).toEqual([])
   })

@@ -1,4 +1,5 @@
-// Runs the CLI in-process with captured output.
+// Runs the CLI in-process with captured output. The environment is only what the test
+// gives (nothing of the process's: a DATABASE_URL of the shell never reaches a test).
 import type { CliIO } from '../../src/cli/io.ts'
 import { runCli } from '../../src/cli/main.ts'
 import { repoRoot } from './shared.ts'
@@ -14,7 +15,7 @@ export async function cli(argv: string[], env: Record<string, string | undefined
       stderr += t
     },
     cwd,
-    env: { ...process.env, ...env },
+    env,
   }
   const code = await runCli(argv, io)
   return { code, stdout, stderr }

@@ -186,7 +186,10 @@ export function referenceParse(input: string | Uint8Array): ReferenceModel {
     else if (line === 'parameters:') inParameters = true
     else if (line.startsWith('Tree=')) refuse('tree-after-end')
   }
-  if (inParameters) refuse('open-parameters')
+  // Before 2.2.0 LightGBM wrote neither 'end of trees' nor 'end of parameters'; its loader
+  // reads parameters to the end of the file. Only a file with 'end of trees' (2.2.0+) must close them.
+  if (inParameters && lines.slice(i).some((line) => line.startsWith('end of trees')))
+    refuse('open-parameters')
   if (treeSizes && treeSizes.length !== trees.length) refuse('tree-sizes-count')
   if (trees.length % numTreePerIteration !== 0) refuse('tree-count')
   return { numClass, numTreePerIteration, numFeatures, objective, averageOutput, trees }

@@ -1,16 +1,17 @@
 // TreeSHAP contributions in exactly LightGBM's order of operations (src/io/tree.cpp:
 // Tree::TreeSHAP, ExtendPath, UnwindPath, UnwoundPathSum, ExpectedValue; tree.h:
 // Tree::PredictContrib; gbdt.cpp: GBDT::PredictContrib), so every value is the same
-// double LightGBM computes. shap.ts holds the faster default kernel; this one is the
-// reference it is tested against, and the choice for callers who need identical bits.
+// double LightGBM computes. src/lightgbm/shap.ts holds the production kernel; this one is
+// the test reference: every value it gives must be the very double LightGBM wrote
+// (test/lightgbm/shap.test.ts), and it shares shap.ts's loop over rows and trees.
 //
 // Row-independent values are computed once per forest: each tree's expected value, each
 // node's zero fractions (child count / node count), the path buffers (sized by the
 // deepest tree) and the (d - i) / (d + 1) ratios that UnwoundPathSum divides by.
 
-import { forestGoesLeft } from './decision.ts'
-import { PredictionError } from './errors.ts'
-import { type Forest, TREE_LINEAR } from './forest.ts'
+import { forestGoesLeft } from '../../src/lightgbm/decision.ts'
+import type { Forest } from '../../src/lightgbm/index.ts'
+import { contribLoop, treeExpectedValues } from '../../src/lightgbm/shap.ts'
 
 /** Row-independent tables and reusable buffers for one forest. */
 class ShapWorkspace {
@@ -68,103 +69,6 @@ class ShapWorkspace {
     this.pathZero = new Float64Array(size)
     this.pathOne = new Float64Array(size)
     this.pathWeight = new Float64Array(size)
-  }
-}
-
-/** Tree::ExpectedValue of every tree: leaves in index order, (leaf_count / root count) * value. */
-export function treeExpectedValues(forest: Forest): Float64Array {
-  const { internalCount, leafCount, leafValue, treeLeafOffset } = forest
-  const expectedValue = new Float64Array(forest.numTrees)
-  for (let t = 0; t < forest.numTrees; t++) {
-    const root = forest.treeRoot[t]
-    if (root < 0) {
-      expectedValue[t] = leafValue[~root]
-      continue
-    }
-    const totalCount = internalCount[root]
-    let expected = 0.0
-    for (let leaf = treeLeafOffset[t]; leaf < treeLeafOffset[t + 1]; leaf++) {
-      expected += (leafCount[leaf] / totalCount) * leafValue[leaf]
-    }
-    expectedValue[t] = expected
-  }
-  return expectedValue
-}
-
-/** LightGBM does not define SHAP for linear trees: a typed error instead of numbers. */
-function refuseLinearTrees(forest: Forest, treeStart: number, treeEnd: number): void {
-  for (let t = treeStart; t < treeEnd; t++) {
-    if ((forest.treeFlags[t] & TREE_LINEAR) !== 0) {
-      throw new PredictionError(
-        `SHAP contributions are not defined for linear trees (tree ${t}); LightGBM refuses them too`,
-      )
-    }
-  }
-}
-
-/** What a SHAP kernel keeps per forest and contribLoop points at the current row and output. */
-export interface ContribState {
-  rows: Float64Array
-  out: Float64Array
-  rowBase: number
-  outBase: number
-  readonly expectedValue: Float64Array
-}
-
-const EMPTY = new Float64Array(0)
-
-/**
- * GBDT::PredictContrib over `numRows` rows and trees [treeStart, treeEnd): `out` gets,
- * per row, `width` blocks of `numFeatures + 1` values (class k's block at
- * `k * (numFeatures + 1)`, the last value of a block the expected value); tree t adds to
- * class `t % width`, its expected value first, then `visit(state, root)` adds its
- * contributions when it has a split. No `average_output` division: as in LightGBM, the
- * contributions sum to the un-averaged raw score. Throws `PredictionError` for linear
- * trees (LightGBM refuses them).
- */
-export function contribLoop<S extends ContribState>(
-  forest: Forest,
-  stateOf: (forest: Forest) => S,
-  visit: (state: S, root: number) => void,
-  rows: Float64Array,
-  numRows: number,
-  numFeatures: number,
-  width: number,
-  treeStart: number,
-  treeEnd: number,
-  out: Float64Array,
-): void {
-  refuseLinearTrees(forest, treeStart, treeEnd)
-  const block = numFeatures + 1
-  const rowWidth = block * width
-  out.fill(0, 0, numRows * rowWidth)
-  if (treeEnd <= treeStart) return
-  const state = stateOf(forest)
-  state.rows = rows
-  state.out = out
-  const treeRoot = forest.treeRoot
-  const expected = state.expectedValue
-  try {
-    for (let r = 0; r < numRows; r++) {
-      state.rowBase = r * numFeatures
-      const rowOut = r * rowWidth
-      let klass = treeStart % width
-      for (let t = treeStart; t < treeEnd; t++) {
-        const outBase = rowOut + klass * block
-        // Tree::PredictContrib: the expected value first, then the recursion (if any split).
-        out[outBase + numFeatures] += expected[t]
-        const root = treeRoot[t]
-        if (root >= 0) {
-          state.outBase = outBase
-          visit(state, root)
-        }
-        if (++klass === width) klass = 0
-      }
-    }
-  } finally {
-    // Do not keep the caller's buffers alive through the per-forest cache.
-    state.rows = EMPTY
-    state.out = EMPTY
   }
 }
 

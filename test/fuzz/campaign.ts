@@ -13,9 +13,9 @@
 
 import { writeFileSync } from 'node:fs'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
-import { machineLine, writeSection } from '../bench/lib/results.ts'
-import { checkInput, KNOWN_LENIENCIES, loadCorpus, rejectionClass } from '../test/fuzz/harness.ts'
-import { inputSeed, mutate, Random } from '../test/fuzz/mutate.ts'
+import { machineLine, writeSection } from '../../bench/lib/results.ts'
+import { checkInput, KNOWN_LENIENCIES, loadCorpus, rejectionClass } from './harness.ts'
+import { inputSeed, mutate, Random } from './mutate.ts'
 
 interface Stats {
   inputs: number
@@ -147,7 +147,7 @@ function top(map: Record<string, number>, n: number): [string, number][] {
 function summary(stats: Stats, command: string, seconds: number, workers: number): string {
   const rate = stats.inputs / seconds
   const lines = [
-    '## Parser fuzz campaign (`scripts/fuzz.ts`)',
+    '## Parser fuzz campaign (`test/fuzz/campaign.ts`)',
     '',
     machineLine(),
     '',
