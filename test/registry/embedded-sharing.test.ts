@@ -28,7 +28,7 @@ interface Exit {
 }
 
 /** Runs a child to its end, killing it (and failing) past `timeoutMs`. */
-function run(args: string[], cwd: string, timeoutMs = 60_000): Promise<Exit> {
+function run(args: string[], cwd: string, timeoutMs = 150_000): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...tsx, ...args], { cwd, env: { ...process.env, USER: 'tester' } })
     let stdout = ''
@@ -56,7 +56,7 @@ async function startHolder(dataDir: string): Promise<{ child: ChildProcess; line
   let err = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (err += d))
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + 150_000
   while (!out.includes('ready\n')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL')
@@ -82,7 +82,8 @@ async function waitFor(condition: () => boolean, what: string, ms = 20_000): Pro
   }
 }
 
-describe('the embedded registry shared by several processes', () => {
+// Every test starts PGlite in several processes: minutes on a loaded 2-core machine.
+describe('the embedded registry shared by several processes', { timeout: 300_000 }, () => {
   let cwd: string
   let dataDir: string
   const open: ModelRegistry[] = []
@@ -296,7 +297,7 @@ describe('the embedded registry shared by several processes', () => {
   })
 })
 
-describe('a directory damaged by two processes that shared it without a lock', () => {
+describe('a directory damaged by two processes that shared it without a lock', { timeout: 300_000 }, () => {
   it('is repaired on its first locked open: the lost write stays lost, the next writes work', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'leafwise-damaged-'))
     try {
@@ -308,7 +309,7 @@ describe('a directory damaged by two processes that shared it without a lock', (
       const server = spawn(process.execPath, [...tsx, unlocked, dataDir, 'hold'], { cwd })
       let out = ''
       server.stdout!.on('data', (d) => (out += d))
-      await waitFor(() => out.includes('ready'), 'the unlocked holder', 60_000)
+      await waitFor(() => out.includes('ready'), 'the unlocked holder', 150_000)
       const lostWrite = await run([unlocked, dataDir, 'write'], cwd)
       expect(lostWrite.stdout).toContain('UPDATE 1')
       server.kill('SIGTERM')
@@ -337,7 +338,7 @@ describe('a directory damaged by two processes that shared it without a lock', (
   })
 })
 
-describe('a registry directory that does not exist', () => {
+describe('a registry directory that does not exist', { timeout: 300_000 }, () => {
   it('only migrate creates it; every other command fails naming the path and the remedy', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'leafwise-missing-'))
     try {
