@@ -203,7 +203,7 @@ export function actionsOf(registry: ConsoleRegistry): ConsoleAction[] {
       run: (name, version, change) => approve(name, version, change),
     })
   }
-  const canary = optionalMethod(registry, 'canary') ?? optionalMethod(registry, 'startCanary')
+  const canary = optionalMethod(registry, 'setCanary')
   if (canary) {
     actions.push({
       id: 'canary',
@@ -212,8 +212,7 @@ export function actionsOf(registry: ConsoleRegistry): ConsoleAction[] {
       offered: (r) => r !== undefined && r.status !== 'deployed' && r.status !== 'training',
       explain: (name, version) =>
         `Serve ${name} ${version} to a share of the traffic beside the deployed version.`,
-      run: (name, version, change, form) =>
-        canary(name, version, { ...change, percent: Number(form.get('percent') ?? 10) }),
+      run: (name, version, change, form) => canary(name, version, Number(form.get('percent') ?? 10), change),
     })
   }
   return actions

@@ -9,6 +9,7 @@ import { Sha256 } from './sha256.ts'
 import {
   type ApprovalRecord,
   type ApprovalState,
+  type ChangeOptions,
   type FileRecord,
   type Lineage,
   type ModelDetails,
@@ -69,7 +70,7 @@ export interface FeatureContext {
   guard<T>(fn: () => Promise<T>): Promise<RegistryResult<T>>
   /** `guard` with no time limit (uploads of large files). */
   guardUntimed<T>(fn: () => Promise<T>): Promise<RegistryResult<T>>
-  write<T>(reason: string | undefined, fn: (tx: SqlQueryable) => Promise<T>): Promise<T>
+  write<T>(change: string | ChangeOptions | undefined, fn: (tx: SqlQueryable) => Promise<T>): Promise<T>
   selectModel(tx: SqlQueryable, name: string, version: string, lock?: boolean): Promise<ModelRecord>
 }
 
@@ -309,12 +310,12 @@ export function createFeatureApi(ctx: FeatureContext): FeatureApi {
     name: string,
     version: string,
     state: ApprovalState,
-    reason: string | undefined,
+    { reason, actor }: ChangeOptions,
   ): Promise<RegistryResult<ApprovalRecord>> {
     if (reason !== undefined && typeof reason !== 'string')
       return { success: false, error: { code: 'INVALID_INPUT', message: 'reason must be a string' } }
     return guard(() =>
-      write(reason, async (tx) => {
+      write({ reason, actor }, async (tx) => {
         const target = await resolveTarget(tx, name, version)
         const model = await selectModel(tx, target.name, target.version, true)
         const rows = await tx.query(
@@ -469,12 +470,12 @@ export function createFeatureApi(ctx: FeatureContext): FeatureApi {
       })
     },
 
-    approve(name, version, { reason } = {}) {
-      return decide(name, version, 'approved', reason)
+    approve(name, version, change = {}) {
+      return decide(name, version, 'approved', change)
     },
 
-    reject(name, version, { reason } = {}) {
-      return decide(name, version, 'rejected', reason)
+    reject(name, version, change = {}) {
+      return decide(name, version, 'rejected', change)
     },
 
     getApproval(name, version) {

@@ -297,9 +297,19 @@ describe('registries with more abilities (detected, not assumed)', () => {
     })
     expect(approved.status).toBe(303)
     expect(calls).toEqual([['early-signal', 'v1.0.0', { reason: 'reviewed', actor: 'operator' }]])
-    // A plain registry shows neither column.
-    const plain = await get('/console', await login('demo-viewer-key'))
-    expect(plain.text).not.toMatch(/Aliases<\/th>/)
+    // A registry with neither aliases nor approvals (the read side only) shows neither column.
+    const readOnly = {
+      getModel: registry.getModel,
+      getDeployedModels: registry.getDeployedModels,
+      listModels: registry.listModels,
+    } as unknown as Parameters<typeof leafwiseApp>[0]['registry']
+    const app4 = leafwiseApp({ registry: readOnly, ensembles: {}, keys: consoleKeys })
+    const plain = await (await app4.request('/console', { headers })).text()
+    expect(plain).toMatch(/early-signal/)
+    expect(plain).not.toMatch(/Aliases<\/th>/)
+    // The live registry has aliases: its console shows the column.
+    const live = await get('/console', await login('demo-viewer-key'))
+    expect(live.text).toMatch(/Aliases<\/th>/)
   })
 })
 
