@@ -74,15 +74,12 @@ describe.each(engines)('upgrade from migrations 001-004 on $name', (engine) => {
     await registry?.close()
   })
 
-  it('applies 005-009 and keeps every row and event as it was', async () => {
+  it('applies the migrations after 004 and keeps every row and event as it was', async () => {
     const report = await registry.migrate()
-    expect(report.success && report.data.applied).toEqual([
-      '005_aliases',
-      '006_tags',
-      '007_approvals',
-      '008_files_lineage',
-      '009_artifacts',
-    ])
+    expect(report.success && report.data.applied).toEqual(
+      migrations.filter((m) => m.id > 4).map((m) => m.name),
+    )
+    expect(report.success && report.data.applied).toContain('009_artifacts')
     expect(await client.query(modelsSql)).toEqual(modelsBefore)
     expect(await client.query(eventsSql)).toEqual(eventsBefore)
   })
