@@ -69,6 +69,20 @@ const deployedOf = async (name: string) => {
   return listed.data.map((m) => m.modelVersion)
 }
 
+describe('console assets', () => {
+  it('serves its stylesheet and icon itself (no outside request), with no key needed', async () => {
+    for (const [path, type] of [
+      ['/console/assets/console.css', 'text/css'],
+      ['/console/assets/icon.svg', 'image/svg+xml'],
+    ]) {
+      const response = await app.request(path)
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-type')).toContain(type)
+      expect((await response.text()).length).toBeGreaterThan(100)
+    }
+  })
+})
+
 describe('console access', () => {
   it('sends a visitor without a key to the sign-in page and refuses unknown and API-only keys', async () => {
     const anonymous = await get('/console')
