@@ -192,7 +192,13 @@ describe('hot reload under load', () => {
       set.includes('shadow:sentiment-fusion/v1.0.0'),
     )
     expect(shadowGeneration).toBeDefined()
-    const shadowed = results.find((r) => r.generation === shadowGeneration![0])
-    if (shadowed) expect(ids(shadowed.votes)).toContain('sentiment-fusion/v1.1.0')
+    // In that generation v1.1.0 voted and v1.0.0 only ran beside it (the set, whether or not
+    // an analysis happened to be served by that generation).
+    expect(shadowGeneration![1]).toContain('deployed:sentiment-fusion/v1.1.0')
+    for (const r of results.filter((r) => r.generation === shadowGeneration![0])) {
+      expect(ids(r.votes)).toContain('sentiment-fusion/v1.1.0')
+      expect(ids(r.votes)).not.toContain('sentiment-fusion/v1.0.0')
+      expect(ids(r.shadowVotes)).toContain('sentiment-fusion/v1.0.0')
+    }
   }, 180_000)
 })
