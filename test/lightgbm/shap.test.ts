@@ -59,7 +59,7 @@ function worstSumDeviation(model: Model, contrib: Float64Array, raw: Float64Arra
   return worst
 }
 
-function checkCase(zooCase: ZooCase): void {
+function checkContribCase(zooCase: ZooCase): void {
   const e: ExpectedCase = zooCase.expected()
   const model = parseModel(readFileSync(zooCase.modelPath), { source: zooCase.modelPath })
   const rows = flatRows(e.X, e.num_features)
@@ -113,7 +113,7 @@ describe.skipIf(skipShared)(
     })
     for (const zooCase of cases) {
       it(`${zooCase.name}: contributions equal LightGBM's pred_contrib and sum to the raw score`, () =>
-        checkCase(zooCase))
+        checkContribCase(zooCase))
     }
   },
 )
@@ -122,7 +122,7 @@ describe('SHAP contributions: committed fixtures (test/fixtures/lightgbm)', () =
   const cases = ownZooCases()
   for (const zooCase of cases) {
     it(`${zooCase.name}: contributions equal LightGBM's pred_contrib and sum to the raw score`, () =>
-      checkCase(zooCase))
+      checkContribCase(zooCase))
   }
 
   it('reuses the caller output buffer and overwrites what it held', () => {

@@ -10,10 +10,10 @@ import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEnsemble, type FeatureRecord, memorySource } from '../../src/index.ts'
 import { createManifestRegistry } from '../../src/registry/index.ts'
+import { modelsRoot, packageFiles } from '../package/helpers.ts'
 import { COMPATIBILITY_DATE, repoRoot } from './run.ts'
 
 const workerDir = join(repoRoot, 'examples', 'edge-worker')
-const modelsRoot = join(repoRoot, 'models')
 
 /** Serves models/ read-only on 127.0.0.1, and records the paths asked for. */
 function serveModels(requested: string[]): Promise<Server> {
@@ -51,23 +51,20 @@ function sampleRecords(): Record<string, FeatureRecord> {
   return out
 }
 
-function packageFiles(): Record<string, Uint8Array> {
-  const files: Record<string, Uint8Array> = {}
-  for (const id of [
+/** Every file of the example packages, for a memory source. */
+function examplePackageFiles(): Map<string, Uint8Array> {
+  const ids = [
     'sentiment-fusion/v1.1.0',
     'sentiment-fusion/v1.0.0',
     'price-prediction/v1.0.0',
     'early-signal/v1.0.0',
-  ])
-    for (const file of [
-      'model.txt',
-      'normalizer.json',
-      'metadata.json',
-      'feature_importance.csv',
-      'test_evaluation.json',
-    ])
-      files[`${id}/${file}`] = readFileSync(join(modelsRoot, id, file))
-  return files
+  ]
+  return new Map(
+    ids.flatMap((id) => {
+      const [name, version] = id.split('/')
+      return [...packageFiles(modelsRoot, name, version)]
+    }),
+  )
 }
 
 describe('examples/edge-worker under miniflare', () => {
@@ -144,7 +141,7 @@ describe('examples/edge-worker under miniflare', () => {
     const { data } = (await response.json()) as { data: { results: Record<string, unknown>[] } }
     const ensemble = await createEnsemble({
       registry: createManifestRegistry(readFileSync(join(workerDir, 'registry.json'), 'utf8')),
-      source: memorySource(packageFiles()),
+      source: memorySource(examplePackageFiles()),
       tier: 'premium',
     })
     const expected = ensemble.analyzeMany(
