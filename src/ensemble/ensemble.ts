@@ -162,7 +162,6 @@ export class Ensemble {
   readonly cache: PackageCache
   private set: ModelSet
   private readonly options: EnsembleOptions
-  private readonly ownsCache: boolean
   private readonly explainTop: number | undefined
   private readonly reloader: Reloader
 
@@ -171,7 +170,6 @@ export class Ensemble {
     this.options = options
     this.tier = first.tier
     this.cache = cache
-    this.ownsCache = ownsCache
     this.set = first
     const explain = options.explain
     this.explainTop = explain === true ? 5 : explain ? (explain.top ?? 5) : undefined

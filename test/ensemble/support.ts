@@ -5,7 +5,6 @@ import { join } from 'node:path'
 import { modelsRoot } from '../../bench/lib/examples.ts'
 import { fileSource } from '../../src/node/fs-source.ts'
 import type { ArtifactSource, FeatureRecord } from '../../src/package/index.ts'
-import type { ModelRegistry, RegisterModelInput } from '../../src/registry/index.ts'
 import { repoRoot } from '../support/shared.ts'
 
 export { exampleRows, modelsRoot, registerAll } from '../../bench/lib/examples.ts'
