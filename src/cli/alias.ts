@@ -3,7 +3,8 @@ import type { AliasRecord } from '../registry/index.ts'
 import { unwrap } from '../registry/index.ts'
 import type { Command } from './io.ts'
 import { UsageError } from './io.ts'
-import { connectionHelp, parseRegistryArgs, withRegistryOf } from './registry-cli.ts'
+import { parseRegistryArgs, withRegistryOf } from './registry-cli.ts'
+import { connectionHelp } from './registry-options.ts'
 import { formatTable } from './table.ts'
 
 const usage = `usage: leafwise alias set NAME ALIAS VERSION [--protect] [--unprotect] [--force] [--require-approval] [--reason TEXT] [--json]

@@ -1,22 +1,11 @@
 // What the registry commands added after the guide's (alias, tag, approve, show, diff) share:
 // argument parsing with the connection flags, a registry opened for one command, and
 // `NAME@ALIAS` / `NAME@VERSION` / `NAME VERSION` model references.
-import { type ParseArgsConfig, parseArgs } from 'node:util'
+import type { ParseArgsConfig } from 'node:util'
 import { type ModelRegistry, parseModelRef, unwrap } from '../registry/index.ts'
 import type { CliIO } from './io.ts'
 import { UsageError } from './io.ts'
-import { openRegistry } from './registry-options.ts'
-
-/** Connection flags of every registry command. */
-export const connectionOptions = {
-  'database-url': { type: 'string' },
-  'data-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies ParseArgsConfig['options']
-
-/** Help text of the connection flags. */
-export const connectionHelp = `  --database-url URL  PostgreSQL server (default: DATABASE_URL; without either, the embedded registry)
-  --data-dir DIR      embedded registry directory (default: LEAFWISE_REGISTRY_DIR or .leafwise/registry)`
+import { parse, withRegistry } from './registry-options.ts'
 
 /** Parsed flags and positionals of a registry command. */
 export interface RegistryArgs {
@@ -27,44 +16,18 @@ export interface RegistryArgs {
   positionals: string[]
 }
 
-/** Parses `argv` with the connection flags; prints the usage and resolves undefined for --help. */
+/** Parses `argv` with the connection flags (registry-options.ts); undefined after printing --help. */
 export function parseRegistryArgs(
   argv: string[],
   options: NonNullable<ParseArgsConfig['options']>,
   usage: string,
   io: CliIO,
 ): RegistryArgs | undefined {
-  try {
-    const parsed = parseArgs({
-      args: argv,
-      options: { ...connectionOptions, ...options },
-      allowPositionals: true,
-      strict: true,
-    })
-    if ((parsed.values as { help?: boolean }).help) {
-      io.stdout(`${usage}\n${connectionHelp}\n`)
-      return undefined
-    }
-    return parsed as RegistryArgs
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${usage}`)
-  }
+  return parse(argv, options, usage, io) as RegistryArgs | undefined
 }
 
-/** Opens the registry the flags select, runs `fn`, and closes it. */
-export async function withRegistryOf<T>(
-  values: { 'database-url'?: string; 'data-dir'?: string },
-  io: CliIO,
-  fn: (registry: ModelRegistry) => Promise<T>,
-  options: { requireApproval?: boolean } = {},
-): Promise<T> {
-  const registry = await openRegistry(values, io, options)
-  try {
-    return await fn(registry)
-  } finally {
-    await registry.close()
-  }
-}
+/** Opens the registry the flags select, runs `fn`, and closes it (registry-options.ts). */
+export const withRegistryOf = withRegistry
 
 /**
  * A model reference at the start of `positionals`: `NAME@REF` (one argument) or `NAME REF`
