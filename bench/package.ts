@@ -9,19 +9,17 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Bench } from 'tinybench'
+import { loadPackage, memorySource, parseModel } from '../src/index.ts'
+import { fileSource } from '../src/node/index.ts'
 import {
   checkMetadata,
   checkNormalizerFeatures,
-  loadPackage,
-  memorySource,
   parseJsonFile,
-  parseModel,
   readFeatureImportanceCsv,
   readMetadataJson,
   readNormalizerJson,
   readTestEvaluationJson,
-} from '../src/index.ts'
-import { fileSource } from '../src/node/index.ts'
+} from '../src/package/index.ts'
 import { machineLine, writeSection } from './lib/results.ts'
 
 const modelsRoot = fileURLToPath(new URL('../models', import.meta.url))

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { featureRecordsFromSamples } from '../node/index.ts'
+import { featureRecordsFromSamples } from '../node/internal.ts'
 import { type ModelStatus, type TierRequirement, unwrap } from '../registry/index.ts'
 import {
   columnLegend,

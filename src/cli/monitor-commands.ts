@@ -9,13 +9,12 @@ import {
   type DriftReport,
   driftReport,
   type Outcome,
-  parseDuration,
-  REPORT_SIGNALS,
   type RolloutReport,
   recordOutcomes,
   rolloutReport,
   type TrainingStatsLookup,
 } from '../monitor/index.ts'
+import { parseDuration, REPORT_SIGNALS } from '../monitor/internal.ts'
 import { fileSource } from '../node/index.ts'
 import { isMigrated, RegistryError, runMigrations, type SqlClient } from '../registry/index.ts'
 import { type CliIO, type Command, UsageError } from './io.ts'

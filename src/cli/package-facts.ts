@@ -14,6 +14,7 @@ import {
   statSync,
 } from 'node:fs'
 import { join } from 'node:path'
+import { validateModelVersion } from '../names.ts'
 import {
   type FileRecord,
   type Lineage,
@@ -23,7 +24,6 @@ import {
   type RegisterOptions,
   RegistryError,
   unwrap,
-  validateModelVersion,
 } from '../registry/index.ts'
 
 /** Files of a package directory that registration records (regular files, not hidden), sorted. */

@@ -2,7 +2,8 @@
 // argument parsing with the connection flags, a registry opened for one command, and
 // `NAME@ALIAS` / `NAME@VERSION` / `NAME VERSION` model references.
 import type { ParseArgsConfig } from 'node:util'
-import { type ModelRegistry, parseModelRef, unwrap } from '../registry/index.ts'
+import { type ModelRegistry, unwrap } from '../registry/index.ts'
+import { parseModelRef } from '../registry/internal.ts'
 import type { CliIO } from './io.ts'
 import { UsageError } from './io.ts'
 import { parse, withRegistry } from './registry-options.ts'

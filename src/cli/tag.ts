@@ -1,6 +1,7 @@
 // `leafwise tag` / `leafwise untag`: key=value tags on a model (NAME) or on one version
 // (NAME@VERSION, NAME@ALIAS).
-import { parseModelRef, unwrap } from '../registry/index.ts'
+import { unwrap } from '../registry/index.ts'
+import { parseModelRef } from '../registry/internal.ts'
 import type { Command } from './io.ts'
 import { UsageError } from './io.ts'
 import { parseRegistryArgs, withRegistryOf } from './registry-cli.ts'

@@ -1,22 +1,11 @@
 // `leafwise/http`: one web app for every runtime (hono): the analyze API and the console.
 // Web-standard APIs only; serve its `fetch` from Bun, Deno or workerd, or from Node through
 // `serveApp` in `leafwise/node`.
-export { type ApiLimits, parseAnalyzeRequest } from './api.ts'
+// test/runtimes/exports.test.ts pins this list; the app's parts stay inside src/http/.
+
+// The app, and its options.
 export { type LeafwiseApp, type LeafwiseAppOptions, leafwiseApp } from './app.ts'
-export { CONSOLE_CSS, CONSOLE_ICON } from './assets.ts'
-export { readBody } from './body.ts'
-export { contributionChart, probabilityBar, scoreGauge } from './charts.ts'
-export { parseRecord } from './console.ts'
-export { HttpError } from './errors.ts'
-export {
-  type ApiKey,
-  type ApiKeySpec,
-  allows,
-  normalizeKeys,
-  parseApiKeys,
-  presentedKey,
-  type Role,
-} from './keys.ts'
-export { type SessionSigner, sessionSigner } from './session.ts'
-export { TIERS, type TierEnsembles, tierEnsembles } from './tiers.ts'
-export { actionsOf, type ConsoleAction, type ConsoleRegistry } from './view.ts'
+// API keys: a caller's tier, and for the console a role and a name.
+export { type ApiKeySpec, parseApiKeys, type Role } from './keys.ts'
+// What the console needs of a registry (reads always; history and actions when offered).
+export type { ConsoleRegistry } from './view.ts'

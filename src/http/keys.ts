@@ -1,6 +1,7 @@
 // API keys: each key gives its caller a tier (which models answer) and, for the console, a
 // role (`read` to look, `operate` to act) and a name (the actor written to the history).
-import { type TierRequirement, tierRank } from '../registry/index.ts'
+import type { TierRequirement } from '../registry/index.ts'
+import { tierRank } from '../registry/internal.ts'
 import { HttpError } from './errors.ts'
 
 /** What a console key may do: `read` sees every page, `operate` also acts (promote, rollback, ...). */

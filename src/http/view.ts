@@ -2,15 +2,15 @@
 // (a manifest only reads; newer ones add aliases, approvals or canaries), so every optional
 // ability is detected on the registry object and its records, never assumed.
 import type { EnsembleRegistry } from '../ensemble/index.ts'
-import {
-  type ChangeOptions,
-  type ModelEvent,
-  type ModelRecord,
-  type ModelRegistry,
-  type ModelStatus,
-  type RegistryResult,
-  transitionError,
+import type {
+  ChangeOptions,
+  ModelEvent,
+  ModelRecord,
+  ModelRegistry,
+  ModelStatus,
+  RegistryResult,
 } from '../registry/index.ts'
+import { transitionError } from '../registry/internal.ts'
 
 /** The registry the console works with: reads always, history and actions when it has them. */
 export type ConsoleRegistry = EnsembleRegistry &

@@ -5,7 +5,6 @@ import { Model } from './model.ts'
 import { chunksOf, type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
 
 export type { KernelChoice } from './auto.ts'
-export { kZeroThreshold, NodeKind } from './decision.ts'
 export {
   canStopEarly,
   EARLY_STOP_DEFAULT_FREQ,

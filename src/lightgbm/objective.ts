@@ -26,6 +26,7 @@ export const SUPPORTED_OBJECTIVES = [
   'custom',
 ] as const
 
+/** An objective LightGBM writes on the `objective=` line (`model.objective`). */
 export type ObjectiveName = (typeof SUPPORTED_OBJECTIVES)[number]
 
 /** The transform applied to raw scores. */

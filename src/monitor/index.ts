@@ -1,58 +1,39 @@
 // `leafwise/monitor`: what happens after a model serves. The prediction store, outcomes,
 // drift and roll-out reports, on the registry's own database through its SqlClient (no
 // second pool, no driver, no `node:`): it runs wherever the registry runs.
+// What leafwise's own layers need beyond this list is on monitoring's internal face
+// (internal.ts, no package export). test/runtimes/exports.test.ts pins this list.
 
+// Reports: feature drift against training statistics, and shadow / canary roll-outs.
 export {
   type DriftOptions,
   type DriftReport,
   driftReport,
   type FeatureDrift,
-  NORMAL_DECILES,
-  populationStabilityIndex,
   type TrainingStats,
   type TrainingStatsLookup,
   type VersionDrift,
-  versionsInWindow,
 } from './drift.ts'
-export { parseDuration, windowStart } from './duration.ts'
-export {
-  allListeners,
-  createMetrics,
-  escapeLabel,
-  LATENCY_BUCKETS,
-  type Metrics,
-  type MetricsOptions,
-} from './metrics.ts'
+// Prometheus metrics of an app.
+export { allListeners, createMetrics, type Metrics, type MetricsOptions } from './metrics.ts'
+// Outcomes: what really happened, joined to the predictions; live accuracy.
 export {
   type Actual,
-  actualSignal,
-  DEFAULT_OUTCOME_BAND,
-  type JoinedOutcome,
-  joinedOutcomes,
   liveAccuracy,
   type Outcome,
   type OutcomeWindow,
   recordOutcome,
   recordOutcomes,
   type VersionAccuracy,
-  voteIsCorrect,
 } from './outcomes.ts'
 export {
   type Agreement,
-  REPORT_SIGNALS,
   type ReportOptions,
   type RolloutReport,
   rolloutReport,
   type VersionReport,
 } from './report.ts'
-export {
-  encodeVotes,
-  jsonValue,
-  namesHash,
-  type StoredVote,
-  type VoteRole,
-  valuesHash,
-} from './rows.ts'
+// The prediction store: every analysis written to `ml_predictions`.
 export {
   createPredictionStore,
   type PredictionStore,

@@ -6,7 +6,8 @@
 // dropped only when the queue is full, and then counted.
 import type { Analysis, ModelSet } from '../ensemble/index.ts'
 import type { FeatureInput } from '../package/index.ts'
-import { errorCode, isUnavailableError, type SqlClient } from '../registry/index.ts'
+import type { SqlClient } from '../registry/index.ts'
+import { errorCode, isUnavailableError } from '../registry/internal.ts'
 import { parseDuration } from './duration.ts'
 import { encodeVotes, namesHash, namesHashHex, valuesHash } from './rows.ts'
 

@@ -1,13 +1,6 @@
 // Model packages: `models/{name}/{version}/` loaded, validated and normalized, on every runtime.
 
 export {
-  compareModelVersions,
-  MODEL_NAME_PATTERN,
-  MODEL_VERSION_PATTERN,
-  validateModelName,
-  validateModelVersion,
-} from '../names.ts'
-export {
   checkFeatureImportance,
   checkMetadata,
   checkNormalizerFeatures,

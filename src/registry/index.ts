@@ -1,16 +1,15 @@
-// `leafwise/registry`: the registry API, its types and naming rules, with no driver and no
+// `leafwise/registry`: the registry API, its types and records, with no driver and no
 // `node:` import. Pick an adapter: `leafwise/registry/postgres` or `leafwise/registry/pglite`.
+// The model naming rules are exported by `leafwise`. What leafwise's own layers need beyond
+// this list is on the registry's internal face (internal.ts, no package export).
+// test/runtimes/exports.test.ts pins this list.
+
+// Packages served from the registry's own artifact store, checked against registered hashes.
 export { type ArtifactReader, registrySource } from './artifact-source.ts'
+// Records, enums, results and errors.
 export type { CanaryRecord } from './canary.ts'
+// Creating a registry over any SqlClient, and the guide's process-wide instance.
 export type { SqlClient, SqlQueryable, SqlRow } from './client.ts'
-export { errorCode, isUnavailableError } from './client.ts'
-export {
-  ALIAS_MAX,
-  ARTIFACT_CHUNK_BYTES,
-  parseModelRef,
-  TAG_KEY_PATTERN,
-  validateAliasName,
-} from './features.ts'
 export { type GuideModelRegistry, ModelRegistry } from './instance.ts'
 export {
   type CheckedLoader,
@@ -19,6 +18,7 @@ export {
   IntegrityError,
   integrityLoader,
 } from './integrity.ts'
+// Where there is no database: a static manifest (`leafwise registry export`).
 export {
   buildManifest,
   createManifestRegistry,
@@ -26,18 +26,9 @@ export {
   type ManifestModel,
   type RegistryManifest,
 } from './manifest.ts'
-export { isMigrated, migrationChecksum, runMigrations } from './migrate.ts'
+export { isMigrated, runMigrations } from './migrate.ts'
 export { type Migration, migrations } from './migrations.ts'
-export {
-  compareModelVersions,
-  MODEL_NAME_PATTERN,
-  MODEL_VERSION_PATTERN,
-  validateModelName,
-  validateModelVersion,
-} from './names.ts'
-export { CHANGE_CHANNEL, createRegistry, type RegistryOptions } from './registry.ts'
-export { Sha256, sha256Hex } from './sha256.ts'
-export { allowedTransitions, transitionError } from './transitions.ts'
+export { createRegistry, type RegistryOptions } from './registry.ts'
 export {
   type AliasEventDetail,
   type AliasOptions,
@@ -72,6 +63,5 @@ export {
   type RegistryResult,
   type TagEventDetail,
   TierRequirement,
-  tierRank,
   unwrap,
 } from './types.ts'

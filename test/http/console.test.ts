@@ -2,7 +2,8 @@
 // cross-site form gets, and what the history records of an action.
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LeafwiseApp, leafwiseApp, normalizeKeys, parseApiKeys } from '../../src/http/index.ts'
+import { type LeafwiseApp, leafwiseApp, parseApiKeys } from '../../src/http/index.ts'
+import { normalizeKeys } from '../../src/http/keys.ts'
 import { fileFeatureStore, fileSource } from '../../src/node/index.ts'
 import type { ModelRegistry } from '../../src/registry/index.ts'
 import { createPgliteRegistry } from '../../src/registry/pglite.ts'

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { CONSOLE_CSS, CONSOLE_ICON } from '../../src/http/index.ts'
+import { CONSOLE_CSS, CONSOLE_ICON } from '../../src/http/assets.ts'
 import { launchChromium, startConsoleFixture } from '../support/console.ts'
 import { repoRoot } from '../support/shared.ts'
 

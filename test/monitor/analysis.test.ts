@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Analysis, Ensemble } from '../../src/ensemble/index.ts'
 import {
-  actualSignal,
   driftReport,
   liveAccuracy,
   type PredictionStore,
@@ -13,6 +12,7 @@ import {
   rolloutReport,
   type TrainingStatsLookup,
 } from '../../src/monitor/index.ts'
+import { actualSignal } from '../../src/monitor/outcomes.ts'
 import type { SqlClient } from '../../src/registry/index.ts'
 import { exampleRows } from '../ensemble/support.ts'
 import { engines } from '../registry/engines.ts'

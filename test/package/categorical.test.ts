@@ -5,14 +5,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  loadPackage,
-  memorySource,
-  Normalizer,
-  PackageError,
-  pandasCategories,
-  parseModel,
-} from '../../src/index.ts'
+import { loadPackage, memorySource, PackageError, pandasCategories, parseModel } from '../../src/index.ts'
+import { Normalizer } from '../../src/package/index.ts'
 import { bits, compatJson, compatText } from '../support/compat.ts'
 import { modelsRoot } from './helpers.ts'
 

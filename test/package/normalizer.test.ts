@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Normalizer, PackageError } from '../../src/index.ts'
+import { Normalizer, PackageError } from '../../src/package/index.ts'
 
 const entries = new Map([
   ['a', { mean: 1, std: 2 }],

@@ -10,7 +10,7 @@ import {
   readNormalizerJson,
   readTestEvaluationJson,
   safeLoadPackage,
-} from '../../src/index.ts'
+} from '../../src/package/index.ts'
 import { modelsRoot, packageFiles } from './helpers.ts'
 
 const where = { package: 'x/v1.0.0' }
