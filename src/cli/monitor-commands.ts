@@ -18,6 +18,7 @@ import { parseDuration, REPORT_SIGNALS } from '../monitor/internal.ts'
 import { fileSource } from '../node/index.ts'
 import { isMigrated, RegistryError, runMigrations, type SqlClient } from '../registry/index.ts'
 import { type CliIO, type Command, UsageError } from './io.ts'
+import { formatTable } from './table.ts'
 
 const common = {
   'database-url': { type: 'string' },
@@ -174,16 +175,6 @@ export const outcomeCommand: Command = async (argv, io) => {
 
 const fixed = (x: number | null | undefined, digits = 3) =>
   x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits)
-
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (c ?? '').padEnd(widths[i]))
-      .join('  ')
-      .trimEnd()
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
-}
 
 /** The drift report as text. */
 export function formatDrift(report: DriftReport): string {

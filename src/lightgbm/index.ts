@@ -1,8 +1,9 @@
 // The LightGBM core: parse model.txt into flat typed arrays, and predict.
 
+import { chunksOf } from '../chunks.ts'
 import { looksLikeJsonDump, parseJsonDump, sniffJsonDump } from './json-dump.ts'
 import { Model } from './model.ts'
-import { chunksOf, type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
+import { type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
 
 export type { KernelChoice } from './auto.ts'
 export {

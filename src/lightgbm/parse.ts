@@ -6,6 +6,7 @@
 // header.ts, a tree's lines by tree-lines.ts, and a finished tree is checked and appended
 // to the forest by tree.ts; each throws its errors with their locations as values.
 
+import { chunksOf } from '../chunks.ts'
 import { ForestBuilder } from './builder.ts'
 import { fail, ModelParseError } from './errors.ts'
 import type { Forest, ForestPartStorage } from './forest.ts'
@@ -222,26 +223,6 @@ export class ModelParser {
   private closeTree(atEndOfFile: boolean): void {
     closeTree(this.tree, this.builder, this.info!, this.treeBytes, atEndOfFile)
     this.inTree = false
-  }
-}
-
-/** The chunks of a ReadableStream or an AsyncIterable, as an AsyncIterable. */
-export async function* chunksOf(
-  input: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-): AsyncIterable<Uint8Array> {
-  if (Symbol.asyncIterator in input) {
-    yield* input as AsyncIterable<Uint8Array>
-    return
-  }
-  const reader = (input as ReadableStream<Uint8Array>).getReader()
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return
-      yield value
-    }
-  } finally {
-    reader.releaseLock()
   }
 }
 

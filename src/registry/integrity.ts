@@ -4,6 +4,7 @@
 // naming the file, instead of serving the wrong model. It lives in the registry (a live
 // registry's `integrityLoader`) so the core bundle carries no SHA-256: the ensemble wraps its
 // loader with it only when the registry offers it.
+import { chunksOf } from '../chunks.ts'
 import { LeafwiseError } from '../errors.ts'
 import { Sha256 } from './sha256.ts'
 import type { FileRecord, RegistryResult } from './types.ts'
@@ -38,25 +39,6 @@ export class IntegrityError extends LeafwiseError {
 
 /** Where the recorded hashes come from (a live registry's `fileHashes`). */
 export type FileHashesOf = (name: string, version: string) => Promise<RegistryResult<FileRecord[]>>
-
-async function* asIterable(
-  input: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-): AsyncIterable<Uint8Array> {
-  if (Symbol.asyncIterator in input) {
-    yield* input as AsyncIterable<Uint8Array>
-    return
-  }
-  const reader = (input as ReadableStream<Uint8Array>).getReader()
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return
-      yield value
-    }
-  } finally {
-    reader.releaseLock()
-  }
-}
 
 /**
  * A loader that checks the files it reads against the registry's recorded sha256 (files
@@ -111,7 +93,7 @@ export function integrityLoader<S extends CheckedSource, P>(
               return (async function* () {
                 const hash = new Sha256()
                 let size = 0
-                for await (const chunk of asIterable(input)) {
+                for await (const chunk of chunksOf(input)) {
                   hash.update(chunk)
                   size += chunk.length
                   yield chunk
