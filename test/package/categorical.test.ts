@@ -25,6 +25,22 @@ const entries = new Map([
   ['size', { mean: 1.5, std: 0.5 }],
 ])
 
+/** The pandas model as a package `pandas-demo/v1.0.0` in memory (price-prediction's metadata, 4 features). */
+async function loadPandasPackage() {
+  const metadata = JSON.parse(readFileSync(join(modelsRoot, 'price-prediction/v1.0.0/metadata.json'), 'utf8'))
+  const files = {
+    'pandas-demo/v1.0.0/model.txt': pandasText,
+    'pandas-demo/v1.0.0/normalizer.json': JSON.stringify(Object.fromEntries(entries)),
+    'pandas-demo/v1.0.0/metadata.json': JSON.stringify({
+      ...metadata,
+      model_version: 'v1.0.0',
+      num_features: 4,
+      feature_names: pandasModel.featureNames,
+    }),
+  }
+  return loadPackage(memorySource(files), 'pandas-demo', 'v1.0.0')
+}
+
 describe('pandas categories of a model saved from a DataFrame', () => {
   it('pairs each category list with a categorical feature, in feature order', () => {
     const { byFeature, problem } = pandasCategories(pandasModel.info)
@@ -55,20 +71,7 @@ describe('pandas categories of a model saved from a DataFrame', () => {
   })
 
   it('a package loaded from files takes labels and predicts as LightGBM', async () => {
-    const metadata = JSON.parse(
-      readFileSync(join(modelsRoot, 'price-prediction/v1.0.0/metadata.json'), 'utf8'),
-    )
-    const files = {
-      'pandas-demo/v1.0.0/model.txt': pandasText,
-      'pandas-demo/v1.0.0/normalizer.json': JSON.stringify(Object.fromEntries(entries)),
-      'pandas-demo/v1.0.0/metadata.json': JSON.stringify({
-        ...metadata,
-        model_version: 'v1.0.0',
-        num_features: 4,
-        feature_names: pandasModel.featureNames,
-      }),
-    }
-    const pkg = await loadPackage(memorySource(files), 'pandas-demo', 'v1.0.0')
+    const pkg = await loadPandasPackage()
     const raw = pkg.predictMany(expected.records, { raw: true })
     expect(bits(raw)).toEqual(bits(expected.raw))
     expect(bits(pkg.predict(expected.records[0], { raw: true }))).toEqual(bits(expected.raw.slice(0, 1)))
@@ -119,20 +122,7 @@ describe('the normalizer never z-scores a categorical feature', () => {
   })
 
   it('loadPackage gives the normalizer the model categorical features', async () => {
-    const metadata = JSON.parse(
-      readFileSync(join(modelsRoot, 'price-prediction/v1.0.0/metadata.json'), 'utf8'),
-    )
-    const files = {
-      'pandas-demo/v1.0.0/model.txt': pandasText,
-      'pandas-demo/v1.0.0/normalizer.json': JSON.stringify(Object.fromEntries(entries)),
-      'pandas-demo/v1.0.0/metadata.json': JSON.stringify({
-        ...metadata,
-        model_version: 'v1.0.0',
-        num_features: 4,
-        feature_names: pandasModel.featureNames,
-      }),
-    }
-    const pkg = await loadPackage(memorySource(files), 'pandas-demo', 'v1.0.0')
+    const pkg = await loadPandasPackage()
     expect(Array.from(pkg.normalize({ x0: 1, color: 3, x2: 2, size: 4 }))).toEqual([1, 3, 2, 4])
     expect(Array.from(pkg.normalizer.passThrough)).toEqual([0, 1, 0, 1])
   })
