@@ -11,15 +11,12 @@ import { fileURLToPath } from 'node:url'
 import { Bench } from 'tinybench'
 import { loadPackage, memorySource, parseModel } from '../src/index.ts'
 import { fileSource } from '../src/node/index.ts'
-import {
-  checkMetadata,
-  checkNormalizerFeatures,
-  parseJsonFile,
-  readFeatureImportanceCsv,
-  readMetadataJson,
-  readNormalizerJson,
-  readTestEvaluationJson,
-} from '../src/package/index.ts'
+import { checkMetadata, checkNormalizerFeatures } from '../src/package/checks.ts'
+import { readTestEvaluationJson } from '../src/package/evaluation.ts'
+import { readFeatureImportanceCsv } from '../src/package/importance.ts'
+import { readNormalizerJson } from '../src/package/index.ts'
+import { parseJsonFile } from '../src/package/json.ts'
+import { readMetadataJson } from '../src/package/metadata.ts'
 import { machineLine, writeSection } from './lib/results.ts'
 
 const modelsRoot = fileURLToPath(new URL('../models', import.meta.url))

@@ -1,28 +1,14 @@
 // The ensemble: deployed models vote, shadow models run beside them, one weighted consensus,
-// and hot reload of the model set. Web-standard APIs only: it runs on every runtime.
+// and hot reload of the model set. Web-standard APIs only: it runs on every runtime. This is
+// the ensemble's front door for the other layers; `leafwise` (src/index.ts) picks its public
+// names from here. Names no other layer uses stay inside src/ensemble/.
 export {
   createPackageCache,
   type PackageCache,
   type PackageCacheOptions,
   type PackageLoader,
 } from './cache.ts'
-export {
-  CANARY_BUCKETS,
-  type CanaryRoute,
-  canaryBucket,
-  canaryRoutes,
-  routeMembers,
-  routesToCanary,
-} from './canary.ts'
-export {
-  type Consensus,
-  consensusOf,
-  scoreOf,
-  type WeightedVector,
-  type WeightOptions,
-  type WeightOverrides,
-  weightOf,
-} from './consensus.ts'
+export type { Consensus, WeightOptions, WeightOverrides } from './consensus.ts'
 export {
   type Analysis,
   type AnalysisListener,
@@ -35,31 +21,16 @@ export {
   type Vote,
   type VoteError,
 } from './ensemble.ts'
-export { type FeatureContribution, outputIndexOf, topFeatures } from './explain.ts'
+export { type FeatureContribution, topFeatures } from './explain.ts'
 export { type FeatureProvider, memoryFeatureStore } from './features.ts'
-export { inputHash, lineSink, memorySink, type PredictionLogEntry, type PredictionSink } from './log.ts'
+export { lineSink, memorySink, type PredictionLogEntry, type PredictionSink } from './log.ts'
+export type { LoadFailure, ModelMember, ModelSet, ModelSetOptions } from './model-set.ts'
+export { closestName, UNKNOWN_FEATURE } from './record-check.ts'
 export {
-  type LoadFailure,
-  loadModelSet,
-  type ModelMember,
-  type ModelSet,
-  type ModelSetOptions,
-  modelIds,
-} from './model-set.ts'
-export { closestName, SPARSE_SHARE, UNKNOWN_FEATURE } from './record-check.ts'
-export {
-  argmaxSignal,
   CLASS_SIGNALS,
   DEFAULT_SIGNAL_OPTIONS,
-  indexOfSignal,
-  regressionProbabilities,
-  resolveSignalOptions,
   SIGNALS,
   Signal,
-  type SignalMapper,
   type SignalOptions,
   type SignalProbabilities,
-  type SignalSubject,
-  signalMapper,
-  toProbabilities,
 } from './signals.ts'

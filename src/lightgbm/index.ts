@@ -1,4 +1,6 @@
-// The LightGBM core: parse model.txt into flat typed arrays, and predict.
+// The LightGBM core: parse model.txt into flat typed arrays, and predict. This is the core's
+// front door for the other layers (docs/design.md, "Faces"); `leafwise` (src/index.ts) picks
+// its public names from here. internal.ts is the second face, for the Node adapters and the CLI.
 
 import { chunksOf } from '../chunks.ts'
 import { looksLikeJsonDump, parseJsonDump, sniffJsonDump } from './json-dump.ts'
@@ -6,18 +8,13 @@ import { Model } from './model.ts'
 import { type ParseOptions, parseModelData, parseModelStream } from './parse.ts'
 
 export type { KernelChoice } from './auto.ts'
-export {
-  canStopEarly,
-  EARLY_STOP_DEFAULT_FREQ,
-  EARLY_STOP_DEFAULT_MARGIN,
-  type EarlyStopOptions,
-} from './early-stop.ts'
+export type { EarlyStopOptions } from './early-stop.ts'
 export { ModelParseError, PredictionError } from './errors.ts'
 export { type ClassExplanation, type ExplainedFeature, type ExplainOptions, explainRow } from './explain.ts'
 export type { Forest } from './forest.ts'
 export type { ModelInfo } from './header.ts'
 export { type IterationWindow, Model, type PredictOptions } from './model.ts'
-export { type Objective, type ObjectiveName, SUPPORTED_OBJECTIVES } from './objective.ts'
+export type { ObjectiveName } from './objective.ts'
 export { type PandasCategories, pandasCategories, pandasCode } from './pandas.ts'
 export type { ParseOptions } from './parse.ts'
 export type { ShapeOptions } from './shape.ts'

@@ -11,16 +11,7 @@ export { generateSource } from './compile.ts'
 // Parsing a model in parts on several threads (node/parallel-load.ts, node/parse-worker.ts):
 // the forest's part layout and storage, and the part parser.
 // Forest introspection (`leafwise inspect`).
-export {
-  type ForestPartStorage,
-  type ForestShape,
-  forestOfParts,
-  forestShape,
-  PART_ARRAYS,
-  type PartUnit,
-  partStarts,
-  partStorage,
-} from './forest.ts'
+export { forestOfParts, forestShape, partStarts, partStorage } from './forest.ts'
 export { applyTransform } from './objective.ts'
-export { type ParsedModel, type PartOptions, type PartResult, parseModelPart } from './parse.ts'
+export { type ParsedModel, type PartOptions, parseModelPart } from './parse.ts'
 export { DATA_NAMES, dataOf, PRELUDE } from './prelude.ts'

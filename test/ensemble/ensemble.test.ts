@@ -2,14 +2,9 @@
 // tier), the consensus of real votes, load failures, shared caches, explanations, the log,
 // and the same ensemble from a static manifest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  consensusOf,
-  createEnsemble,
-  createPackageCache,
-  type Ensemble,
-  inputHash,
-  memorySink,
-} from '../../src/ensemble/index.ts'
+import { consensusOf } from '../../src/ensemble/consensus.ts'
+import { createEnsemble, createPackageCache, type Ensemble, memorySink } from '../../src/ensemble/index.ts'
+import { inputHash } from '../../src/ensemble/log.ts'
 import { fileSource } from '../../src/node/fs-source.ts'
 import {
   buildManifest,

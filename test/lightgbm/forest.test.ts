@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseModel } from '../../src/index.ts'
-import { forestShape, PART_ARRAYS, partStarts, partStorage } from '../../src/lightgbm/internal.ts'
+import { forestShape, PART_ARRAYS, partStarts, partStorage } from '../../src/lightgbm/forest.ts'
 import { repoRoot } from '../support/shared.ts'
 
 /** The shape facts from the text: per Tree= block, its leaves, flags and depth. */

@@ -2,15 +2,10 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
-import {
-  MetadataSchema,
-  memorySource,
-  readFeatureImportanceCsv,
-  readMetadataJson,
-  readNormalizerJson,
-  readTestEvaluationJson,
-  safeLoadPackage,
-} from '../../src/package/index.ts'
+import { readTestEvaluationJson } from '../../src/package/evaluation.ts'
+import { readFeatureImportanceCsv } from '../../src/package/importance.ts'
+import { memorySource, readNormalizerJson, safeLoadPackage } from '../../src/package/index.ts'
+import { MetadataSchema, readMetadataJson } from '../../src/package/metadata.ts'
 import { modelsRoot, packageFiles } from './helpers.ts'
 
 const where = { package: 'x/v1.0.0' }

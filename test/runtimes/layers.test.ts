@@ -247,4 +247,57 @@ describe('portable layers (DESIGN.md, "Layers")', () => {
     )
     expect(bad.map(show)).toEqual([])
   })
+
+  it('a face for other layers offers only names another layer imports (the public entries aside)', () => {
+    // Front doors that are not package entries, and the internal faces: a name here that no
+    // other layer imports is either internal to its layer or belongs on a public entry.
+    const faces = [
+      'src/lightgbm/index.ts',
+      'src/lightgbm/internal.ts',
+      'src/package/index.ts',
+      'src/ensemble/index.ts',
+      'src/registry/internal.ts',
+      'src/monitor/internal.ts',
+      'src/node/internal.ts',
+    ]
+    const names = (list: string) =>
+      list
+        .split(',')
+        .map((part) =>
+          part
+            .trim()
+            .replace(/^type\s+/, '')
+            .split(/\s+as\s+/)
+            .pop(),
+        )
+        .filter((name): name is string => Boolean(name))
+    const offered = new Map<string, Set<string>>()
+    for (const face of faces) {
+      const text = readFileSync(join(root, face), 'utf8')
+      const set = new Set<string>()
+      for (const m of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}\s*from/gm))
+        for (const n of names(m[1])) set.add(n)
+      for (const m of text.matchAll(
+        /^export\s+(?:async\s+)?(?:function|class|const|type|interface)\s+(\w+)/gm,
+      ))
+        set.add(m[1])
+      offered.set(face, set)
+    }
+    const taken = new Map(faces.map((face) => [face, new Set<string>()]))
+    for (const file of listTs(join(root, 'src'))) {
+      const rel = relative(root, file)
+      const text = readFileSync(file, 'utf8')
+      for (const m of text.matchAll(/^(?:import|export)\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'([^']+)'/gm)) {
+        const target = relative(root, resolve(dirname(file), m[2]))
+        if (!taken.has(target) || rel.startsWith(`${dirname(target)}/`)) continue
+        for (const n of names(m[1])) taken.get(target)?.add(n)
+      }
+    }
+    // Guards against a vacuous pass: every face is in use.
+    for (const face of faces) expect(taken.get(face)?.size, face).toBeGreaterThan(0)
+    const unused = faces.flatMap((face) =>
+      [...(offered.get(face) ?? [])].filter((n) => !taken.get(face)?.has(n)).map((n) => `${face}: ${n}`),
+    )
+    expect(unused).toEqual([])
+  })
 })
