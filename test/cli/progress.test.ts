@@ -5,9 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CliIO } from '../../src/cli/io.ts'
-import { runCli } from '../../src/cli/main.ts'
 import { buildManifest, type ModelRecord } from '../../src/registry/index.ts'
+import { cli } from '../support/cli.ts'
 import { repoRoot } from '../support/shared.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'leafwise-progress-'))
@@ -23,23 +22,7 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-async function run(argv: string[], interactive: boolean) {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t
-    },
-    stderr: (t) => {
-      stderr += t
-    },
-    cwd: repoRoot,
-    env: {},
-    interactive,
-  }
-  const code = await runCli(argv, io)
-  return { code, stdout, stderr }
-}
+const run = (argv: string[], interactive: boolean) => cli(argv, {}, repoRoot, { interactive })
 
 describe('progress of predict', () => {
   it('on a terminal: a progress line on stderr, erased at the end; the output file is clean', async () => {

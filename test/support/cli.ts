@@ -4,7 +4,13 @@ import type { CliIO } from '../../src/cli/io.ts'
 import { runCli } from '../../src/cli/main.ts'
 import { repoRoot } from './shared.ts'
 
-export async function cli(argv: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot) {
+export async function cli(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  cwd = repoRoot,
+  /** More of the CliIO (e.g. `interactive`: a terminal). */
+  more: Partial<Pick<CliIO, 'interactive'>> = {},
+) {
   let stdout = ''
   let stderr = ''
   const io: CliIO = {
@@ -16,6 +22,7 @@ export async function cli(argv: string[], env: Record<string, string | undefined
     },
     cwd,
     env,
+    ...more,
   }
   const code = await runCli(argv, io)
   return { code, stdout, stderr }
