@@ -62,7 +62,7 @@ h4{font-size:14px;margin:0;overflow-wrap:anywhere}.drift-feature{background:var(
 @media (max-width:720px){.columns,.fields{grid-template-columns:1fr}
 table.models thead,table.versions thead,table.report thead{position:absolute;left:-999px}table.models tr,table.versions tr,table.report tr{display:block;border:1px solid var(--line);border-radius:8px;margin:0 0 10px;padding:6px 10px}
 table.models th,table.models td,table.versions th,table.versions td,table.report th,table.report td{display:block;border:0;padding:2px 0}
-table.models td[data-label]:before,table.versions td[data-label]:before,table.report td[data-label]:before{content:attr(data-label) ": ";color:var(--muted);font-size:13px}}
+table.models td[data-label]:before,table.versions td[data-label]:before,table.report td[data-label]:before{content:attr(data-label) ": ";color:var(--muted);font-size:13px}table.report td.num{white-space:normal}}
 `
 
 /** The console's icon (a leaf), as SVG. */

@@ -258,8 +258,8 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     const since = windowOf(c.req.query('since'), '7d')
     await versionsOf(name)
     if (!options.monitoring) return send(c, noStorePage(contextOf(c), name, 'report', since))
-    const { report, driftNote } = await loadReport(options.monitoring, name, since)
-    return send(c, reportPage(contextOf(c), name, since, report, driftNote))
+    const report = await loadReport(options.monitoring, name, since)
+    return send(c, reportPage(contextOf(c), name, since, report))
   })
 
   app.get('/models/:name/drift', async (c) => {

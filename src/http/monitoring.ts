@@ -49,34 +49,18 @@ function unavailable(error: unknown): never {
   )
 }
 
-/** The roll-out report of `name`; its drift column is left out (and said why) when statistics fail. */
+/**
+ * The roll-out report of `name`, without its drift column: drift is the costly part (a scan
+ * of every feature of every analysis, per version) and has its own page, so the report stays
+ * fast and links there.
+ */
 export async function loadReport(
   monitoring: ConsoleMonitoring,
   name: string,
   since: string,
-): Promise<{ report: RolloutReport; driftNote?: string }> {
-  const start = windowStart(since)
+): Promise<RolloutReport> {
   try {
-    if (monitoring.trainingStats) {
-      try {
-        return {
-          report: await rolloutReport(monitoring.client, name, {
-            since: start,
-            trainingStats: monitoring.trainingStats,
-          }),
-        }
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'DRIFT_UNAVAILABLE') throw error
-        return {
-          report: await rolloutReport(monitoring.client, name, { since: start }),
-          driftNote: message(error),
-        }
-      }
-    }
-    return {
-      report: await rolloutReport(monitoring.client, name, { since: start }),
-      driftNote: 'no training statistics: the app was given neither `source` nor `trainingStats`',
-    }
+    return await rolloutReport(monitoring.client, name, { since: windowStart(since) })
   } catch (error) {
     unavailable(error)
   }

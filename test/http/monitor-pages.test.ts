@@ -46,7 +46,7 @@ function section(page: string, id: string): string {
 }
 
 describe('shadow report page', () => {
-  it('shows per version the agreement, confusion matrix, mean |Δp|, live accuracy and latency of rolloutReport, to a read key', async () => {
+  it('shows per version the agreement, confusion matrix, mean |Δp|, live accuracy and latency of rolloutReport, to a read key; drift a link away', async () => {
     const page = await get('/console/models/sentiment-fusion/report?since=1d')
     expect(page.status).toBe(200)
     const report = await rolloutReport(fixture.client, 'sentiment-fusion', { since: '1d' })
@@ -71,10 +71,8 @@ describe('shadow report page', () => {
     expect(row).toContain(shadow.validationScore!.toFixed(4))
     expect(row).toMatch(/\d+\.\d\d ms \/ \d+\.\d\d ms \/ \d+\.\d\d ms/)
     expect(row).toContain(`${shadow.latencyMs!.p95.toFixed(2)} ms`)
-    // The drift column names the flagged features of the deployed version.
-    const deployedRow = section(`${page.text}</section>`, 'v-v1.1.0')
-    expect(deployedRow).toContain('3 flagged')
-    for (const f of fixture.shifted) expect(deployedRow).toContain(f)
+    // Drift has its own page (the costly part), one link a version.
+    expect(row).toContain('href="/console/models/sentiment-fusion/drift?since=1d#d-v1.0.0"')
   })
 
   it('is linked from the models list and the timeline', async () => {
@@ -141,11 +139,6 @@ describe('drift page', () => {
     ).text()
     expect(text).toMatch(/v1\.0\.0: no training statistics for sentiment-fusion\/v1\.0\.0: package gone/)
     expect(text).toContain('id="d-v1.1.0"')
-    const report = await (
-      await app.request('/console/models/sentiment-fusion/report', { headers: viewer })
-    ).text()
-    expect(report).toMatch(/Drift left out: no training statistics for sentiment-fusion\/v1\.0\.0/)
-    expect(report).toContain('data-version="v1.0.0"')
   })
 })
 

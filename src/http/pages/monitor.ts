@@ -86,13 +86,7 @@ function liveCell(v: VersionReport): Html {
 }
 
 /** The shadow report page. */
-export function reportPage(
-  ctx: PageContext,
-  name: string,
-  since: string,
-  report: RolloutReport,
-  driftNote: string | undefined,
-): string {
+export function reportPage(ctx: PageContext, name: string, since: string, report: RolloutReport): string {
   if (report.analyses === 0)
     return frame(
       ctx,
@@ -113,13 +107,12 @@ export function reportPage(
 <td data-label="Live accuracy" class="num">${liveCell(v)}</td>
 <td data-label="Validation" class="num">${num(v.validationScore, 4)} ${scoreBar(v.validationScore, 'validation score')}</td>
 <td data-label="Latency p50 / p95 / p99" class="num">${v.latencyMs ? `${ms(v.latencyMs.p50)} / ${ms(v.latencyMs.p95)} / ${ms(v.latencyMs.p99)}` : '–'}</td>
-<td data-label="Drift">${v.driftFlagged === undefined ? html`<span class="muted">–</span>` : v.driftFlagged.length ? html`<a href="${driftHref}#d-${v.modelVersion}">${v.driftFlagged.length} flagged</a><div class="sub">${v.driftFlagged.join(', ')}</div>` : 'none flagged'}</td>
+<td data-label="Drift"><a href="${driftHref}#d-${v.modelVersion}" aria-label="drift of ${v.modelVersion}">features</a></td>
 </tr>`,
   )
   const compared = report.versions.filter((v) => v.agreement)
   const body = html`<p>${report.analyses} analyses of ${name} since ${when(report.since)} · compared with <b>${report.deployedVersion ?? 'no deployed version'}</b></p>
 <table class="report"><caption class="sr">Every version that voted or shadowed in the window</caption><thead><tr><th scope="col">Version</th><th scope="col">Status</th><th scope="col">Analyses</th><th scope="col">Agreement</th><th scope="col">Mean |Δp|</th><th scope="col">Live accuracy</th><th scope="col">Validation</th><th scope="col">Latency p50 / p95 / p99</th><th scope="col">Drift</th></tr></thead><tbody>${rows}</tbody></table>
-${driftNote ? html`<p class="hint">Drift left out: ${driftNote}.</p>` : ''}
 <p class="hint">Agreement: analyses where the version gave the deployed version's signal. Mean |Δp|: the mean over analyses and the three signals of |P(version) − P(deployed)|. Live accuracy: outcomes recorded with <code>leafwise outcome</code> joined to the predictions. Latency: of the whole analyses the version took part in.</p>
 ${
   compared.length
