@@ -265,10 +265,11 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
   app.get('/models/:name/drift', async (c) => {
     const name = c.req.param('name')
     const since = windowOf(c.req.query('since'), '1d')
-    await versionsOf(name)
+    const versions = await versionsOf(name)
     if (!options.monitoring) return send(c, noStorePage(contextOf(c), name, 'drift', since))
     const { report, failed } = await loadDrift(options.monitoring, name, since)
-    return send(c, driftPage(contextOf(c), name, since, report, failed))
+    const statuses = new Map(versions.map((v) => [v.modelVersion, v.status]))
+    return send(c, driftPage(contextOf(c), name, since, report, failed, statuses))
   })
 
   function findAction(id: string | null | undefined, version: string | null | undefined) {

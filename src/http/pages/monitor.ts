@@ -136,6 +136,7 @@ function featureTable(features: readonly FeatureDrift[]): Html {
 }
 
 const CHART_ROWS = 24
+const STATUS_ORDER = ['deployed', 'shadow', 'validated', 'deprecated', 'training']
 
 /** The drift page. */
 export function driftPage(
@@ -144,16 +145,21 @@ export function driftPage(
   since: string,
   report: DriftReport,
   failed: readonly { modelVersion: string; message: string }[],
+  statuses: ReadonlyMap<string, string>,
 ): string {
   if (report.versions.length === 0 && failed.length === 0)
     return frame(ctx, name, 'drift', 'Drift', since, noData(ctx, name, 'drift', since, report.since))
   const t = report.thresholds
-  const sections = report.versions.map((v) => {
+  // The deployed version first, then the shadow and canary ones.
+  const rank = (version: string) => STATUS_ORDER.indexOf(statuses.get(version) ?? '') >>> 0
+  const ordered = [...report.versions].sort((a, b) => rank(a.modelVersion) - rank(b.modelVersion))
+  const sections = ordered.map((v) => {
+    const status = statuses.get(v.modelVersion)
     const byShift = [...v.features].sort((a, b) => Math.abs(b.zShift) - Math.abs(a.zShift))
     const shown = byShift.slice(0, CHART_ROWS)
     const flagged = v.features.filter((f) => f.flagged)
     return html`<section class="drift" id="d-${v.modelVersion}" aria-labelledby="h-${v.modelVersion}">
-<h2 id="h-${v.modelVersion}">${v.modelVersion} <small>${v.predictions} predictions · ${flagged.length ? `${flagged.length} flagged` : 'nothing flagged'}</small></h2>
+<h2 id="h-${v.modelVersion}">${v.modelVersion} ${status ? statusBadge(status) : ''}<small>${v.predictions} predictions · ${flagged.length ? `${flagged.length} flagged` : 'nothing flagged'}</small></h2>
 <div class="columns"><div><h3>z-shift by feature</h3>${zShiftChart(shown, t.zShift, `z-shift of the features of ${name} ${v.modelVersion}, largest first`)}${byShift.length > shown.length ? html`<p class="hint">The ${shown.length} largest of ${byShift.length} features; all in the table.</p>` : ''}</div>
 <div><h3>Flagged features</h3>${
       flagged.length
