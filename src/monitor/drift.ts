@@ -141,10 +141,8 @@ export async function driftReport(
       .map((f, i) => ({ f, m: stats.mean[i], sd: stats.std[i] }))
       .filter((s, i) => !stats.passThrough?.[i] && Number.isFinite(s.m) && s.sd > 0)
     const rows = await client.query<{ feature: string; bin: number; n: number; sz: number; szz: number }>(
-      // Both CTEs MATERIALIZED: inlined, the statistics were unpacked again for every
-      // prediction and z computed again for each aggregate (4x slower on PGlite).
-      `WITH s AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($3::text::jsonb) AS s(f text, m float8, sd float8)),
-       z AS MATERIALIZED (
+      `WITH s AS (SELECT * FROM jsonb_to_recordset($3::text::jsonb) AS s(f text, m float8, sd float8)),
+       z AS (
          SELECT s.f, ((x.value::text)::float8 - s.m) / s.sd AS z
          FROM ml_predictions p
          CROSS JOIN LATERAL jsonb_each(p.features) x
