@@ -8,8 +8,8 @@ import {
   parseDuration,
   type RolloutReport,
   rolloutReport,
+  type TrainingStats,
   type TrainingStatsLookup,
-  type VersionDrift,
   versionsInWindow,
   windowStart,
 } from '../monitor/index.ts'
@@ -73,43 +73,40 @@ export async function loadDrift(
   since: string,
 ): Promise<{ report: DriftReport; failed: { modelVersion: string; message: string }[] }> {
   const start = windowStart(since)
-  const stats = monitoring.trainingStats
-  const failed: { modelVersion: string; message: string }[] = []
-  const versions: VersionDrift[] = []
-  let thresholds: DriftReport['thresholds'] | undefined
+  const lookup = monitoring.trainingStats
   let present: { modelVersion: string }[]
   try {
     present = await versionsInWindow(monitoring.client, name, start)
   } catch (error) {
     unavailable(error)
   }
+  // Each version's statistics first: one that cannot be read is named and left out.
+  const failed: { modelVersion: string; message: string }[] = []
+  const stats = new Map<string, TrainingStats>()
   for (const { modelVersion } of present) {
-    if (!stats) {
-      failed.push({
-        modelVersion,
-        message: 'no training statistics: the app was given neither `source` nor `trainingStats`',
-      })
+    if (!lookup) {
+      failed.push({ modelVersion, message: NO_STATS })
       continue
     }
     try {
-      const one = await driftReport(monitoring.client, name, stats, {
-        since: start,
-        versions: [modelVersion],
-      })
-      thresholds = one.thresholds
-      versions.push(...one.versions)
+      stats.set(modelVersion, await lookup(name, modelVersion))
     } catch (error) {
-      if ((error as { code?: string }).code !== 'DRIFT_UNAVAILABLE') unavailable(error)
-      failed.push({ modelVersion, message: message(error) })
+      failed.push({
+        modelVersion,
+        message: `no training statistics for ${name}/${modelVersion}: ${message(error)}`,
+      })
     }
   }
-  // No version measured: the thresholds are the report's defaults (asked of it, not repeated).
-  thresholds ??= (await driftReport(monitoring.client, name, unreachable, { since: start, versions: [] }))
-    .thresholds
-  return {
-    report: { modelName: name, since: start.toISOString(), thresholds, versions },
-    failed,
+  try {
+    // One report over the others (with none, it still gives its thresholds).
+    const report = await driftReport(monitoring.client, name, async (_n, version) => stats.get(version)!, {
+      since: start,
+      versions: [...stats.keys()],
+    })
+    return { report, failed }
+  } catch (error) {
+    unavailable(error)
   }
 }
 
-const unreachable: TrainingStatsLookup = () => Promise.reject(new Error('no version to look up'))
+const NO_STATS = 'no training statistics: the app was given neither `source` nor `trainingStats`'
