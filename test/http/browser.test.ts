@@ -194,7 +194,7 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
     await context.close()
   }, 60_000)
 
-  it('a promote clicked in the console changes the registry and the timeline', async () => {
+  it('a promote clicked in the console changes the registry, the timeline and the serving ensembles', async () => {
     const { context, page, errors } = await session('demo-operator-key')
     await page.click('a[href$="/models/sentiment-fusion"]')
     await page.waitForSelector('h1:text("sentiment-fusion")')
@@ -214,6 +214,15 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
     const entries = await page.locator('ol.timeline li').allTextContents()
     const promoted = entries.find((e) => /v1\.0\.0 shadow → deployed/.test(e))
     expect(promoted).toMatch(/by operator · shadow agreed for a week/)
+    // The app's ensembles watch the registry: the promoted version serves without a restart.
+    let serving: string[] = []
+    for (const started = Date.now(); Date.now() - started < 20_000; await page.waitForTimeout(200)) {
+      const health = await (await fixture.app.request('/api/health')).json()
+      serving = health.data.tiers.enterprise.models
+      if (serving.includes('sentiment-fusion/v1.0.0')) break
+    }
+    expect(serving).toContain('sentiment-fusion/v1.0.0')
+    expect(serving).not.toContain('sentiment-fusion/v1.1.0')
     expect(errors).toEqual([])
     await context.close()
   }, 60_000)
