@@ -108,6 +108,7 @@ async function main(): Promise<void> {
   let registry: EnsembleRegistry
   let closeRegistry = async () => {}
   let store: PredictionStore | undefined
+  let predictions: LeafwiseAppOptions['predictions']
   if (values.manifest) registry = createManifestRegistry(readFileSync(values.manifest, 'utf8'))
   else {
     // One client for the registry and the prediction store (ml_predictions, on the same database).
@@ -117,6 +118,8 @@ async function main(): Promise<void> {
       : (await import('../src/registry/pglite.ts')).createPgliteClient({ dataDir: values['data-dir'] })
     registry = createRegistry(client, { autoMigrate: true })
     store = values['no-store'] ? undefined : createPredictionStore(client, { retention: values.retention })
+    // The console's report and drift pages read what the store records.
+    predictions = store && client
     closeRegistry = async () => {
       await store?.close()
       await client.close()
@@ -136,6 +139,7 @@ async function main(): Promise<void> {
     ensembles,
     features: fileFeatureStore(values.features),
     keys: readApiKeys(values.keys),
+    predictions,
     port: Number(values.port),
     metrics,
   })

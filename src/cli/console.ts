@@ -1,5 +1,6 @@
 // `leafwise console`: the analyze API and the console (leafwise/http) on their own, over the
-// embedded registry (or PostgreSQL), the packages of `--models` and a key file.
+// embedded registry (or PostgreSQL), the packages of `--models` and a key file. The registry's
+// database is also the prediction store the report and drift pages read.
 import { existsSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,13 +9,16 @@ import { memoryFeatureStore } from '../ensemble/index.ts'
 import { leafwiseApp, parseApiKeys } from '../http/index.ts'
 import { fileFeatureStore, fileSource, serveApp } from '../node/index.ts'
 import { featureRecordsFromSamples } from '../node/internal.ts'
+import { createRegistry } from '../registry/index.ts'
 import type { CliIO, Command } from './io.ts'
 import { UsageError } from './io.ts'
-import { openRegistry } from './registry-options.ts'
+import { openMonitorClient } from './monitor-commands.ts'
 
 const usage = `usage: leafwise console [--port 3000] [--host 127.0.0.1] [--keys FILE] [--features FILE]
                         [--models ROOT] [--data-dir DIR | --database-url URL]
-  Serves the console (/console) and the analyze API (/api/stocks/analyze) until stopped.
+  Serves the console (/console) and the analyze API (/api/stocks/analyze) until stopped; its
+  report and drift pages read the predictions recorded in the registry's database
+  (\`leafwise analyze --store\`, or an app's createPredictionStore).
   --keys      key file: { "keys": { "<key>": "free" | { "name", "tier", "role" } } }; role
               read sees the pages, operate also promotes and rolls back (default: the demo
               keys of examples/data/api-keys.json, on a loopback host only)
@@ -60,13 +64,19 @@ export async function startConsole(
   const features = values.features
     ? fileFeatureStore(resolve(io.cwd, values.features))
     : memoryFeatureStore(featureRecordsFromSamples(modelsRoot))
-  const registry = await openRegistry(values, io)
+  // One client for the registry and the prediction store (ml_predictions, same database).
+  const client = await openMonitorClient(values, io)
+  const registry = createRegistry(client, {
+    actor: `leafwise-console${io.env.USER ? `:${io.env.USER}` : ''}`,
+    requireApproval: io.env.LEAFWISE_REQUIRE_APPROVAL === '1',
+  })
   const app = leafwiseApp({
     registry,
     source: fileSource(modelsRoot),
     features,
     keys,
     secret: io.env.LEAFWISE_CONSOLE_SECRET || undefined,
+    predictions: client,
   })
   let served: Awaited<ReturnType<typeof serveApp>>
   try {

@@ -3,14 +3,15 @@
 // workerd alike; mount it in an application with `app.route('/ml', leafwiseApp(...))`.
 import { Hono } from 'hono'
 import type { Ensemble, FeatureProvider, PackageCache, PredictionSink } from '../ensemble/index.ts'
+import type { TrainingStatsLookup } from '../monitor/index.ts'
 import type { ArtifactSource } from '../package/index.ts'
-import type { TierRequirement } from '../registry/index.ts'
+import type { SqlClient, TierRequirement } from '../registry/index.ts'
 import { addApiRoutes } from './api.ts'
 import { consoleApp } from './console.ts'
 import { HttpError } from './errors.ts'
 import { type ApiKeySpec, normalizeKeys } from './keys.ts'
 import { sessionSigner } from './session.ts'
-import { TIERS, tierEnsembles } from './tiers.ts'
+import { TIERS, type TierEnsembles, tierEnsembles } from './tiers.ts'
 import type { ConsoleRegistry } from './view.ts'
 
 /** Options of `leafwiseApp`. */
@@ -45,6 +46,22 @@ export interface LeafwiseAppOptions {
   sessionSeconds?: number
   /** Public origins (e.g. behind a proxy) allowed to post console forms besides the request's own. */
   trustedOrigins?: readonly string[]
+  /**
+   * The database of the prediction store (`ml_predictions`, usually the registry's own
+   * SqlClient): the console's shadow report and drift pages read it. Without it, they say so.
+   */
+  predictions?: SqlClient
+  /**
+   * Training statistics for the drift page. Default: each version's normalizer.json, read
+   * through `source` or `cache`.
+   */
+  trainingStats?: TrainingStatsLookup
+}
+
+/** Training statistics from the packages the ensembles read (their normalizer.json). */
+function packageStats(ensembles: TierEnsembles): TrainingStatsLookup | undefined {
+  const cache = ensembles.packages()
+  return cache && (async (name, version) => (await cache.get(name, version)).normalizer)
 }
 
 /** The app, with `ready()` and `close()` for the ensembles it creates. */
@@ -64,8 +81,16 @@ export function leafwiseApp(options: LeafwiseAppOptions): LeafwiseApp {
   if (options.secret !== undefined && options.secret.length < 16)
     throw new HttpError(500, 'INVALID_SECRET', 'the console secret must be at least 16 characters')
   const ensembles = tierEnsembles(options)
-  // Not strict: `/console/` is `/console`.
+  // Not strict: `/console/` is `/console`. Mounted in a strict parent app, whose router
+  // decides, a path with a trailing slash is redirected to the same path without it.
   const app = new Hono({ strict: false })
+  app.use('*', async (c, next) => {
+    const path = c.req.path
+    if (path.length <= 1 || !path.endsWith('/')) return next()
+    // One leading slash: `//host/` must never become a redirect to another site.
+    const target = `/${path.replace(/^\/+|\/+$/g, '')}`
+    return c.redirect(`${target}${new URL(c.req.url).search}`, 308)
+  })
   app.onError((error, c) => {
     const known = error instanceof HttpError
     if (!known) console.error('leafwise http:', error)
@@ -104,6 +129,10 @@ export function leafwiseApp(options: LeafwiseAppOptions): LeafwiseApp {
         ttlSeconds,
         trustedOrigins: options.trustedOrigins ?? [],
         maxFormBytes: Math.max(64 * 1024, options.maxBodyBytes ?? 0),
+        monitoring: options.predictions && {
+          client: options.predictions,
+          trainingStats: options.trainingStats ?? packageStats(ensembles),
+        },
       }),
     )
   }

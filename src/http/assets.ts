@@ -45,10 +45,24 @@ form.inline{display:inline}
 .chart .pos,.chart .bullish{fill:var(--bull)}.chart .neg,.chart .bearish{fill:var(--bear)}.chart .neutral{fill:var(--neu)}.chart .track{fill:var(--line)}.chart .fill,.chart .marker{fill:var(--accent)}
 .legend{font-size:12px;color:var(--muted)}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 8px;border-radius:2px}.key.bullish{background:var(--bull)}.key.bearish{background:var(--bear)}.key.neutral{background:var(--neu)}
 .score{font-size:20px}
+.tabs{display:flex;gap:4px;flex-wrap:wrap;border-bottom:1px solid var(--line);margin:0 0 12px}.tabs a{padding:6px 12px;text-decoration:none;border-bottom:2px solid transparent}.tabs a[aria-current=page]{border-bottom-color:var(--accent);font-weight:600}
+.modellinks{font-size:13px}.modellinks a{margin-right:8px}
+form.window{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:0 0 12px}form.window label{margin:0}form.window select{width:auto}form.window button{margin:0}
+.notice{border-left:4px solid var(--warn)}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}
+table.confusion{width:auto;font-size:14px}table.confusion caption{caption-side:bottom;text-align:left;font-size:12px;color:var(--muted);padding-top:4px}table.confusion th,table.confusion td{padding:4px 10px;text-align:right}table.confusion td.same{font-weight:700}
+.c1{background:rgba(11,98,196,.08)}.c2{background:rgba(11,98,196,.18)}.c3{background:rgba(11,98,196,.3)}.c4{background:rgba(11,98,196,.45)}.c5{background:rgba(11,98,196,.6)}
+.scroll{overflow-x:auto;max-width:100%}details{margin:8px 0}summary{cursor:pointer;color:var(--accent)}
+tr.flagged th,tr.flagged td{background:rgba(207,34,46,.08)}.badge.flagged{color:var(--bear)}
+h4{font-size:14px;margin:0;overflow-wrap:anywhere}.drift-feature{background:var(--card);border:1px solid var(--bear);border-radius:8px;padding:8px 10px;margin:0 0 10px}
+.chart.zshift{max-width:560px}.chart.dist{max-width:360px}
+.chart .calm .bar{fill:var(--neu)}.chart .flag .bar{fill:var(--bear)}.chart .flag .lbl{font-weight:700}.chart .limit{stroke:var(--warn);stroke-dasharray:4 3}
+.chart .train{fill:var(--neu);fill-opacity:.35;stroke:var(--neu)}.chart .live{fill:var(--bear);fill-opacity:.3;stroke:var(--bear);stroke-width:1.5}.chart .live-line,.chart .tick{stroke:var(--bear);stroke-width:2}
+.key.train{background:var(--neu)}.key.live{background:var(--bear)}
 @media (max-width:720px){.columns,.fields{grid-template-columns:1fr}
-table.models thead,table.versions thead{position:absolute;left:-999px}table.models tr,table.versions tr{display:block;border:1px solid var(--line);border-radius:8px;margin:0 0 10px;padding:6px 10px}
-table.models th,table.models td,table.versions th,table.versions td{display:block;border:0;padding:2px 0}
-table.models td[data-label]:before,table.versions td[data-label]:before{content:attr(data-label) ": ";color:var(--muted);font-size:13px}}
+table.models thead,table.versions thead,table.report thead{position:absolute;left:-999px}table.models tr,table.versions tr,table.report tr{display:block;border:1px solid var(--line);border-radius:8px;margin:0 0 10px;padding:6px 10px}
+table.models th,table.models td,table.versions th,table.versions td,table.report th,table.report td{display:block;border:0;padding:2px 0}
+table.models td[data-label]:before,table.versions td[data-label]:before,table.report td[data-label]:before{content:attr(data-label) ": ";color:var(--muted);font-size:13px}table.report td.num{white-space:normal}}
 `
 
 /** The console's icon (a leaf), as SVG. */

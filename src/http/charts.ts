@@ -75,3 +75,83 @@ export function scoreBar(value: number | null, label: string): Html {
   const w = Math.min(1, Math.max(0, value)) * width
   return html`<svg class="chart mini" viewBox="0 0 ${width} 8" role="img" aria-label="${label} ${value}"><rect x="0" y="0" width="${width}" height="8" class="track"/><rect x="0" y="0" width="${r1(w)}" height="8" class="fill"/></svg>`
 }
+
+/** What a drift chart needs of one feature (a `FeatureDrift` of leafwise/monitor). */
+export interface DriftBar {
+  feature: string
+  zShift: number
+  spread: number
+  psi: number
+  flagged: boolean
+}
+
+/**
+ * Per feature, its live mean's shift from the training mean in training standard deviations:
+ * one bar a feature, flagged ones in the alarm colour, the threshold dashed on both sides.
+ */
+export function zShiftChart(features: readonly DriftBar[], threshold: number, label: string): Html {
+  const rowHeight = 20
+  const top = 18
+  const width = 440
+  const labelWidth = 150
+  const valueWidth = 50
+  const left = labelWidth + 6
+  const span = width - left - valueWidth
+  const height = top + 6 + Math.max(1, features.length) * rowHeight
+  const max = Math.max(threshold * 2, 1, ...features.map((f) => Math.abs(f.zShift)))
+  const zero = left + span / 2
+  const scale = span / 2 / max
+  const edges = [-threshold, threshold].map(
+    (t) =>
+      html`<line x1="${r1(zero + t * scale)}" x2="${r1(zero + t * scale)}" y1="${top - 4}" y2="${height - 2}" class="limit"/>`,
+  )
+  const rows = features.map((f, i) => {
+    const y = top + i * rowHeight
+    const length = Math.max(1, Math.abs(f.zShift) * scale)
+    const x = f.zShift >= 0 ? zero : zero - length
+    return html`<g class="${f.flagged ? 'flag' : 'calm'}"><title>${f.feature}: z-shift ${f.zShift.toFixed(2)}, spread ${f.spread.toFixed(2)}, PSI ${f.psi.toFixed(3)}${f.flagged ? ' (flagged)' : ''}</title><text x="0" y="${r1(y + 14)}" class="lbl">${shorten(f.feature, 22)}</text><rect x="${r1(x)}" y="${y + 4}" width="${r1(length)}" height="${rowHeight - 8}" class="bar"/><text x="${width - valueWidth + 6}" y="${r1(y + 14)}" class="val">${f.zShift >= 0 ? '+' : '−'}${Math.abs(f.zShift).toFixed(2)}</text></g>`
+  })
+  const scaleText = html`<text x="${r1(zero)}" y="11" class="val" text-anchor="middle">0</text><text x="${r1(zero + threshold * scale)}" y="11" class="val" text-anchor="middle">+${threshold}</text><text x="${r1(zero - threshold * scale)}" y="11" class="val" text-anchor="middle">−${threshold}</text>`
+  return html`<svg class="chart zshift" viewBox="0 0 ${width} ${height}" role="img" aria-label="${label}">${scaleText}${edges}<line x1="${r1(zero)}" x2="${r1(zero)}" y1="${top - 4}" y2="${height - 2}" class="axis"/>${rows}</svg>`
+}
+
+/** A normal density's curve over [lo, hi] (x in training standard deviations), as a path. */
+function densityPath(
+  mean: number,
+  sd: number,
+  lo: number,
+  hi: number,
+  toX: (z: number) => number,
+  toY: (d: number) => number,
+): string {
+  const steps = 64
+  const points: string[] = []
+  for (let i = 0; i <= steps; i++) {
+    const z = lo + ((hi - lo) * i) / steps
+    const d = Math.exp(-0.5 * ((z - mean) / sd) ** 2) / (sd * Math.sqrt(2 * Math.PI))
+    points.push(`${r1(toX(z))},${r1(toY(d))}`)
+  }
+  return `M${r1(toX(lo))},${r1(toY(0))}L${points.join('L')}L${r1(toX(hi))},${r1(toY(0))}Z`
+}
+
+/**
+ * One feature's training distribution (a normal with the mean and std of normalizer.json,
+ * all that file keeps) beside a normal with the live window's mean and std, on an axis in
+ * training standard deviations.
+ */
+export function distributionChart(f: DriftBar & { trainingMean: number; liveMean: number }): Html {
+  const width = 300
+  const height = 96
+  const base = 88
+  const spread = Math.max(f.spread, 0)
+  const lo = Math.max(-10, Math.min(-3.5, f.zShift - 3.5 * (spread || 1)))
+  const hi = Math.min(10, Math.max(3.5, f.zShift + 3.5 * (spread || 1)))
+  const toX = (z: number) => 8 + ((z - lo) / (hi - lo)) * (width - 16)
+  const peak = Math.max(1, spread ? 1 / spread : 1) / Math.sqrt(2 * Math.PI)
+  const toY = (d: number) => base - (d / peak) * (base - 8)
+  const live = spread
+    ? html`<path d="${densityPath(f.zShift, spread, lo, hi, toX, toY)}" class="live"/>`
+    : html`<line x1="${r1(toX(f.zShift))}" x2="${r1(toX(f.zShift))}" y1="8" y2="${base}" class="live-line"/>`
+  const label = `${f.feature}: training mean ${Number(f.trainingMean.toPrecision(4))}, live mean ${Number(f.liveMean.toPrecision(4))} (${f.zShift >= 0 ? '+' : '−'}${Math.abs(f.zShift).toFixed(2)} training std), spread ${f.spread.toFixed(2)}, PSI ${f.psi.toFixed(3)}`
+  return html`<svg class="chart dist" viewBox="0 0 ${width} ${height}" role="img" aria-label="${label}"><path d="${densityPath(0, 1, lo, hi, toX, toY)}" class="train"/>${live}<line x1="8" x2="${width - 8}" y1="${base}" y2="${base}" class="axis"/><line x1="${r1(toX(0))}" x2="${r1(toX(0))}" y1="${base}" y2="${base + 5}" class="axis"/><line x1="${r1(toX(f.zShift))}" x2="${r1(toX(f.zShift))}" y1="${base}" y2="${base + 5}" class="tick"/></svg>`
+}

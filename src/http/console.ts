@@ -14,10 +14,12 @@ import { CONSOLE_CSS, CONSOLE_ICON } from './assets.ts'
 import { readForm } from './body.ts'
 import { HttpError } from './errors.ts'
 import { type ApiKey, allows, presentedKey, type Role } from './keys.ts'
+import { type ConsoleMonitoring, loadDrift, loadReport, windowOf } from './monitoring.ts'
 import { analyzePage } from './pages/analyze.ts'
 import { errorPage, type PageContext } from './pages/layout.ts'
 import { loginPage } from './pages/login.ts'
 import { modelsPage } from './pages/models.ts'
+import { driftPage, noStorePage, reportPage } from './pages/monitor.ts'
 import { confirmPage, timelinePage } from './pages/timeline.ts'
 import type { SessionSigner } from './session.ts'
 import { TIERS, type TierEnsembles } from './tiers.ts'
@@ -36,6 +38,8 @@ export interface ConsoleOptions {
   trustedOrigins: readonly string[]
   /** Largest form accepted, bytes. */
   maxFormBytes: number
+  /** The prediction store, for the report and drift pages (they say so when it is absent). */
+  monitoring?: ConsoleMonitoring
 }
 
 type Env = {
@@ -212,12 +216,8 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
     return send(c, modelsPage(contextOf(c), await summarize(options.registry, listed.data)))
   })
 
-  async function timeline(
-    c: Context<Env>,
-    name: string,
-    notice?: { kind: 'ok' | 'error'; text: string },
-    status: 200 | 409 = 200,
-  ) {
+  /** The registry's versions of `name`; 404 when it has none. */
+  async function versionsOf(name: string) {
     const listed = await options.registry.listModels({ modelName: name })
     if (!listed.success)
       throw new HttpError(
@@ -226,7 +226,16 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
         listed.error.message,
       )
     if (listed.data.length === 0) throw new HttpError(404, 'MODEL_NOT_FOUND', `no model named ${name}`)
-    const [summary] = await summarize(options.registry, listed.data)
+    return listed.data
+  }
+
+  async function timeline(
+    c: Context<Env>,
+    name: string,
+    notice?: { kind: 'ok' | 'error'; text: string },
+    status: 200 | 409 = 200,
+  ) {
+    const [summary] = await summarize(options.registry, await versionsOf(name))
     const history = options.registry.history ? await options.registry.history(name) : undefined
     if (history && !history.success) throw new HttpError(503, history.error.code, history.error.message)
     return send(c, timelinePage(contextOf(c), summary, history?.data, actions, notice), status)
@@ -242,6 +251,26 @@ export function consoleApp(options: ConsoleOptions): Hono<Env> {
         }
       : undefined
     return timeline(c, c.req.param('name'), notice)
+  })
+
+  // The shadow report and drift of one model (the `read` role is enough).
+  app.get('/models/:name/report', async (c) => {
+    const name = c.req.param('name')
+    const since = windowOf(c.req.query('since'), '7d')
+    await versionsOf(name)
+    if (!options.monitoring) return send(c, noStorePage(contextOf(c), name, 'report', since))
+    const report = await loadReport(options.monitoring, name, since)
+    return send(c, reportPage(contextOf(c), name, since, report))
+  })
+
+  app.get('/models/:name/drift', async (c) => {
+    const name = c.req.param('name')
+    const since = windowOf(c.req.query('since'), '1d')
+    const versions = await versionsOf(name)
+    if (!options.monitoring) return send(c, noStorePage(contextOf(c), name, 'drift', since))
+    const { report, failed } = await loadDrift(options.monitoring, name, since)
+    const statuses = new Map(versions.map((v) => [v.modelVersion, v.status]))
+    return send(c, driftPage(contextOf(c), name, since, report, failed, statuses))
   })
 
   function findAction(id: string | null | undefined, version: string | null | undefined) {

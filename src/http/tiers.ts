@@ -30,6 +30,8 @@ export interface TierEnsembles {
   get(tier: TierRequirement): Promise<Ensemble>
   /** Those created so far (or given). */
   created(): Partial<Record<TierRequirement, Ensemble>>
+  /** The package cache the ensembles share (made from `source` when needed); undefined without either. */
+  packages(): PackageCache | undefined
   close(): Promise<void>
 }
 
@@ -81,6 +83,10 @@ export function tierEnsembles(options: TierEnsembleOptions): TierEnsembles {
       return pending
     },
     created: () => ready,
+    packages() {
+      if (!cache && options.source) cache = createPackageCache(options.source)
+      return cache
+    },
     async close() {
       const own = await Promise.allSettled(made.values())
       made.clear()

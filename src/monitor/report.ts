@@ -48,7 +48,7 @@ export interface VersionReport {
   canary: number
   shadowed: number
   /** Latency of the analyses it took part in, ms. */
-  latencyMs: { p50: number; p90: number; p99: number } | null
+  latencyMs: { p50: number; p90: number; p95: number; p99: number } | null
   /** Against the deployed version (absent for the deployed version itself). */
   agreement?: Agreement
   /** Live accuracy from outcomes (absent without outcomes). */
@@ -176,7 +176,12 @@ export async function rolloutReport(
         canary: a.canary,
         shadowed: a.shadowed,
         latencyMs: sorted.length
-          ? { p50: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), p99: percentile(sorted, 0.99) }
+          ? {
+              p50: percentile(sorted, 0.5),
+              p90: percentile(sorted, 0.9),
+              p95: percentile(sorted, 0.95),
+              p99: percentile(sorted, 0.99),
+            }
           : null,
         ...(agreement ? { agreement } : {}),
         ...(liveRow ? { live: liveRow } : {}),

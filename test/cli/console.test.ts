@@ -5,17 +5,27 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startConsole } from '../../src/cli/console.ts'
 import type { CliIO } from '../../src/cli/io.ts'
-import { createPgliteRegistry } from '../../src/registry/pglite.ts'
+import { createRegistry } from '../../src/registry/index.ts'
+import { createPgliteClient } from '../../src/registry/pglite.ts'
 import { exampleRows, registerAll } from '../ensemble/support.ts'
+import { monitoredEnsemble, shiftedStream } from '../monitor/support.ts'
 import { cli } from '../support/cli.ts'
 import { repoRoot } from '../support/shared.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'leafwise-console-'))
 const dataDir = join(dir, 'registry')
 
+const STREAM = 60
+
 beforeAll(async () => {
-  const registry = createPgliteRegistry({ dataDir })
+  const client = createPgliteClient({ dataDir })
+  const registry = createRegistry(client, { autoMigrate: true })
   await registerAll(registry, exampleRows)
+  // Analyses recorded in the registry's database, as `leafwise analyze --store` does.
+  const { ensemble, store } = await monitoredEnsemble(client, registry, { flushIntervalMs: 60_000 })
+  shiftedStream(ensemble, { count: STREAM, shift: 2 })
+  await store.close()
+  await ensemble.close()
   await registry.close()
 }, 120_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -55,6 +65,17 @@ describe('leafwise console', () => {
       expect(await page.text()).toContain('sentiment-fusion')
       const health = await (await fetch(`${server.url}/api/health`)).json()
       expect(health.data.tiers.enterprise.models).toHaveLength(3)
+      // The report and drift pages read the predictions stored in the registry's database.
+      const report = await fetch(`${server.url}/console/models/sentiment-fusion/report`, {
+        headers: { authorization: 'Bearer demo-viewer-key' },
+      })
+      expect(report.status).toBe(200)
+      expect(await report.text()).toContain(`${STREAM} analyses of sentiment-fusion`)
+      const drift = await fetch(`${server.url}/console/models/sentiment-fusion/drift`, {
+        headers: { authorization: 'Bearer demo-viewer-key' },
+      })
+      expect(drift.status).toBe(200)
+      expect(await drift.text()).toMatch(/id="d-v1\.1\.0"[\s\S]*<svg class="chart zshift"/)
     } finally {
       await server.close()
     }

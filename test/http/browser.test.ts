@@ -1,6 +1,7 @@
 // The console in a real headless browser (Debian's chromium, driven by playwright-core):
-// every page loads with no console error, an analyze draws one chart per vote, a promote
-// clicked in the console changes the registry and the timeline, and a read key cannot act.
+// every page loads with no console error, an analyze draws one chart per vote, the drift page
+// draws one chart per flagged feature of the fixture's shifted stream, a promote clicked in
+// the console changes the registry and the timeline, and a read key cannot act.
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -67,6 +68,10 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
         '/models/sentiment-fusion/confirm?action=promote&version=v1.0.0',
         '/analyze',
         '/analyze?symbol=SYN25',
+        '/models/sentiment-fusion/report',
+        '/models/sentiment-fusion/drift',
+        '/models/early-signal/drift?since=7d',
+        '/models/price-prediction/report?since=1ms',
       ]
       for (const path of paths) {
         const response = await page.goto(`${fixture.consoleUrl}${path}`)
@@ -118,6 +123,41 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
     await context.close()
   }, 60_000)
 
+  it('the drift page draws one chart per flagged feature of the shifted stream; the window is chosen from the keyboard', async () => {
+    const { context, page, errors } = await session('demo-viewer-key')
+    // From the models list to the model's report, then its drift tab.
+    await page.click('a[aria-label="shadow report of sentiment-fusion"]')
+    await page.waitForSelector('table.report')
+    expect(await page.locator('article.agreement[data-version="v1.0.0"] table.confusion td').count()).toBe(9)
+    await page.click('nav.tabs >> text=Drift')
+    await page.waitForSelector('section.drift')
+    const deployed = page.locator('section#d-v1\\.1\\.0')
+    const charts = deployed.locator('article.drift-feature')
+    expect(
+      (await charts.evaluateAll((list) => list.map((a) => a.getAttribute('data-feature')))).sort(),
+    ).toEqual([...fixture.shifted].sort())
+    for (const chart of await charts.all()) {
+      expect(await chart.locator('svg.chart.dist path.live').count()).toBe(1)
+      // Drawn: the live curve has a size on the page.
+      const box = await chart.locator('svg.chart.dist').boundingBox()
+      expect(box && box.width > 100 && box.height > 20).toBe(true)
+    }
+    expect(await deployed.locator('svg.chart.zshift g.flag').count()).toBe(fixture.shifted.length)
+    // The flagged rows of the table, once opened from the keyboard.
+    await deployed.locator('summary').focus()
+    await page.keyboard.press('Enter')
+    expect(await deployed.locator('table.features tr.flagged').count()).toBe(fixture.shifted.length)
+    await page.focus('#since')
+    await page.selectOption('#since', '7d')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/drift\?since=7d/)
+    expect(await page.locator('#since').inputValue()).toBe('7d')
+    expect(await page.locator('article.drift-feature').count()).toBeGreaterThanOrEqual(fixture.shifted.length)
+    expect(errors).toEqual([])
+    await context.close()
+  }, 60_000)
+
   it('a read key sees no action and is refused when it tries one anyway', async () => {
     const { context, page } = await session('demo-viewer-key')
     await page.goto(`${fixture.consoleUrl}/models/sentiment-fusion`)
@@ -154,7 +194,7 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
     await context.close()
   }, 60_000)
 
-  it('a promote clicked in the console changes the registry and the timeline', async () => {
+  it('a promote clicked in the console changes the registry, the timeline and the serving ensembles', async () => {
     const { context, page, errors } = await session('demo-operator-key')
     await page.click('a[href$="/models/sentiment-fusion"]')
     await page.waitForSelector('h1:text("sentiment-fusion")')
@@ -174,6 +214,15 @@ describe.skipIf(!hasChromium)('console in Chromium', () => {
     const entries = await page.locator('ol.timeline li').allTextContents()
     const promoted = entries.find((e) => /v1\.0\.0 shadow → deployed/.test(e))
     expect(promoted).toMatch(/by operator · shadow agreed for a week/)
+    // The app's ensembles watch the registry: the promoted version serves without a restart.
+    let serving: string[] = []
+    for (const started = Date.now(); Date.now() - started < 20_000; await page.waitForTimeout(200)) {
+      const health = await (await fixture.app.request('/api/health')).json()
+      serving = health.data.tiers.enterprise.models
+      if (serving.includes('sentiment-fusion/v1.0.0')) break
+    }
+    expect(serving).toContain('sentiment-fusion/v1.0.0')
+    expect(serving).not.toContain('sentiment-fusion/v1.1.0')
     expect(errors).toEqual([])
     await context.close()
   }, 60_000)

@@ -1,14 +1,15 @@
 // Screenshots of every console page for docs/console.md, and the figures that go with them:
 // gzip size of the console's assets and pages, and how long each page takes to render
 // (server) and to load (browser). Uses the same fixture as test/http/browser.test.ts: the
-// example models on a throwaway embedded registry, Debian's chromium through playwright-core.
+// example models on a throwaway embedded registry with a seeded stream of analyses in its
+// prediction store (three features shifted), Debian's chromium through playwright-core.
 //
 //   npx tsx test/http/screenshots.ts        # writes docs/console/*.png, updates docs/console.md
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { CONSOLE_CSS, CONSOLE_ICON } from '../../src/http/assets.ts'
-import { launchChromium, startConsoleFixture } from '../support/console.ts'
+import { launchChromium, STREAM, startConsoleFixture } from '../support/console.ts'
 import { repoRoot } from '../support/shared.ts'
 
 const out = join(repoRoot, 'docs', 'console')
@@ -29,8 +30,12 @@ try {
       { width: 1280, height: 600 },
     ],
     ['analyze', '/analyze?symbol=SYN25', { width: 1280, height: 900 }],
+    ['report', '/models/sentiment-fusion/report', { width: 1280, height: 800 }],
+    ['drift', '/models/sentiment-fusion/drift', { width: 1280, height: 900 }],
     ['models-phone', '', { width: 390, height: 844 }],
     ['analyze-phone', '/analyze?symbol=SYN25', { width: 390, height: 844 }],
+    ['report-phone', '/models/sentiment-fusion/report', { width: 390, height: 844 }],
+    ['drift-phone', '/models/sentiment-fusion/drift', { width: 390, height: 844 }],
   ]
   const timings: string[] = []
   const pageSizes: string[] = []
@@ -79,7 +84,7 @@ try {
   )
   const total = assets.reduce((n, [, text]) => n + gz(text), 0)
   const section = `<!-- measured:start (test/http/screenshots.ts) -->
-Measured ${new Date().toISOString().slice(0, 10)} on this machine (2 shared cores), Node ${process.versions.node}, Chromium headless, the example models on an embedded registry.
+Measured ${new Date().toISOString().slice(0, 10)} on this machine (2 shared cores), Node ${process.versions.node}, Chromium headless, the example models on an embedded registry (PGlite) whose prediction store holds ${STREAM} analyses.
 
 Assets (everything the pages load besides themselves; no script at all), gzip level 9:
 

@@ -16,8 +16,7 @@ import { actualSignal } from '../../src/monitor/outcomes.ts'
 import type { SqlClient } from '../../src/registry/index.ts'
 import { exampleRows } from '../ensemble/support.ts'
 import { engines } from '../registry/engines.ts'
-import { seededUniform } from '../support/random.ts'
-import { exampleRegistry, monitoredEnsemble } from './support.ts'
+import { exampleRegistry, monitoredEnsemble, shiftedStream } from './support.ts'
 
 const STREAM = 600
 const SHIFT = 2
@@ -40,39 +39,11 @@ describe.each(engines)('outcomes, drift and report on $name', (engine) => {
     )
     const registry = await exampleRegistry(client, rows)
     ;({ ensemble, store } = await monitoredEnsemble(client, registry, { flushIntervalMs: 60_000 }))
-    const members = [...ensemble.current.deployed, ...ensemble.current.shadow]
-    statsOf = async (name, version) => {
-      const member = members.find((m) => m.package.name === name && m.package.version === version)
-      if (!member) throw new Error(`${name}/${version} is not loaded`)
-      return member.package.normalizer
-    }
-    // Each feature drawn from N(mean, std) of the first package that reads it, sentiment-fusion v1.1.0 first.
-    const order = [...members].sort((a, b) =>
-      a.package.id === 'sentiment-fusion/v1.1.0' ? -1 : b.package.id === 'sentiment-fusion/v1.1.0' ? 1 : 0,
-    )
-    const stats = new Map<string, { mean: number; std: number }>()
-    for (const m of order) {
-      const n = m.package.normalizer
-      n.featureNames.forEach((f, i) => {
-        if (!stats.has(f))
-          stats.set(f, n.passThrough[i] ? { mean: 0, std: 0 } : { mean: n.mean[i], std: n.std[i] })
-      })
-    }
-    const v11 = order[0].package.normalizer
-    shifted = v11.featureNames
-      .filter((_, i) => !v11.passThrough[i])
-      .filter((_, i) => i % 11 === 3)
-      .slice(0, 3)
+    const stream = shiftedStream(ensemble, { count: STREAM, shift: SHIFT })
+    ;({ statsOf, shifted } = stream)
+    analyses.push(...stream.analyses)
+    labels.push(...stream.labels)
     expect(shifted).toHaveLength(3)
-    const uniform = seededUniform(18)
-    const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform())
-    const classes = ['UP', 'DOWN', 'NEUTRAL']
-    for (let i = 0; i < STREAM; i++) {
-      const record: Record<string, number> = {}
-      for (const [f, s] of stats) record[f] = s.mean + s.std * (normal() + (shifted.includes(f) ? SHIFT : 0))
-      analyses.push(ensemble.analyze(record, { id: `k${i}` }))
-      labels.push(classes[Math.floor(uniform() * 3)])
-    }
     const flushed = await store.flush()
     expect(flushed).toMatchObject({ written: STREAM, dropped: 0 })
   })

@@ -205,7 +205,7 @@ describe('portable layers (DESIGN.md, "Layers")', () => {
     expect(bad.map(show)).toEqual([])
   })
 
-  it('the http layer imports the portable layers (the registry through its front door, no driver), hono and nothing else', () => {
+  it('the http layer imports the portable layers (the registry and monitoring through their front doors and internal faces, no driver), hono and nothing else', () => {
     const sites = importsUnder(['src/http'])
     expect(sites.some((s) => s.specifier === 'hono')).toBe(true)
     const bad = sites.filter((s) =>
@@ -219,6 +219,7 @@ describe('portable layers (DESIGN.md, "Layers")', () => {
             'src/registry/index.ts',
             'src/registry/internal.ts',
             'src/monitor/index.ts',
+            'src/monitor/internal.ts',
             'src/errors.ts',
           ),
     )

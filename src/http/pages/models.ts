@@ -37,7 +37,7 @@ export function modelsPage(ctx: PageContext, summaries: readonly ModelSummary[],
     const shown = best(s)
     const approval = shown ? approvalOf(shown) : undefined
     return html`<tr>
-<th scope="row"><a href="${ctx.base}/models/${encodeURIComponent(s.name)}">${s.name}</a><div class="sub">${s.versions.length} version${s.versions.length === 1 ? '' : 's'}</div></th>
+<th scope="row"><a href="${ctx.base}/models/${encodeURIComponent(s.name)}">${s.name}</a><div class="sub">${s.versions.length} version${s.versions.length === 1 ? '' : 's'}</div><div class="modellinks"><a href="${ctx.base}/models/${encodeURIComponent(s.name)}/report" aria-label="shadow report of ${s.name}">report</a><a href="${ctx.base}/models/${encodeURIComponent(s.name)}/drift" aria-label="drift of ${s.name}">drift</a></div></th>
 <td data-label="Deployed">${s.deployed.length ? s.deployed.map((r) => versionChip(ctx, r)) : html`<span class="muted">none</span>`}</td>
 <td data-label="Shadow">${s.shadow.length ? s.shadow.map((r) => versionChip(ctx, r)) : html`<span class="muted">–</span>`}</td>
 <td data-label="Status">${[...new Set(s.versions.map((v) => v.status))].map(statusBadge)}</td>

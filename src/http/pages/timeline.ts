@@ -9,6 +9,7 @@ import { allows } from '../keys.ts'
 import { approvalOf, type ConsoleAction, describeEvent, type ModelSummary } from '../view.ts'
 import { flash, type PageContext, page } from './layout.ts'
 import { statusBadge } from './models.ts'
+import { modelTabs } from './monitor.ts'
 
 function actionLink(ctx: PageContext, name: string, action: ConsoleAction, version?: string): Html {
   const query = `action=${action.id}${version ? `&version=${encodeURIComponent(version)}` : ''}`
@@ -50,6 +51,7 @@ ${hasApproval ? html`<td data-label="Approval">${approval ? html`<span class="ba
       )
     : undefined
   const body = html`<p class="crumbs"><a href="${ctx.base}">Models</a> /</p><h1>${summary.name}</h1>
+${modelTabs(ctx, summary.name, 'timeline')}
 ${notice ? flash(notice.kind, notice.text) : ''}
 ${operate ? '' : html`<p class="hint">Your key has the <b>${ctx.user?.role ?? 'api'}</b> role: actions need <b>operate</b>.</p>`}
 ${modelActions.length ? html`<p class="model-actions">${modelActions.map((a) => actionLink(ctx, summary.name, a))}</p>` : ''}
