@@ -138,19 +138,22 @@ export interface ShapTableLimits {
   maxTableBytes: number
   /** Tables are built once the forest has explained this many rows (building costs about 2^d / d rows). */
   minRows: number
+  /**
+   * Paths of more distinct features than this (at most 30, the int32 cold-set mask) read
+   * each node's decision instead of the mask; lower only to test that way.
+   */
+  maskBits: number
 }
 
 export const DEFAULT_SHAP_LIMITS: Readonly<ShapTableLimits> = {
   maxTableFeatures: 16,
   maxTableBytes: 64 * 1024 * 1024,
   minRows: 32,
+  maskBits: 30,
 }
 
 /** Rows per block: every tree walks all of a block's rows, node by node, before the next tree. */
 const ROW_BLOCK = 64
-
-/** Path features above this do not fit the cold-set bit mask (an int32). */
-const MASK_BITS = 30
 
 /**
  * Per forest: every tree's nodes in preorder with what the walk needs, every leaf's path
@@ -159,13 +162,14 @@ const MASK_BITS = 30
 class ShapPlan {
   readonly forest: Forest
   readonly limits: ShapTableLimits
+  readonly maskBits: number
   readonly expectedValue: Float64Array
   // Per position p of the preorder (tree t's nodes at [treeNodeOffset[t], treeNodeOffset[t + 1])):
   readonly posNode: Int32Array
   readonly posFeature: Int32Array
   readonly posThreshold: Float64Array
   readonly posKind: Uint8Array
-  /** 1 << (index of the node's feature among the path features met so far), 0 past MASK_BITS. */
+  /** 1 << (index of the node's feature among the path features met so far), 0 past maskBits. */
   readonly posBit: Int32Array
   /** The children's slots in the tree's mask block: a node's own position in the tree, a leaf's nodes + leaf. */
   readonly posLeft: Int32Array
@@ -184,7 +188,7 @@ class ShapPlan {
   tablesBuilt = false
   rowsSeen = 0
   /**
-   * Leaves with more than MASK_BITS path features (+1 range per leaf): the positions of the
+   * Leaves with more than maskBits path features (+1 range per leaf): the positions of the
    * nodes on their path, the element each splits on, the side the path takes.
    */
   readonly ancestorStart: Int32Array
@@ -209,6 +213,8 @@ class ShapPlan {
   constructor(forest: Forest, limits: ShapTableLimits) {
     this.forest = forest
     this.limits = limits
+    const maskBits = Math.max(0, Math.min(30, limits.maskBits))
+    this.maskBits = maskBits
     this.expectedValue = treeExpectedValues(forest)
     const { internalCount, leafCount, leftChild, rightChild, splitFeature, treeNodeOffset, treeLeafOffset } =
       forest
@@ -255,7 +261,7 @@ class ShapPlan {
       this.posKind[pos] = forest.nodeKind[node]
       let at = 0
       while (at < distinct && pathFeature[at] !== feature) at++
-      this.posBit[pos] = at < MASK_BITS ? 1 << at : 0
+      this.posBit[pos] = at < maskBits ? 1 << at : 0
       pathPos[depth] = pos
       const count = internalCount[node]
       for (let side = 1; side >= 0; side--) {
@@ -280,7 +286,7 @@ class ShapPlan {
             zeros.push(pathZero[j])
           }
           if (childDistinct > longest) longest = childDistinct
-          if (childDistinct > MASK_BITS) {
+          if (childDistinct > maskBits) {
             const ancestors: number[] = [leaf]
             for (let k = 0; k <= depth; k++) {
               const f = this.posFeature[pathPos[k]]
@@ -305,7 +311,7 @@ class ShapPlan {
       if (longPaths.length > before) this.treeHasLongPaths[t] = 1
     }
 
-    // Leaves with more than MASK_BITS features: their path nodes, by leaf.
+    // Leaves with more than maskBits features: their path nodes, by leaf.
     const byLeaf = new Map<number, number[]>()
     for (const ancestors of longPaths) byLeaf.set(ancestors[0], ancestors.slice(1))
     const ancestorPos: number[] = []
@@ -348,7 +354,7 @@ class ShapPlan {
     }
     let budget = Math.floor(limits.maxTableBytes / 8)
     let tableFeatures = 0
-    for (let d = 1; d <= Math.min(longest, limits.maxTableFeatures, MASK_BITS); d++) {
+    for (let d = 1; d <= Math.min(longest, limits.maxTableFeatures, maskBits); d++) {
       const need = byLength[d] * 2 ** d
       if (need > budget) break
       budget -= need
@@ -444,7 +450,8 @@ function planOf(forest: Forest, limits: ShapTableLimits): ShapPlan {
     plan === undefined ||
     plan.limits.maxTableFeatures !== limits.maxTableFeatures ||
     plan.limits.maxTableBytes !== limits.maxTableBytes ||
-    plan.limits.minRows !== limits.minRows
+    plan.limits.minRows !== limits.minRows ||
+    plan.limits.maskBits !== limits.maskBits
   ) {
     plan = new ShapPlan(forest, limits)
     plansByForest.set(forest, plan)
@@ -546,7 +553,7 @@ function walkBlock(
       }
     }
     if (record) {
-      // Leaves past MASK_BITS features read each node's decisions (the masks' bits agree).
+      // Leaves past maskBits features read each node's decisions (the masks' bits agree).
       for (let r = 0, x = rowBase + posFeature[pos]; r < count; r++, x += numFeatures) {
         wentLeft[from + r] = +forestGoesLeft(forest, posNode[pos], rows[x])
       }
@@ -603,7 +610,7 @@ function polynomialShares(
   const length = plan.elementCount[leaf]
   const { elementFeature, elementZero, cold, zeroBuffer, featureBuffer, polynomial, suffix, weights } = plan
   const value = plan.forest.leafValue[leaf]
-  if (length <= MASK_BITS) {
+  if (length <= plan.maskBits) {
     for (let j = 0; j < length; j++) cold[j] = (coldMask >>> j) & 1
   } else {
     const { ancestorPos, ancestorElement, ancestorLeft, wentLeft } = plan
