@@ -24,3 +24,5 @@ export {
 export { applyTransform } from './objective.ts'
 export { type ParsedModel, type PartOptions, type PartResult, parseModelPart } from './parse.ts'
 export { DATA_NAMES, dataOf, PRELUDE } from './prelude.ts'
+// The WebAssembly kernel's module, run by worker threads (node/parallel.ts).
+export { canCompileWasm, wasmCovers, wasmModuleBytes } from './wasm-kernel.ts'
