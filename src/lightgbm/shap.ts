@@ -188,22 +188,18 @@ class ShapPlan {
   tablesBuilt = false
   rowsSeen = 0
   /**
-   * Leaves with more than maskBits path features (+1 range per leaf): the positions of the
-   * nodes on their path, the element each splits on, the side the path takes.
+   * Leaves with more than maskBits path features: from ancestorStart[leaf], how many nodes
+   * their path has, then per node a triple: the node, the element it splits on, 1 if the
+   * path goes left.
    */
   readonly ancestorStart: Int32Array
-  readonly ancestorPos: Int32Array
-  readonly ancestorElement: Int32Array
-  readonly ancestorLeft: Uint8Array
-  /** Per tree: has it such a leaf (then the walk records every decision in `wentLeft`). */
-  readonly treeHasLongPaths: Uint8Array
+  readonly ancestors: Int32Array
   /** Row length of `weights`: the longest path in distinct features + 1. */
   readonly stride: number
   /** weights[d * stride + s] = s! (d - 1 - s)! / d!, the Shapley weight of a coalition of s among d. */
   readonly weights: Float64Array
-  // Per block scratch: masks[slot * ROW_BLOCK + r], wentLeft[pos * ROW_BLOCK + r].
+  // Per block scratch: masks[slot * ROW_BLOCK + r].
   readonly masks: Int32Array
-  readonly wentLeft: Uint8Array
   readonly cold: Int32Array
   readonly zeroBuffer: Float64Array
   readonly featureBuffer: Int32Array
@@ -229,8 +225,7 @@ class ShapPlan {
     this.posRight = new Int32Array(numNodes)
     this.elementStart = new Int32Array(numLeaves)
     this.elementCount = new Int32Array(numLeaves)
-    this.ancestorStart = new Int32Array(numLeaves + 1)
-    this.treeHasLongPaths = new Uint8Array(forest.numTrees)
+    this.ancestorStart = new Int32Array(numLeaves)
     let maxDepth = 0
     let maxSlots = 1
     for (let t = 0; t < forest.numTrees; t++) {
@@ -242,11 +237,11 @@ class ShapPlan {
     // far (a feature met again multiplies its own), and the nodes and sides taken.
     const pathFeature = new Int32Array(maxDepth + 1)
     const pathZero = new Float64Array(maxDepth + 1)
-    const pathPos = new Int32Array(maxDepth + 1)
+    const pathNode = new Int32Array(maxDepth + 1)
     const pathLeft = new Uint8Array(maxDepth + 1)
     const features: number[] = []
     const zeros: number[] = []
-    const longPaths: number[][] = []
+    const ancestors: number[] = []
     let longest = 0
     let next = 0
     let treeFirst = 0
@@ -262,7 +257,7 @@ class ShapPlan {
       let at = 0
       while (at < distinct && pathFeature[at] !== feature) at++
       this.posBit[pos] = at < maskBits ? 1 << at : 0
-      pathPos[depth] = pos
+      pathNode[depth] = node
       const count = internalCount[node]
       for (let side = 1; side >= 0; side--) {
         const child = side === 1 ? leftChild[node] : rightChild[node]
@@ -286,15 +281,14 @@ class ShapPlan {
             zeros.push(pathZero[j])
           }
           if (childDistinct > longest) longest = childDistinct
+          this.ancestorStart[leaf] = ancestors.length
           if (childDistinct > maskBits) {
-            const ancestors: number[] = [leaf]
+            ancestors.push(depth + 1)
             for (let k = 0; k <= depth; k++) {
-              const f = this.posFeature[pathPos[k]]
               let element = 0
-              while (pathFeature[element] !== f) element++
-              ancestors.push(pathPos[k] - treeFirst, element, pathLeft[k])
+              while (pathFeature[element] !== splitFeature[pathNode[k]]) element++
+              ancestors.push(pathNode[k], element, pathLeft[k])
             }
-            longPaths.push(ancestors)
           }
         }
         pathZero[at] = saved
@@ -306,31 +300,9 @@ class ShapPlan {
       treeFirst = next
       treeLeaf = treeLeafOffset[t]
       treeNodes = treeNodeOffset[t + 1] - treeNodeOffset[t]
-      const before = longPaths.length
       if (root >= 0) walk(root, 0, 0)
-      if (longPaths.length > before) this.treeHasLongPaths[t] = 1
     }
-
-    // Leaves with more than maskBits features: their path nodes, by leaf.
-    const byLeaf = new Map<number, number[]>()
-    for (const ancestors of longPaths) byLeaf.set(ancestors[0], ancestors.slice(1))
-    const ancestorPos: number[] = []
-    const ancestorElement: number[] = []
-    const ancestorLeft: number[] = []
-    for (let leaf = 0; leaf < numLeaves; leaf++) {
-      this.ancestorStart[leaf] = ancestorPos.length
-      const list = byLeaf.get(leaf)
-      if (list === undefined) continue
-      for (let k = 0; k < list.length; k += 3) {
-        ancestorPos.push(list[k])
-        ancestorElement.push(list[k + 1])
-        ancestorLeft.push(list[k + 2])
-      }
-    }
-    this.ancestorStart[numLeaves] = ancestorPos.length
-    this.ancestorPos = Int32Array.from(ancestorPos)
-    this.ancestorElement = Int32Array.from(ancestorElement)
-    this.ancestorLeft = Uint8Array.from(ancestorLeft)
+    this.ancestors = Int32Array.from(ancestors)
 
     this.elementFeature = Int32Array.from(features)
     this.elementZero = Float64Array.from(zeros)
@@ -383,7 +355,6 @@ class ShapPlan {
       }
     }
     this.masks = new Int32Array(maxSlots * ROW_BLOCK)
-    this.wentLeft = new Uint8Array(this.treeHasLongPaths.includes(1) ? maxSlots * ROW_BLOCK : 0)
     this.cold = new Int32Array(stride)
     this.zeroBuffer = new Float64Array(stride)
     this.featureBuffer = new Int32Array(stride)
@@ -402,57 +373,91 @@ class ShapPlan {
     const leafValue = this.forest.leafValue
     // polynomials[level * stride + k]: e_k over the hot zero fractions among elements < level.
     const polynomials = new Float64Array(stride * (stride + 1))
-    let base = 0
-    let start = 0
-    let d = 0
-    let weightBase = 0
-    let value = 0
-    const fill = (level: number, coldMask: number, hot: number, coldProduct: number): void => {
-      const at = level * stride
-      if (level === d) {
-        if (coldMask === 0) return
-        let sum = 0
-        for (let k = 0; k <= hot; k++) sum += weights[weightBase + hot - k] * polynomials[at + k]
-        table[base + coldMask] = value * coldProduct * sum
-        return
-      }
-      const next = at + stride
-      const z = elementZero[start + level]
-      // Cold: the polynomial passes unchanged, Z_M takes z.
-      for (let k = 0; k <= hot; k++) polynomials[next + k] = polynomials[at + k]
-      fill(level + 1, coldMask | (1 << level), hot, coldProduct * z)
-      // Hot: the polynomial times (1 + z t).
-      polynomials[next] = polynomials[at]
-      for (let k = 1; k <= hot; k++) polynomials[next + k] = polynomials[at + k] + z * polynomials[at + k - 1]
-      polynomials[next + hot + 1] = z * polynomials[at + hot]
-      fill(level + 1, coldMask, hot + 1, coldProduct)
-    }
     for (let leaf = 0; leaf < tableStart.length; leaf++) {
-      base = tableStart[leaf]
+      const base = tableStart[leaf]
       if (base < 0) continue
-      start = elementStart[leaf]
-      d = elementCount[leaf]
-      weightBase = d * stride
-      value = leafValue[leaf]
+      const leafTable = table.subarray(base, base + 2 ** elementCount[leaf])
+      const zeros = elementZero.subarray(elementStart[leaf], elementStart[leaf] + elementCount[leaf])
       polynomials[0] = 1
-      fill(0, 0, 0, 1)
+      fillTable(
+        leafTable,
+        zeros,
+        weights.subarray(elementCount[leaf] * stride),
+        polynomials,
+        stride,
+        leafValue[leaf],
+        0,
+        0,
+        0,
+        1,
+      )
     }
     this.table = table
     this.tablesBuilt = true
   }
 }
 
+/**
+ * One leaf's table below `level` (elements before it decided: `coldMask`, `hot` of them hot,
+ * the product of the cold ones' zero fractions `coldProduct`, their polynomial at
+ * polynomials[level * stride]): table[M] = value * Z_M * sum_k w(hot - k) e_k for each
+ * completion M. The last element is decided in place, without a call.
+ */
+function fillTable(
+  table: Float64Array,
+  zeros: Float64Array,
+  w: Float64Array,
+  polynomials: Float64Array,
+  stride: number,
+  value: number,
+  level: number,
+  coldMask: number,
+  hot: number,
+  coldProduct: number,
+): void {
+  const at = level * stride
+  const z = zeros[level]
+  if (level === zeros.length - 1) {
+    // Cold: the polynomial as it is; hot: times (1 + z t), term by term as above.
+    let cold = 0
+    for (let k = 0; k <= hot; k++) cold += w[hot - k] * polynomials[at + k]
+    table[coldMask | (1 << level)] = value * (coldProduct * z) * cold
+    if (coldMask === 0) return
+    let hotSum = w[hot + 1] * polynomials[at]
+    for (let k = 1; k <= hot; k++)
+      hotSum += w[hot + 1 - k] * (polynomials[at + k] + z * polynomials[at + k - 1])
+    hotSum += w[0] * (z * polynomials[at + hot])
+    table[coldMask] = value * coldProduct * hotSum
+    return
+  }
+  const next = at + stride
+  // Cold: the polynomial passes unchanged, Z_M takes z.
+  for (let k = 0; k <= hot; k++) polynomials[next + k] = polynomials[at + k]
+  fillTable(
+    table,
+    zeros,
+    w,
+    polynomials,
+    stride,
+    value,
+    level + 1,
+    coldMask | (1 << level),
+    hot,
+    coldProduct * z,
+  )
+  // Hot: the polynomial times (1 + z t).
+  polynomials[next] = polynomials[at]
+  for (let k = 1; k <= hot; k++) polynomials[next + k] = polynomials[at + k] + z * polynomials[at + k - 1]
+  polynomials[next + hot + 1] = z * polynomials[at + hot]
+  fillTable(table, zeros, w, polynomials, stride, value, level + 1, coldMask, hot + 1, coldProduct)
+}
+
 const plansByForest = new WeakMap<Forest, ShapPlan>()
 
 function planOf(forest: Forest, limits: ShapTableLimits): ShapPlan {
   let plan = plansByForest.get(forest)
-  if (
-    plan === undefined ||
-    plan.limits.maxTableFeatures !== limits.maxTableFeatures ||
-    plan.limits.maxTableBytes !== limits.maxTableBytes ||
-    plan.limits.minRows !== limits.minRows ||
-    plan.limits.maskBits !== limits.maskBits
-  ) {
+  // Other bounds (tests) build another plan.
+  if (plan?.limits !== limits) {
     plan = new ShapPlan(forest, limits)
     plansByForest.set(forest, plan)
   }
@@ -494,7 +499,7 @@ export function predictContribKernel(
       for (let r = 0, o = outBase + numFeatures; r < count; r++, o += rowWidth) out[o] += expected
       if (forest.treeRoot[t] >= 0) {
         walkBlock(plan, t, rows, first * numFeatures, count, numFeatures)
-        leafShares(plan, t, count, out, outBase, rowWidth)
+        leafShares(plan, t, count, out, outBase, rowWidth, rows, first * numFeatures, numFeatures)
       }
       if (++klass === width) klass = 0
     }
@@ -514,10 +519,9 @@ function walkBlock(
   numFeatures: number,
 ): void {
   const forest = plan.forest
-  const { posNode, posFeature, posThreshold, posKind, posBit, posLeft, posRight, masks, wentLeft } = plan
+  const { posNode, posFeature, posThreshold, posKind, posBit, posLeft, posRight, masks } = plan
   const first = forest.treeNodeOffset[t]
   const end = forest.treeNodeOffset[t + 1]
-  const record = plan.treeHasLongPaths[t] === 1
   for (let r = 0; r < count; r++) masks[r] = 0
   for (let pos = first; pos < end; pos++) {
     const threshold = posThreshold[pos]
@@ -527,18 +531,12 @@ function walkBlock(
     const leftTo = posLeft[pos] * ROW_BLOCK
     const rightTo = posRight[pos] * ROW_BLOCK
     let at = rowBase + posFeature[pos]
-    // One loop per node kind; `+(x <= t)` compiles to no branch (a random row would
-    // mispredict one half the time), the comparison's result as 0 or 1.
-    if (kind === NodeKind.LeftIfLessEqual) {
+    if (kind <= NodeKind.LeftIfNotGreater) {
+      // `+(x <= t)` compiles to no branch (a random row would mispredict one half the
+      // time); kind 1 also sends NaN left.
       for (let r = 0; r < count; r++, at += numFeatures) {
-        const left = +(rows[at] <= threshold)
-        const m = masks[from + r]
-        masks[leftTo + r] = m | (bit & (left - 1))
-        masks[rightTo + r] = m | (bit & -left)
-      }
-    } else if (kind === NodeKind.LeftIfNotGreater) {
-      for (let r = 0; r < count; r++, at += numFeatures) {
-        const left = 1 - +(rows[at] > threshold)
+        const x = rows[at]
+        const left = +(x <= threshold) | (kind & +(x !== x))
         const m = masks[from + r]
         masks[leftTo + r] = m | (bit & (left - 1))
         masks[rightTo + r] = m | (bit & -left)
@@ -552,12 +550,6 @@ function walkBlock(
         masks[rightTo + r] = m | (bit & -left)
       }
     }
-    if (record) {
-      // Leaves past maskBits features read each node's decisions (the masks' bits agree).
-      for (let r = 0, x = rowBase + posFeature[pos]; r < count; r++, x += numFeatures) {
-        wentLeft[from + r] = +forestGoesLeft(forest, posNode[pos], rows[x])
-      }
-    }
   }
 }
 
@@ -569,6 +561,9 @@ function leafShares(
   out: Float64Array,
   outBase: number,
   rowWidth: number,
+  rows: Float64Array,
+  rowBase: number,
+  numFeatures: number,
 ): void {
   const forest = plan.forest
   const { elementStart, elementCount, elementFeature, sharePair, tableStart, table, masks } = plan
@@ -580,7 +575,7 @@ function leafShares(
     const base = plan.tablesBuilt ? tableStart[leaf] : -1
     if (base < 0) {
       for (let r = 0, o = outBase; r < count; r++, o += rowWidth) {
-        polynomialShares(plan, leaf, masks[from + r], r, out, o)
+        polynomialShares(plan, leaf, masks[from + r], rows, rowBase + r * numFeatures, out, o)
       }
       continue
     }
@@ -588,24 +583,7 @@ function leafShares(
     const end = start + elementCount[leaf]
     let j = start
     let b = 0
-    // Four, then two path features a pass over the rows (each row's mask read once for all).
-    for (; j + 3 < end; j += 4, b += 4) {
-      const pair = 2 * j
-      const f0 = elementFeature[j]
-      const o1 = elementFeature[j + 1] - f0
-      const o2 = elementFeature[j + 2] - f0
-      const o3 = elementFeature[j + 3] - f0
-      const b1 = b + 1
-      const b2 = b + 2
-      const b3 = b + 3
-      for (let r = 0, o = outBase + f0; r < count; r++, o += rowWidth) {
-        const m = masks[from + r]
-        out[o] += sharePair[pair + ((m >>> b) & 1)] * table[base + (m | (1 << b))]
-        out[o + o1] += sharePair[pair + 2 + ((m >>> b1) & 1)] * table[base + (m | (1 << b1))]
-        out[o + o2] += sharePair[pair + 4 + ((m >>> b2) & 1)] * table[base + (m | (1 << b2))]
-        out[o + o3] += sharePair[pair + 6 + ((m >>> b3) & 1)] * table[base + (m | (1 << b3))]
-      }
-    }
+    // Two path features a pass over the rows (each row's mask read once for both).
     for (; j + 1 < end; j += 2, b += 2) {
       const bit = 1 << b
       const bit2 = bit << 1
@@ -633,7 +611,8 @@ function polynomialShares(
   plan: ShapPlan,
   leaf: number,
   coldMask: number,
-  r: number,
+  rows: Float64Array,
+  rowBase: number,
   out: Float64Array,
   outBase: number,
 ): void {
@@ -644,10 +623,14 @@ function polynomialShares(
   if (length <= plan.maskBits) {
     for (let j = 0; j < length; j++) cold[j] = (coldMask >>> j) & 1
   } else {
-    const { ancestorPos, ancestorElement, ancestorLeft, wentLeft } = plan
+    // Past the mask: each node of the path decides again.
+    const { ancestors, forest } = plan
+    const at = plan.ancestorStart[leaf]
     for (let j = 0; j < length; j++) cold[j] = 0
-    for (let a = plan.ancestorStart[leaf]; a < plan.ancestorStart[leaf + 1]; a++) {
-      cold[ancestorElement[a]] |= wentLeft[ancestorPos[a] * ROW_BLOCK + r] ^ ancestorLeft[a]
+    for (let a = at + 1; a < at + 1 + 3 * ancestors[at]; a += 3) {
+      const node = ancestors[a]
+      cold[ancestors[a + 1]] |=
+        +forestGoesLeft(forest, node, rows[rowBase + forest.splitFeature[node]]) ^ ancestors[a + 2]
     }
   }
 
