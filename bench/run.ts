@@ -8,6 +8,7 @@ const benches = [
   'core.ts',
   'warmup.ts',
   'shap.ts',
+  'parallel.ts',
   'package.ts',
   'ensemble.ts',
   'monitor.ts',

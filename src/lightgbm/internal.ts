@@ -15,3 +15,5 @@ export { forestOfParts, forestShape, partStarts, partStorage } from './forest.ts
 export { applyTransform } from './objective.ts'
 export { type ParsedModel, type PartOptions, parseModelPart } from './parse.ts'
 export { DATA_NAMES, dataOf, PRELUDE } from './prelude.ts'
+// The WebAssembly kernel's module, run by worker threads (node/parallel.ts).
+export { canCompileWasm, wasmCovers, wasmModuleBytes } from './wasm-kernel.ts'

@@ -1,13 +1,26 @@
-// Parallel batches: worker threads that share the model's leaf tables (SharedArrayBuffer
-// copies made once per model) and each walk a contiguous range of rows with the compiled
-// kernel (compile.ts, compiled once per worker). Rows and outputs travel through shared
-// memory, so a batch costs one small message per worker. Each row's sum runs tree by tree
-// in LightGBM's order inside one thread, so the bits are those of the one-thread kernels.
+// Parallel batches: worker threads that each walk a contiguous range of rows with the
+// WebAssembly kernel (wasm-kernel.ts: the module compiled once on the calling thread and
+// shared by every worker, so its machine code is made once) or, where WebAssembly cannot
+// serve the forest, the compiled kernel (compile.ts, compiled once per worker, reading the
+// leaf tables through SharedArrayBuffer copies made once per model). Rows and outputs
+// travel through shared memory, so a batch costs one small message per worker (rows and
+// an `out` already on a SharedArrayBuffer are used in place, others copied once). Each
+// row's sum runs tree by tree in LightGBM's order inside one thread, so the bits are
+// those of the one-thread kernels.
 
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { type Forest, type Model, PredictionError } from '../lightgbm/index.ts'
-import { applyTransform, DATA_NAMES, dataOf, generateSource, PRELUDE } from '../lightgbm/internal.ts'
+import {
+  applyTransform,
+  canCompileWasm,
+  DATA_NAMES,
+  dataOf,
+  generateSource,
+  PRELUDE,
+  wasmCovers,
+  wasmModuleBytes,
+} from '../lightgbm/internal.ts'
 
 /** Options of `predictParallel`. */
 export interface ParallelOptions {
@@ -17,25 +30,51 @@ export interface ParallelOptions {
   raw?: boolean
   /** Below this many rows the batch runs on the calling thread (default 4,000). */
   minRows?: number
-  /** Output buffer to fill (numRows * numClass values). */
+  /** Output buffer to fill (numRows * numClass values); on a SharedArrayBuffer the workers write it in place. */
   out?: Float64Array
 }
 
 /** Forests above this many internal nodes are not compiled; their batches stay on the calling thread. */
 const MAX_NODES = 1_000_000
 
+/** Rows each call of the WebAssembly module walks (as WasmForest's default). */
+const WASM_BLOCK_ROWS = 1024
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
-const { names, data, source, numFeatures, width } = workerData
-const predictRawAll = new Function(...names, "'use strict'\\n" + source + 'return predictRawAll')(
-  ...names.map((name) => data[name]),
-)
-parentPort.on('message', ({ id, rows, out, start, end }) => {
+const { names, data, source, numFeatures, width, wasm } = workerData
+let predictRawAll
+if (wasm) {
+  // Memory: [catWords][outputs of a block][rows of a block], as WasmForest lays it out.
+  const { module, catWords, blockRows } = wasm
+  const outBase = (catWords.length * 4 + 7) & ~7
+  const rowsBase = outBase + blockRows * width * 8
+  const pages = Math.max(1, Math.ceil((rowsBase + blockRows * numFeatures * 8) / 65536))
+  const memory = new WebAssembly.Memory({ initial: pages })
+  new Uint32Array(memory.buffer, 0, catWords.length).set(catWords)
+  const block = new WebAssembly.Instance(module, { env: { memory } }).exports.block
+  const rowsView = new Float64Array(memory.buffer, rowsBase, blockRows * numFeatures)
+  const outView = new Float64Array(memory.buffer, outBase, blockRows * width)
+  predictRawAll = (rows, numRows, out) => {
+    for (let s = 0; s < numRows; s += blockRows) {
+      const count = Math.min(blockRows, numRows - s)
+      rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
+      outView.fill(0, 0, count * width)
+      block(rowsBase, outBase, count)
+      out.set(outView.subarray(0, count * width), s * width)
+    }
+  }
+} else {
+  predictRawAll = new Function(...names, "'use strict'\\n" + source + 'return predictRawAll')(
+    ...names.map((name) => data[name]),
+  )
+}
+parentPort.on('message', ({ id, rows, rowsOffset, out, outOffset, start, end }) => {
   const count = end - start
   predictRawAll(
-    new Float64Array(rows, start * numFeatures * 8, count * numFeatures),
+    new Float64Array(rows, rowsOffset + start * numFeatures * 8, count * numFeatures),
     count,
-    new Float64Array(out, start * width * 8, count * width),
+    new Float64Array(out, outOffset + start * width * 8, count * width),
   )
   parentPort.postMessage(id)
 })
@@ -74,21 +113,41 @@ function stopPool(pool: Pool, forest: Forest, error: Error): void {
   for (const worker of pool.workers) void worker.terminate()
 }
 
+/** The forest's WebAssembly module, compiled once for every worker; undefined where it cannot serve. */
+function wasmModule(
+  forest: Forest,
+  shape: { numFeatures: number; width: number },
+): WebAssembly.Module | undefined {
+  if (!canCompileWasm() || !wasmCovers(forest)) return undefined
+  try {
+    return new WebAssembly.Module(wasmModuleBytes(forest, shape, 0))
+  } catch {
+    return undefined
+  }
+}
+
 function poolOf(model: Model, threads: number): Pool {
   const known = pools.get(model.forest)
   if (known && known.workers.length === threads) return known
   if (known) stopPool(known, model.forest, new PredictionError('predictParallel: the pool was replaced'))
-  const data: Record<string, unknown> = {}
-  for (const [name, values] of Object.entries(dataOf(model.forest))) {
-    data[name] = shared(values as Float64Array | Int32Array | Uint32Array)
-  }
   const shape = { numFeatures: model.numFeatures, width: model.numClass }
-  const source = PRELUDE + generateSource(model.forest, shape, 'raw')
+  const workerData: Record<string, unknown> = { names: DATA_NAMES, ...shape }
+  const module = wasmModule(model.forest, shape)
+  if (module) {
+    workerData.wasm = { module, catWords: model.forest.catWords, blockRows: WASM_BLOCK_ROWS }
+  } else {
+    const data: Record<string, unknown> = {}
+    for (const [name, values] of Object.entries(dataOf(model.forest))) {
+      data[name] = shared(values as Float64Array | Int32Array | Uint32Array)
+    }
+    workerData.data = data
+    workerData.source = PRELUDE + generateSource(model.forest, shape, 'raw')
+  }
   const pending = new Map<number, (error?: Error) => void>()
   const workers = Array.from({ length: threads }, () => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { names: DATA_NAMES, data, source, ...shape },
+      workerData,
     })
     worker.on('message', (id: number) => {
       pending.get(id)?.()
@@ -122,7 +181,8 @@ function poolOf(model: Model, threads: number): Pool {
 /**
  * Predicts a batch on worker threads; resolves to the same values (bits) as
  * `model.predict(rows)` (or `predictRaw` with `raw: true`). Small batches and models
- * too large to compile run on the calling thread.
+ * too large to compile run on the calling thread. Rows on a SharedArrayBuffer are read in
+ * place (do not change them until the promise settles); others are copied once.
  */
 export async function predictParallel(
   model: Model,
@@ -162,10 +222,27 @@ async function runBatch(
 ): Promise<void> {
   if (pool.stopped) throw pool.stopped
   const threads = pool.workers.length
-  if (pool.rows.byteLength < rows.byteLength) pool.rows = new SharedArrayBuffer(rows.byteLength)
-  if (pool.out.byteLength < numRows * width * 8) pool.out = new SharedArrayBuffer(numRows * width * 8)
-  const sharedRows = new Float64Array(pool.rows, 0, rows.length)
-  sharedRows.set(rows)
+  // Rows and outputs on a SharedArrayBuffer are used in place; others go through the pool's.
+  let rowsBuffer: SharedArrayBuffer
+  let rowsOffset = 0
+  if (rows.buffer instanceof SharedArrayBuffer) {
+    rowsBuffer = rows.buffer
+    rowsOffset = rows.byteOffset
+  } else {
+    if (pool.rows.byteLength < rows.byteLength) pool.rows = new SharedArrayBuffer(rows.byteLength)
+    new Float64Array(pool.rows, 0, rows.length).set(rows)
+    rowsBuffer = pool.rows
+  }
+  const outInPlace = out.buffer instanceof SharedArrayBuffer
+  let outBuffer: SharedArrayBuffer
+  let outOffset = 0
+  if (outInPlace) {
+    outBuffer = out.buffer
+    outOffset = out.byteOffset
+  } else {
+    if (pool.out.byteLength < numRows * width * 8) pool.out = new SharedArrayBuffer(numRows * width * 8)
+    outBuffer = pool.out
+  }
   const per = Math.ceil(numRows / threads)
   // Idle workers never keep the process alive, but a batch must: a program whose last
   // work is `await predictParallel(...)` would otherwise exit before the answer.
@@ -179,14 +256,14 @@ async function runBatch(
         const id = nextId++
         return new Promise<void>((resolve, reject) => {
           pool.pending.set(id, (error) => (error ? reject(error) : resolve()))
-          worker.postMessage({ id, rows: pool.rows, out: pool.out, start, end })
+          worker.postMessage({ id, rows: rowsBuffer, rowsOffset, out: outBuffer, outOffset, start, end })
         })
       }),
     )
   } finally {
     for (const worker of pool.workers) worker.unref()
   }
-  out.set(new Float64Array(pool.out, 0, numRows * width))
+  if (!outInPlace) out.set(new Float64Array(pool.out, 0, numRows * width))
 }
 
 /**

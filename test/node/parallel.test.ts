@@ -63,6 +63,29 @@ describe('predictParallel (leafwise/node)', () => {
     }
   })
 
+  it('reads rows and writes outputs in place when they are on a SharedArrayBuffer (at any offset)', async () => {
+    for (const name of ['multiclass', 'categorical', 'linear-tree']) {
+      const zooCase = cases.find((c) => c.name === name)
+      if (zooCase === undefined) continue
+      const { model, rows } = load(zooCase)
+      const many = repeated(rows, 20)
+      const expected = model.predict(many)
+      // Rows and outputs 3 values into their shared buffers, with values around them.
+      const sharedRows = new Float64Array(new SharedArrayBuffer((many.length + 5) * 8), 24, many.length)
+      sharedRows.set(many)
+      const outBuffer = new SharedArrayBuffer((expected.length + 5) * 8)
+      new Float64Array(outBuffer).fill(7)
+      const out = new Float64Array(outBuffer, 24, expected.length)
+      const returned = await predictParallel(model, sharedRows, { threads: 2, minRows: 0, out })
+      expect(returned).toBe(out)
+      expect(firstMismatches(expected, out), name).toEqual([])
+      const whole = new Float64Array(outBuffer)
+      expect([...whole.subarray(0, 3), ...whole.subarray(3 + expected.length)], name).toEqual([7, 7, 7, 7, 7])
+      const raw = await predictParallel(model, sharedRows, { threads: 2, minRows: 0, raw: true })
+      expect(firstMismatches(model.predictRaw(many), raw), name).toEqual([])
+    }
+  })
+
   it('a batch whose workers are shut down rejects with a PredictionError instead of hanging', async () => {
     const { model, rows } = load(cases.find((c) => c.name === 'binary') as ZooCase)
     const many = repeated(rows, 200)
