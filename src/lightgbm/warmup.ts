@@ -19,8 +19,9 @@
 //   spends more than a few percent over its portable time, and the whole forest is
 //   compiled within some ten batches;
 // * small calls (single rows) add up their work; once it is as much as compiling the rest
-//   costs, a timer callback compiles the rest off the caller's path (a loop of small
-//   synchronous calls keeps the portable kernel). Once the forest is compiled, small calls
+//   costs, a timer callback compiles the rest off the caller's path, and until it runs
+//   each small call compiles a slice of an eighth of the forest (a loop of synchronous small calls
+//   never lets the timer run). Once the forest is compiled, small calls
 //   time both kernels a few calls each and keep the faster: one row through a big
 //   forest's code runs from cold instruction caches, so the answer depends on the model.
 
@@ -38,6 +39,12 @@ const ASSUMED_SPEEDUP = 1.5
 export const AUTO_MAX_NODES = 1_000_000
 /** Below this many rows a call is small. */
 export const SMALL_ROWS = 32
+/** Compile time one small call may spend on a slice of trees once small calls have earned it (ms). */
+export const SLICE_MS = 1
+/** Nodes of a small call's slice at most, unless SLICE_MS allows more. */
+const SLICE_MAX_NODES = 16_384
+/** Compile ms per node assumed before a slice has measured it (measured: 1.5 us). */
+const ASSUMED_MS_PER_NODE = 0.0015
 /** Small calls timed on each kernel before `auto` keeps one for small calls. */
 export const SMALL_SAMPLES = 16
 
@@ -233,7 +240,25 @@ function smallCall(
     state.work += visits
     const covered = state.wasm ? state.nodesBefore[state.wasm.covered] : 0
     const rest = state.nodesBefore[forest.numTrees] - covered
-    if (state.work >= COMPILE_VISITS_PER_NODE * rest) scheduleCompile(forest, shape, state)
+    if (state.work >= COMPILE_VISITS_PER_NODE * rest) {
+      scheduleCompile(forest, shape, state)
+      // A loop of synchronous small calls never lets the timer run: compile a slice of
+      // about SLICE_MS with this call instead (the rest follows, slice by slice).
+      const wasm = wasmOf(forest, shape, state)
+      if (wasm && wasm.covered < forest.numTrees) {
+        // Each slice is a module of its own, with a fixed cost: at least an eighth of the
+        // forest (at most SLICE_MAX_NODES), or SLICE_MS of compiling if that is more.
+        const nodes = state.nodesBefore[forest.numTrees]
+        const msPerNode = state.msPerNode ?? ASSUMED_MS_PER_NODE
+        const sliceNodes = Math.max(SLICE_MS / msPerNode, Math.min(nodes / 8, SLICE_MAX_NODES))
+        const limit = state.nodesBefore[wasm.covered] + sliceNodes
+        let end = wasm.covered + 1
+        while (end < forest.numTrees && state.nodesBefore[end + 1] <= limit) end++
+        const bank = state.bankMs
+        extend(state, wasm, end)
+        state.bankMs = bank // earned by the small calls, not by batches
+      }
+    }
     portable(forest, shape, rows, numRows, out, 0)
     return 'portable'
   }
