@@ -12,7 +12,8 @@
 // * the first batch runs portable and is timed (ms per node visit, visits = rows x trees x
 //   the forest's mean leaf depth);
 // * each later batch may spend, compiling more trees, COMPILE_SHARE of its own estimated
-//   portable time plus what the trees compiled so far save it; compiled trees run in
+//   portable time plus what the trees compiled so far save it (at the speedup measured on
+//   the last partly compiled batch, 1.5x until then); compiled trees run in
 //   WebAssembly, the others portable, each output summed in the trees' order. Compiling
 //   costs about 190 node visits of portable time per node (measured: 1.5 us a node
 //   against 8 ns a visit), then the first slice's measured cost is used. So no batch
@@ -33,8 +34,10 @@ import { type WasmForest, wasmForest } from './wasm-kernel.ts'
 export const COMPILE_SHARE = 0.03
 /** Node visits of portable time one node costs to compile, until measured. */
 export const COMPILE_VISITS_PER_NODE = 190
-/** The WebAssembly kernel's speed over the portable kernel assumed for savings (measured 1.5-4x). */
+/** The WebAssembly kernel's speed over the portable kernel assumed for savings until measured (1.5-4x). */
 const ASSUMED_SPEEDUP = 1.5
+/** Measured speedups count up to this much (one batch's timing is noisy). */
+const MAX_SPEEDUP = 4
 /** Forests above this many nodes keep the portable kernel in `auto` (their modules would be too large). */
 export const AUTO_MAX_NODES = 1_000_000
 /** Below this many rows a call is small. */
@@ -63,6 +66,8 @@ interface AutoState {
   nodesBefore: Float64Array
   /** Portable ms per node visit, measured on a portable batch. */
   msPerVisit?: number
+  /** The WebAssembly kernel's speed over the portable one, measured on the last partly compiled batch. */
+  speedup?: number
   /** Ms of compiling per node: the least measured on a slice so far. */
   msPerNode?: number
   /** Compile time allowed by earlier batches and not spent yet (ms; a slice is compiled whole). */
@@ -208,7 +213,8 @@ export function autoPredictRaw(
     // worth), so trees bigger than one batch's share still get compiled.
     const portableMs = visits * state.msPerVisit
     const coveredShare = state.nodesBefore[wasm.covered] / Math.max(1, nodes)
-    const budgetMs = portableMs * (COMPILE_SHARE + coveredShare * (1 - 1 / ASSUMED_SPEEDUP))
+    const speedup = state.speedup ?? ASSUMED_SPEEDUP
+    const budgetMs = portableMs * (COMPILE_SHARE + coveredShare * (1 - 1 / speedup))
     state.bankMs = Math.min(state.bankMs + budgetMs, Math.max(budgetMs, 4 * COMPILE_SHARE * portableMs))
     const msPerNode = state.msPerNode ?? COMPILE_VISITS_PER_NODE * state.msPerVisit
     const limit = state.nodesBefore[wasm.covered] + state.bankMs / msPerNode
@@ -220,8 +226,21 @@ export function autoPredictRaw(
     portable(forest, shape, rows, numRows, out, 0)
     return 'portable'
   }
+  if (wasm.covered === numTrees) {
+    wasm.predictCovered(rows, numRows, out)
+    return 'wasm'
+  }
+  // Partly compiled: time both parts, so that later budgets count the savings measured
+  // (per node visit, the portable part against the compiled one) instead of assumed.
+  const started = performance.now()
   wasm.predictCovered(rows, numRows, out)
-  if (wasm.covered < numTrees) portable(forest, shape, rows, numRows, out, wasm.covered)
+  const middle = performance.now()
+  portable(forest, shape, rows, numRows, out, wasm.covered)
+  const wasmMs = middle - started
+  const portableMs = performance.now() - middle
+  const covered = state.nodesBefore[wasm.covered] / state.nodesBefore[numTrees]
+  if (wasmMs > 0 && portableMs > 0 && covered > 0)
+    state.speedup = Math.min(MAX_SPEEDUP, Math.max(1, portableMs / (1 - covered) / (wasmMs / covered)))
   return 'wasm'
 }
 
