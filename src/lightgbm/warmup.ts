@@ -23,8 +23,10 @@
 //   costs, a timer callback compiles the rest off the caller's path, and until it runs
 //   each small call compiles a slice of an eighth of the forest (a loop of synchronous small calls
 //   never lets the timer run). Once the forest is compiled, small calls
-//   time both kernels a few calls each and keep the faster: one row through a big
-//   forest's code runs from cold instruction caches, so the answer depends on the model.
+//   time both kernels a few calls each and keep the faster, timing them again after 256
+//   calls, 512 more, and so on (V8 optimizes the WebAssembly code meanwhile): one row
+//   through a big forest's code runs from cold instruction caches, so the answer depends
+//   on the model.
 
 import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
@@ -48,6 +50,16 @@ export const SLICE_MS = 1
 const SLICE_MAX_NODES = 16_384
 /** Compile ms per node assumed before a slice has measured it (measured: 1.5 us). */
 const ASSUMED_MS_PER_NODE = 0.0015
+/** Rows run once through a forest compiled for small calls, so V8 optimizes its code (warmUp). */
+const WARM_ROWS = 1024
+/** Small calls after which `auto` times both kernels again for small calls (doubling each time). */
+const RECHECK_CALLS = 256
+/**
+ * For small calls the WebAssembly kernel is kept while up to this much slower than the
+ * portable one: until V8 has optimized it, it runs its baseline code, and the next
+ * timing (RECHECK_CALLS) corrects a wrong choice either way.
+ */
+const WASM_MARGIN = 1.25
 /** Small calls timed on each kernel before `auto` keeps one for small calls. */
 export const SMALL_SAMPLES = 16
 
@@ -76,7 +88,14 @@ interface AutoState {
   work: number
   /** A timer has been set to compile the rest. */
   scheduled: boolean
-  small: { portable: number[]; wasm: number[]; decided?: 'portable' | 'wasm' }
+  small: {
+    portable: number[]
+    wasm: number[]
+    decided?: 'portable' | 'wasm'
+    /** Small calls since the last choice, and after how many it is timed again. */
+    since: number
+    recheck: number
+  }
 }
 
 const states = new WeakMap<Forest, AutoState>()
@@ -93,7 +112,7 @@ function stateOf(forest: Forest): AutoState {
       work: 0,
       bankMs: 0,
       scheduled: false,
-      small: { portable: [], wasm: [] },
+      small: { portable: [], wasm: [], since: 0, recheck: RECHECK_CALLS },
     }
     states.set(forest, state)
   }
@@ -244,6 +263,18 @@ export function autoPredictRaw(
   return 'wasm'
 }
 
+/**
+ * Runs WARM_ROWS copies of the first row through the compiled forest once: V8 moves a
+ * WebAssembly function to its optimizing compiler after it has run a while, which single
+ * rows (one pass through each tree's function a call) took a thousand calls to reach; one
+ * block of rows passes through every function's row loop WARM_ROWS times.
+ */
+function warmUp(wasm: WasmForest, shape: Shape, rows: Float64Array): void {
+  const block = new Float64Array(WARM_ROWS * shape.numFeatures)
+  for (let r = 0; r < WARM_ROWS; r++) block.set(rows.subarray(0, shape.numFeatures), r * shape.numFeatures)
+  wasm.predictCovered(block, WARM_ROWS, new Float64Array(WARM_ROWS * shape.width))
+}
+
 /** Small calls: portable until the whole forest is compiled (by a timer), then timed on both. */
 function smallCall(
   forest: Forest,
@@ -274,7 +305,7 @@ function smallCall(
         let end = wasm.covered + 1
         while (end < forest.numTrees && state.nodesBefore[end + 1] <= limit) end++
         const bank = state.bankMs
-        extend(state, wasm, end)
+        if (extend(state, wasm, end) && end === forest.numTrees) warmUp(wasm, shape, rows)
         state.bankMs = bank // earned by the small calls, not by batches
       }
     }
@@ -283,6 +314,17 @@ function smallCall(
   }
   // Time both kernels, alternating, then keep the faster (best times).
   const small = state.small
+  // V8 recompiles the hot WebAssembly functions in the background, which on a big forest
+  // takes hundreds of single-row calls (a thousand on sentiment-fusion at a load of 13): a
+  // choice made on the baseline code is timed again after RECHECK_CALLS calls, then after
+  // twice as many, and so on.
+  if (small.decided !== undefined && ++small.since >= small.recheck) {
+    small.decided = undefined
+    small.portable.length = 0
+    small.wasm.length = 0
+    small.since = 0
+    small.recheck *= 2
+  }
   let use = small.decided
   const timing = use === undefined
   if (use === undefined) use = small.portable.length <= small.wasm.length ? 'portable' : 'wasm'
@@ -292,7 +334,8 @@ function smallCall(
   if (timing) {
     small[use].push(performance.now() - started)
     if (small.wasm.length >= SMALL_SAMPLES && small.portable.length >= SMALL_SAMPLES)
-      small.decided = Math.min(...small.wasm) <= Math.min(...small.portable) ? 'wasm' : 'portable'
+      small.decided =
+        Math.min(...small.wasm) <= WASM_MARGIN * Math.min(...small.portable) ? 'wasm' : 'portable'
   }
   return use
 }
