@@ -292,8 +292,8 @@ function smallCall(
     const rest = state.nodesBefore[forest.numTrees] - covered
     if (state.work >= COMPILE_VISITS_PER_NODE * rest) {
       scheduleCompile(forest, shape, state)
-      // A loop of synchronous small calls never lets the timer run: compile a slice of
-      // about SLICE_MS with this call instead (the rest follows, slice by slice).
+      // A loop of synchronous small calls never lets the timer run: compile a slice with
+      // this call instead (the rest follows, slice by slice).
       const wasm = wasmOf(forest, shape, state)
       if (wasm && wasm.covered < forest.numTrees) {
         // Each slice is a module of its own, with a fixed cost: at least an eighth of the
