@@ -12,17 +12,21 @@
 // * the first batch runs portable and is timed (ms per node visit, visits = rows x trees x
 //   the forest's mean leaf depth);
 // * each later batch may spend, compiling more trees, COMPILE_SHARE of its own estimated
-//   portable time plus what the trees compiled so far save it; compiled trees run in
+//   portable time plus what the trees compiled so far save it (at the speedup measured on
+//   the last partly compiled batch, 1.5x until then); compiled trees run in
 //   WebAssembly, the others portable, each output summed in the trees' order. Compiling
 //   costs about 190 node visits of portable time per node (measured: 1.5 us a node
 //   against 8 ns a visit), then the first slice's measured cost is used. So no batch
 //   spends more than a few percent over its portable time, and the whole forest is
 //   compiled within some ten batches;
 // * small calls (single rows) add up their work; once it is as much as compiling the rest
-//   costs, a timer callback compiles the rest off the caller's path (a loop of small
-//   synchronous calls keeps the portable kernel). Once the forest is compiled, small calls
-//   time both kernels a few calls each and keep the faster: one row through a big
-//   forest's code runs from cold instruction caches, so the answer depends on the model.
+//   costs, a timer callback compiles the rest off the caller's path, and until it runs
+//   each small call compiles a slice of an eighth of the forest (a loop of synchronous small calls
+//   never lets the timer run). Once the forest is compiled, small calls
+//   time both kernels a few calls each and keep the faster, timing them again after 256
+//   calls, 512 more, and so on (V8 optimizes the WebAssembly code meanwhile): one row
+//   through a big forest's code runs from cold instruction caches, so the answer depends
+//   on the model.
 
 import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
@@ -32,12 +36,30 @@ import { type WasmForest, wasmForest } from './wasm-kernel.ts'
 export const COMPILE_SHARE = 0.03
 /** Node visits of portable time one node costs to compile, until measured. */
 export const COMPILE_VISITS_PER_NODE = 190
-/** The WebAssembly kernel's speed over the portable kernel assumed for savings (measured 1.5-4x). */
+/** The WebAssembly kernel's speed over the portable kernel assumed for savings until measured (1.5-4x). */
 const ASSUMED_SPEEDUP = 1.5
+/** Measured speedups count up to this much (one batch's timing is noisy). */
+const MAX_SPEEDUP = 4
 /** Forests above this many nodes keep the portable kernel in `auto` (their modules would be too large). */
 export const AUTO_MAX_NODES = 1_000_000
 /** Below this many rows a call is small. */
 export const SMALL_ROWS = 32
+/** Compile time one small call may spend on a slice of trees once small calls have earned it (ms). */
+export const SLICE_MS = 1
+/** Nodes of a small call's slice at most, unless SLICE_MS allows more. */
+const SLICE_MAX_NODES = 16_384
+/** Compile ms per node assumed before a slice has measured it (measured: 1.5 us). */
+const ASSUMED_MS_PER_NODE = 0.0015
+/** Rows run once through a forest compiled for small calls, so V8 optimizes its code (warmUp). */
+const WARM_ROWS = 1024
+/** Small calls after which `auto` times both kernels again for small calls (doubling each time). */
+const RECHECK_CALLS = 256
+/**
+ * For small calls the WebAssembly kernel is kept while up to this much slower than the
+ * portable one: until V8 has optimized it, it runs its baseline code, and the next
+ * timing (RECHECK_CALLS) corrects a wrong choice either way.
+ */
+const WASM_MARGIN = 1.25
 /** Small calls timed on each kernel before `auto` keeps one for small calls. */
 export const SMALL_SAMPLES = 16
 
@@ -56,6 +78,8 @@ interface AutoState {
   nodesBefore: Float64Array
   /** Portable ms per node visit, measured on a portable batch. */
   msPerVisit?: number
+  /** The WebAssembly kernel's speed over the portable one, measured on the last partly compiled batch. */
+  speedup?: number
   /** Ms of compiling per node: the least measured on a slice so far. */
   msPerNode?: number
   /** Compile time allowed by earlier batches and not spent yet (ms; a slice is compiled whole). */
@@ -64,7 +88,14 @@ interface AutoState {
   work: number
   /** A timer has been set to compile the rest. */
   scheduled: boolean
-  small: { portable: number[]; wasm: number[]; decided?: 'portable' | 'wasm' }
+  small: {
+    portable: number[]
+    wasm: number[]
+    decided?: 'portable' | 'wasm'
+    /** Small calls since the last choice, and after how many it is timed again. */
+    since: number
+    recheck: number
+  }
 }
 
 const states = new WeakMap<Forest, AutoState>()
@@ -81,7 +112,7 @@ function stateOf(forest: Forest): AutoState {
       work: 0,
       bankMs: 0,
       scheduled: false,
-      small: { portable: [], wasm: [] },
+      small: { portable: [], wasm: [], since: 0, recheck: RECHECK_CALLS },
     }
     states.set(forest, state)
   }
@@ -201,7 +232,8 @@ export function autoPredictRaw(
     // worth), so trees bigger than one batch's share still get compiled.
     const portableMs = visits * state.msPerVisit
     const coveredShare = state.nodesBefore[wasm.covered] / Math.max(1, nodes)
-    const budgetMs = portableMs * (COMPILE_SHARE + coveredShare * (1 - 1 / ASSUMED_SPEEDUP))
+    const speedup = state.speedup ?? ASSUMED_SPEEDUP
+    const budgetMs = portableMs * (COMPILE_SHARE + coveredShare * (1 - 1 / speedup))
     state.bankMs = Math.min(state.bankMs + budgetMs, Math.max(budgetMs, 4 * COMPILE_SHARE * portableMs))
     const msPerNode = state.msPerNode ?? COMPILE_VISITS_PER_NODE * state.msPerVisit
     const limit = state.nodesBefore[wasm.covered] + state.bankMs / msPerNode
@@ -213,9 +245,34 @@ export function autoPredictRaw(
     portable(forest, shape, rows, numRows, out, 0)
     return 'portable'
   }
+  if (wasm.covered === numTrees) {
+    wasm.predictCovered(rows, numRows, out)
+    return 'wasm'
+  }
+  // Partly compiled: time both parts, so that later budgets count the savings measured
+  // (per node visit, the portable part against the compiled one) instead of assumed.
+  const started = performance.now()
   wasm.predictCovered(rows, numRows, out)
-  if (wasm.covered < numTrees) portable(forest, shape, rows, numRows, out, wasm.covered)
+  const middle = performance.now()
+  portable(forest, shape, rows, numRows, out, wasm.covered)
+  const wasmMs = middle - started
+  const portableMs = performance.now() - middle
+  const covered = state.nodesBefore[wasm.covered] / state.nodesBefore[numTrees]
+  if (wasmMs > 0 && portableMs > 0 && covered > 0)
+    state.speedup = Math.min(MAX_SPEEDUP, Math.max(1, portableMs / (1 - covered) / (wasmMs / covered)))
   return 'wasm'
+}
+
+/**
+ * Runs WARM_ROWS copies of the first row through the compiled forest once: V8 moves a
+ * WebAssembly function to its optimizing compiler after it has run a while, which single
+ * rows (one pass through each tree's function a call) took a thousand calls to reach; one
+ * block of rows passes through every function's row loop WARM_ROWS times.
+ */
+function warmUp(wasm: WasmForest, shape: Shape, rows: Float64Array): void {
+  const block = new Float64Array(WARM_ROWS * shape.numFeatures)
+  for (let r = 0; r < WARM_ROWS; r++) block.set(rows.subarray(0, shape.numFeatures), r * shape.numFeatures)
+  wasm.predictCovered(block, WARM_ROWS, new Float64Array(WARM_ROWS * shape.width))
 }
 
 /** Small calls: portable until the whole forest is compiled (by a timer), then timed on both. */
@@ -233,12 +290,41 @@ function smallCall(
     state.work += visits
     const covered = state.wasm ? state.nodesBefore[state.wasm.covered] : 0
     const rest = state.nodesBefore[forest.numTrees] - covered
-    if (state.work >= COMPILE_VISITS_PER_NODE * rest) scheduleCompile(forest, shape, state)
+    if (state.work >= COMPILE_VISITS_PER_NODE * rest) {
+      scheduleCompile(forest, shape, state)
+      // A loop of synchronous small calls never lets the timer run: compile a slice with
+      // this call instead (the rest follows, slice by slice).
+      const wasm = wasmOf(forest, shape, state)
+      if (wasm && wasm.covered < forest.numTrees) {
+        // Each slice is a module of its own, with a fixed cost: at least an eighth of the
+        // forest (at most SLICE_MAX_NODES), or SLICE_MS of compiling if that is more.
+        const nodes = state.nodesBefore[forest.numTrees]
+        const msPerNode = state.msPerNode ?? ASSUMED_MS_PER_NODE
+        const sliceNodes = Math.max(SLICE_MS / msPerNode, Math.min(nodes / 8, SLICE_MAX_NODES))
+        const limit = state.nodesBefore[wasm.covered] + sliceNodes
+        let end = wasm.covered + 1
+        while (end < forest.numTrees && state.nodesBefore[end + 1] <= limit) end++
+        const bank = state.bankMs
+        if (extend(state, wasm, end) && end === forest.numTrees) warmUp(wasm, shape, rows)
+        state.bankMs = bank // earned by the small calls, not by batches
+      }
+    }
     portable(forest, shape, rows, numRows, out, 0)
     return 'portable'
   }
   // Time both kernels, alternating, then keep the faster (best times).
   const small = state.small
+  // V8 recompiles the hot WebAssembly functions in the background, which on a big forest
+  // takes hundreds of single-row calls (a thousand on sentiment-fusion at a load of 13): a
+  // choice made on the baseline code is timed again after RECHECK_CALLS calls, then after
+  // twice as many, and so on.
+  if (small.decided !== undefined && ++small.since >= small.recheck) {
+    small.decided = undefined
+    small.portable.length = 0
+    small.wasm.length = 0
+    small.since = 0
+    small.recheck *= 2
+  }
   let use = small.decided
   const timing = use === undefined
   if (use === undefined) use = small.portable.length <= small.wasm.length ? 'portable' : 'wasm'
@@ -248,7 +334,8 @@ function smallCall(
   if (timing) {
     small[use].push(performance.now() - started)
     if (small.wasm.length >= SMALL_SAMPLES && small.portable.length >= SMALL_SAMPLES)
-      small.decided = Math.min(...small.wasm) <= Math.min(...small.portable) ? 'wasm' : 'portable'
+      small.decided =
+        Math.min(...small.wasm) <= WASM_MARGIN * Math.min(...small.portable) ? 'wasm' : 'portable'
   }
   return use
 }

@@ -178,17 +178,27 @@ describe('auto (warmup.ts)', () => {
     expect(model.lastKernel).toBe('portable')
   })
 
-  it('never compiles on the caller path for small calls: a timer compiles it once they add up', async () => {
-    const model = fresh()
+  /** Small calls of one row on `deep` before their work adds up to compiling the forest. */
+  const callsBeforeCompile = (model: ReturnType<typeof fresh>) => {
     const nodes = model.forest.splitFeature.length + model.numTrees
+    return Math.ceil((COMPILE_VISITS_PER_NODE * nodes) / model.numTrees / meanLeafDepth(model.forest)) - 1
+  }
+
+  it('compiles nothing for small calls until they add up, then the rest in a timer', async () => {
+    const model = fresh()
     const row = new Float64Array(model.numFeatures).map((_, i) => Math.sin(i + 1))
-    const calls =
-      Math.ceil((COMPILE_VISITS_PER_NODE * nodes) / model.numTrees / meanLeafDepth(model.forest)) + 1
-    for (let i = 0; i < calls; i++) {
+    for (let i = 0; i < callsBeforeCompile(model); i++) {
       model.predictRaw(row)
       expect(model.lastKernel).toBe('portable')
     }
     expect(wasmCoverage(model.forest)).toBe(0)
+    // The call whose work reaches the forest's compile cost compiles one slice (an eighth
+    // of the forest) and sets a timer for the rest.
+    model.predictRaw(row)
+    expect(model.lastKernel).toBe('portable')
+    const slice = wasmCoverage(model.forest)
+    expect(slice).toBeGreaterThan(0)
+    expect(slice).toBeLessThan(model.numTrees)
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(wasmCoverage(model.forest)).toBe(model.numTrees)
     // Compiled in the timer: small calls now time both kernels, then keep one.
@@ -203,6 +213,33 @@ describe('auto (warmup.ts)', () => {
     const batch = new Float64Array(SMALL_ROWS * model.numFeatures).fill(0.5)
     model.predictRaw(batch)
     expect(model.lastKernel).toBe('wasm')
+  })
+
+  it('compiles a slice a call in a loop of synchronous small calls (the timer never runs), the same bits throughout', () => {
+    const model = fresh()
+    const rows = new Float64Array(8 * model.numFeatures).map((_, i) =>
+      i % 7 === 0 ? Number.NaN : Math.cos(i),
+    )
+    const expected = model.withKernel('portable').predictRaw(rows)
+    const one = (i: number) => rows.subarray((i % 8) * model.numFeatures, ((i % 8) + 1) * model.numFeatures)
+    const before = callsBeforeCompile(model)
+    const coverage: number[] = []
+    for (let i = 0; i < before + 16 && wasmCoverage(model.forest) < model.numTrees; i++) {
+      const out = model.predictRaw(one(i))
+      expect(firstMismatches(expected.subarray(i % 8, (i % 8) + 1), out)).toEqual([])
+      if (i >= before) coverage.push(wasmCoverage(model.forest))
+    }
+    // Slices of about an eighth of the forest (whole trees), each call adding one.
+    expect(coverage.length).toBeGreaterThanOrEqual(2)
+    expect(coverage[coverage.length - 1]).toBe(model.numTrees)
+    for (let i = 1; i < coverage.length; i++) expect(coverage[i]).toBeGreaterThan(coverage[i - 1])
+    // Then small calls time both kernels and keep one, the same bits either way.
+    const used = new Set<string>()
+    for (let i = 0; i < 2 * SMALL_SAMPLES + 10; i++) {
+      expect(firstMismatches(expected.subarray(i % 8, (i % 8) + 1), model.predictRaw(one(i)))).toEqual([])
+      used.add(model.lastKernel as string)
+    }
+    expect(used).toEqual(new Set(['portable', 'wasm']))
   })
 
   it('measures the mean leaf depth', () => {
