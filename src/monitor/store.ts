@@ -74,6 +74,9 @@ interface FeatureLayout {
   names: readonly string[]
   keys: readonly string[]
   seed: number
+  /** The values last formatted and their text (see `featuresJson`). */
+  last: Float64Array
+  lastText: string[]
 }
 
 const layoutOf = new WeakMap<ModelSet, FeatureLayout>()
@@ -86,7 +89,13 @@ function featuresUsed(set: ModelSet): FeatureLayout {
     for (const member of [...set.deployed, ...set.shadow])
       for (const name of member.package.featureNames) seen.add(name)
     const names = [...seen]
-    layout = { names, keys: names.map((n) => `${JSON.stringify(n)}:`), seed: namesHash(names) }
+    layout = {
+      names,
+      keys: names.map((n) => `${JSON.stringify(n)}:`),
+      seed: namesHash(names),
+      last: new Float64Array(names.length).fill(Number.NaN),
+      lastText: names.map(() => 'null'),
+    }
     layoutOf.set(set, layout)
   }
   return layout
@@ -124,15 +133,26 @@ const FEATURE_MEMO = 4096
 const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null')
 const str = (x: string | null | undefined) => (x === null || x === undefined ? 'null' : JSON.stringify(x))
 
-/** `{"name":value,...}` of the features used, built as text (NaN is null). */
+/**
+ * `{"name":value,...}` of the features used, built as text (NaN is null). A value equal to
+ * the same feature's in the record formatted before (a market-wide feature shared by every
+ * symbol of a day) reuses its text.
+ */
 function featuresJson(p: Pending): string {
   const values = p.values
   if (!values) return '{}'
-  const keys = p.layout.keys
+  const { keys, last, lastText } = p.layout
   let text = '{'
   for (let i = 0; i < keys.length; i++) {
     const v = values[i]
-    text += `${i ? ',' : ''}${keys[i]}${Number.isFinite(v) ? v : 'null'}`
+    let value: string
+    if (v === last[i]) value = lastText[i]
+    else {
+      value = Number.isFinite(v) ? String(v) : 'null'
+      last[i] = v
+      lastText[i] = value
+    }
+    text += `${i ? ',' : ''}${keys[i]}${value}`
   }
   return `${text}}`
 }
@@ -150,12 +170,20 @@ function votePrefix(vote: Vote, role: VoteRole): string {
   return prefix
 }
 
-/** A vote as `StoredVote` JSON (rows.ts), built as text. */
+/**
+ * A vote as `StoredVote` JSON (rows.ts), built as text. The confidence is one of the
+ * probabilities, and a classifier's output repeats them: their text is reused, not made again.
+ */
 function voteJson(vote: Vote, role: VoteRole): string {
   const p = vote.probabilities
+  const bear = num(p.BEARISH)
+  const neut = num(p.NEUTRAL)
+  const bull = num(p.BULLISH)
+  const text = (x: number) =>
+    x === p.BEARISH ? bear : x === p.NEUTRAL ? neut : x === p.BULLISH ? bull : num(x)
   let o = ''
-  for (let i = 0; i < vote.prediction.length; i++) o += (i ? ',' : '') + num(vote.prediction[i])
-  return `${votePrefix(vote, role)}"${vote.signal}","c":${num(vote.confidence)},"p":[${num(p.BEARISH)},${num(p.NEUTRAL)},${num(p.BULLISH)}],"o":[${o}],"w":${num(vote.weight)}}`
+  for (let i = 0; i < vote.prediction.length; i++) o += (i ? ',' : '') + text(vote.prediction[i])
+  return `${votePrefix(vote, role)}"${vote.signal}","c":${text(vote.confidence)},"p":[${bear},${neut},${bull}],"o":[${o}],"w":${num(vote.weight)}}`
 }
 
 function votesJson(a: Analysis): string {
@@ -169,9 +197,22 @@ function votesJson(a: Analysis): string {
 function rowJson(p: Pending, hash: string): string {
   const a = p.analysis
   const c = a.consensus
-  const consensus = c
-    ? `{"s":"${c.signal}","c":${num(c.confidence)},"score":${num(c.score)},"p":[${num(c.probabilities.BEARISH)},${num(c.probabilities.NEUTRAL)},${num(c.probabilities.BULLISH)}]}`
-    : 'null'
+  let consensus = 'null'
+  if (c) {
+    const p = c.probabilities
+    const bear = num(p.BEARISH)
+    const neut = num(p.NEUTRAL)
+    const bull = num(p.BULLISH)
+    const conf =
+      c.confidence === p.BULLISH
+        ? bull
+        : c.confidence === p.NEUTRAL
+          ? neut
+          : c.confidence === p.BEARISH
+            ? bear
+            : num(c.confidence)
+    consensus = `{"s":"${c.signal}","c":${conf},"score":${num(c.score)},"p":[${bear},${neut},${bull}]}`
+  }
   const errors = a.errors.length
     ? JSON.stringify(a.errors.map((e) => ({ n: e.modelName, v: e.modelVersion, m: e.message })))
     : 'null'
