@@ -142,7 +142,7 @@ function featuresJson(p: Pending): string {
   const values = p.values
   if (!values) return '{}'
   const { keys, last, lastText } = p.layout
-  let text = '{'
+  const parts = new Array<string>(keys.length)
   for (let i = 0; i < keys.length; i++) {
     const v = values[i]
     let value: string
@@ -152,9 +152,9 @@ function featuresJson(p: Pending): string {
       last[i] = v
       lastText[i] = value
     }
-    text += `${i ? ',' : ''}${keys[i]}${value}`
+    parts[i] = keys[i] + value
   }
-  return `${text}}`
+  return `{${parts.join(',')}}`
 }
 
 /** `{"n":name,"v":version,"r":role,"s":` of a vote, kept per name, version and role. */
@@ -328,30 +328,38 @@ export function createPredictionStore(
 
   /** Feature JSON by record hash: a record analyzed again is not formatted again. */
   let memo = new Map<string, string>()
+  /** Record hashes met in earlier batches (their text is kept once they come again). */
+  let seen = new Set<string>()
 
   function encodeBatch(batch: readonly Pending[]): EncodedBatch {
-    let rows = '['
+    const rows = new Array<string>(batch.length)
     const distinct = new Map<string, Pending>()
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]
       const hash = p.values ? valuesHash(p.layout.seed, p.values) : namesHashHex(p.layout.seed)
       const seen = distinct.get(hash)
       if (seen === undefined || seen.time < p.time) distinct.set(hash, p)
-      rows += (i ? ',' : '') + rowJson(p, hash)
+      rows[i] = rowJson(p, hash)
     }
-    let features = '['
+    const features: string[] = []
     // In hash order: concurrent writers lock the records in one order.
     for (const hash of [...distinct.keys()].sort()) {
       const p = distinct.get(hash)!
       let text = memo.get(hash)
       if (text === undefined) {
         text = featuresJson(p)
-        if (memo.size >= FEATURE_MEMO) memo = new Map()
-        memo.set(hash, text)
+        // Kept from a record's second batch on: a stream of new records keeps no text.
+        if (seen.has(hash)) {
+          if (memo.size >= FEATURE_MEMO) memo = new Map()
+          memo.set(hash, text)
+        } else {
+          if (seen.size >= 16 * FEATURE_MEMO) seen = new Set()
+          seen.add(hash)
+        }
       }
-      features += `${features.length > 1 ? ',' : ''}{"h":"${hash}","t":${p.time},"f":${text}}`
+      features.push(`{"h":"${hash}","t":${p.time},"f":${text}}`)
     }
-    return { rows: `${rows}]`, features: `${features}]` }
+    return { rows: `[${rows.join(',')}]`, features: `[${features.join(',')}]` }
   }
 
   async function writeBatch(): Promise<boolean> {
