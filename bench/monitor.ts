@@ -48,6 +48,9 @@ const records: FeatureRecord[] = Object.values(
 )
 const ids = Object.keys(JSON.parse(readFileSync(`${root}examples/data/features.json`, 'utf8')))
 
+/** A change in percent with its sign: `+3.1 %`, `-0.4 %`. */
+const pct = (x: number) => `${x < 0 ? '-' : '+'}${Math.abs(x * 100).toFixed(1)} %`
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]
@@ -194,11 +197,11 @@ for (const engine of engines) {
     const app = path.ratio - 1 + encodeShare
     const what = `${engine.name}, ${mode.name}`
     lines.push(
-      `| ${what} | request path (hook only) | ${path.base.toFixed(1)} us | ${path.withStore.toFixed(1)} us | **+${((path.ratio - 1) * 100).toFixed(1)} %** |`,
-      `| ${what} | rows built as JSON (this thread, off the request path) | ${path.base.toFixed(1)} us | +${encodeUs.toFixed(1)} us a row | **+${(encodeShare * 100).toFixed(1)} %** |`,
-      `| ${what} | application thread (the two above) | | | **+${(app * 100).toFixed(1)} %** |`,
-      `| ${what} | all in (analyze + rows written, batches of 1000, database included) | ${all.base.toFixed(1)} us | ${all.total.toFixed(1)} us | **+${((all.ratio - 1) * 100).toFixed(1)} %** |`,
-      `| ${what} | CPU time of this process in the *all in* rounds (driver included; on PGlite the database too) | | | **+${((all.cpuRatio - 1) * 100).toFixed(1)} %** |`,
+      `| ${what} | request path (hook only) | ${path.base.toFixed(1)} us | ${path.withStore.toFixed(1)} us | **${pct(path.ratio - 1)}** |`,
+      `| ${what} | rows built as JSON (this thread, off the request path) | ${path.base.toFixed(1)} us | +${encodeUs.toFixed(1)} us a row | **${pct(encodeShare)}** |`,
+      `| ${what} | application thread (the two above) | | | **${pct(app)}** |`,
+      `| ${what} | all in (analyze + rows written, batches of 1000, database included) | ${all.base.toFixed(1)} us | ${all.total.toFixed(1)} us | **${pct(all.ratio - 1)}** |`,
+      `| ${what} | CPU time of this process in the *all in* rounds (driver included; on PGlite the database too) | | | **${pct(all.cpuRatio - 1)}** |`,
     )
     cpus.push(`${what} +${((all.cpuRatio - 1) * 100).toFixed(0)} %`)
     worst = Math.max(worst, app)
@@ -245,7 +248,7 @@ median ratio of the rounds. Every row was written, none dropped.
 ${lines.join('\n')}
 
 Target: the store adds under 10 % to \`analyze\` on the application's thread (request path
-plus building the rows): **${worst < TARGET ? 'met' : 'not met'}** (worst +${(worst * 100).toFixed(1)} %).
+plus building the rows): **${worst < TARGET ? 'met' : 'not met'}** (worst ${pct(worst)}).
 That figure leaves out what the driver does with the rows' text on the same thread
 (flattening it and encoding it as UTF-8 into the protocol message): the process's CPU time
 in the *all in* rounds counts it, ${cpus.join('; ')}; on PostgreSQL that is the
