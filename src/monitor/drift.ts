@@ -145,7 +145,8 @@ export async function driftReport(
        z AS (
          SELECT s.f, ((x.value::text)::float8 - s.m) / s.sd AS z
          FROM ml_predictions p
-         CROSS JOIN LATERAL jsonb_each(p.features) x
+         JOIN ml_prediction_features pf ON pf.record_hash = p.record_hash
+         CROSS JOIN LATERAL jsonb_each(pf.features) x
          JOIN s ON s.f = x.key
          WHERE p.predicted_at >= $1::timestamptz AND p.votes @> $2::text::jsonb AND jsonb_typeof(x.value) = 'number')
        SELECT f AS feature, width_bucket(z, $4::float8[]) AS bin, count(*)::int AS n, sum(z) AS sz, sum(z * z) AS szz

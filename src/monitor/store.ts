@@ -1,15 +1,17 @@
 // The prediction store: every analysis of an ensemble written to `ml_predictions` on the
 // registry's own database, through the registry's SqlClient (no second pool). The
 // ensemble's `onAnalysis` hook only queues (a copy of the features used and the analysis);
-// rows are built and inserted in batches by a timer, off the request path. A batch that
+// rows are built as JSON text and inserted in batches by a timer, off the request path:
+// one statement a batch, its rows in one parameter and each distinct feature record of the
+// batch once in another (ml_prediction_features, keyed by the record hash). A batch that
 // fails because the database is away stays queued and is written once it is back; rows are
 // dropped only when the queue is full, and then counted.
-import type { Analysis, ModelSet } from '../ensemble/index.ts'
+import type { Analysis, ModelSet, Vote } from '../ensemble/index.ts'
 import type { FeatureInput } from '../package/index.ts'
 import type { SqlClient } from '../registry/index.ts'
 import { errorCode, isUnavailableError } from '../registry/internal.ts'
 import { parseDuration } from './duration.ts'
-import { encodeVotes, namesHash, namesHashHex, valuesHash } from './rows.ts'
+import { namesHash, namesHashHex, type VoteRole, valuesHash } from './rows.ts'
 
 /** Options of `createPredictionStore`. */
 export interface PredictionStoreOptions {
@@ -73,6 +75,9 @@ interface FeatureLayout {
   names: readonly string[]
   keys: readonly string[]
   seed: number
+  /** The values last formatted and their text (see `featuresJson`). */
+  last: Float64Array
+  lastText: string[]
 }
 
 const layoutOf = new WeakMap<ModelSet, FeatureLayout>()
@@ -85,7 +90,13 @@ function featuresUsed(set: ModelSet): FeatureLayout {
     for (const member of [...set.deployed, ...set.shadow])
       for (const name of member.package.featureNames) seen.add(name)
     const names = [...seen]
-    layout = { names, keys: names.map((n) => `${JSON.stringify(n)}:`), seed: namesHash(names) }
+    layout = {
+      names,
+      keys: names.map((n) => `${JSON.stringify(n)}:`),
+      seed: namesHash(names),
+      last: new Float64Array(names.length).fill(Number.NaN),
+      lastText: names.map(() => 'null'),
+    }
     layoutOf.set(set, layout)
   }
   return layout
@@ -116,73 +127,120 @@ function randomTag(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-/** Stands for the features in a row's JSON until `encodeRows` splices their text in. */
-const RAW_MARK = '\u0000features\u0000'
-const RAW_JSON = JSON.stringify(RAW_MARK)
-
-/** The JSON of a batch of rows (features spliced in as text, not through objects). */
-function encodeRows(batch: readonly Pending[]): string {
-  let text = '['
-  for (let i = 0; i < batch.length; i++) {
-    const json = JSON.stringify(rowOf(batch[i]))
-    text += (i ? ',' : '') + json.replace(RAW_JSON, featuresJson(batch[i]))
-  }
-  return `${text}]`
-}
-
-const insertSql = `INSERT INTO ml_predictions (prediction_uid, predicted_at, request_key, record_hash, tier,
-    generation, latency_ms, features, consensus, votes, errors)
-  SELECT r.uid, r.at, r.key, r.hash, r.tier, r.gen, r.ms, r.features, r.consensus, r.votes, r.errors
-  FROM jsonb_to_recordset($1::text::jsonb) AS r(uid text, at timestamptz, key text, hash text, tier text, gen int,
-    ms float8, features jsonb, consensus jsonb, votes jsonb, errors jsonb)
-  ON CONFLICT (prediction_uid) DO NOTHING`
+/** How many feature texts a store remembers by record hash (then it starts over). */
+const FEATURE_MEMO = 4096
 
 /** A value JSON can carry: NaN and infinities become null. */
-const finite = (x: number) => (Number.isFinite(x) ? x : null)
+const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null')
+const str = (x: string | null | undefined) => (x === null || x === undefined ? 'null' : JSON.stringify(x))
 
-/** `{"name":value,...}` of the features used, built as text (NaN is null). */
+/**
+ * `{"name":value,...}` of the features used, built as text (NaN is null). A value equal to
+ * the same feature's in the record formatted before (a market-wide feature shared by every
+ * symbol of a day) reuses its text.
+ */
 function featuresJson(p: Pending): string {
   const values = p.values
   if (!values) return '{}'
-  const keys = p.layout.keys
-  let text = '{'
+  const { keys, last, lastText } = p.layout
+  const parts = new Array<string>(keys.length)
   for (let i = 0; i < keys.length; i++) {
     const v = values[i]
-    text += `${i ? ',' : ''}${keys[i]}${Number.isFinite(v) ? v : 'null'}`
+    let value: string
+    if (v === last[i]) value = lastText[i]
+    else {
+      value = Number.isFinite(v) ? String(v) : 'null'
+      last[i] = v
+      lastText[i] = value
+    }
+    parts[i] = keys[i] + value
   }
-  return `${text}}`
+  return `{${parts.join(',')}}`
 }
 
-function rowOf(p: Pending): Record<string, unknown> {
+/** `{"n":name,"v":version,"r":role,"s":` of a vote, kept per name, version and role. */
+const votePrefixes = new Map<string, string>()
+
+function votePrefix(vote: Vote, role: VoteRole): string {
+  const key = `${role}\u0000${vote.modelName}\u0000${vote.modelVersion}`
+  let prefix = votePrefixes.get(key)
+  if (prefix === undefined) {
+    prefix = `{"n":${JSON.stringify(vote.modelName)},"v":${JSON.stringify(vote.modelVersion)},"r":"${role}","s":`
+    if (votePrefixes.size < 10_000) votePrefixes.set(key, prefix)
+  }
+  return prefix
+}
+
+/**
+ * A vote as `StoredVote` JSON (rows.ts), built as text. The confidence is one of the
+ * probabilities, and a classifier's output repeats them: their text is reused, not made again.
+ */
+function voteJson(vote: Vote, role: VoteRole): string {
+  const p = vote.probabilities
+  const bear = num(p.BEARISH)
+  const neut = num(p.NEUTRAL)
+  const bull = num(p.BULLISH)
+  const text = (x: number) =>
+    x === p.BEARISH ? bear : x === p.NEUTRAL ? neut : x === p.BULLISH ? bull : num(x)
+  let o = ''
+  for (let i = 0; i < vote.prediction.length; i++) o += (i ? ',' : '') + text(vote.prediction[i])
+  return `${votePrefix(vote, role)}"${vote.signal}","c":${text(vote.confidence)},"p":[${bear},${neut},${bull}],"o":[${o}],"w":${num(vote.weight)}}`
+}
+
+function votesJson(a: Analysis): string {
+  let text = '['
+  for (const vote of a.votes) text += (text.length > 1 ? ',' : '') + voteJson(vote, vote.role ?? 'deployed')
+  for (const vote of a.shadowVotes) text += (text.length > 1 ? ',' : '') + voteJson(vote, 'shadow')
+  return `${text}]`
+}
+
+/** One row of ml_predictions as JSON (the names of `insertSql`'s record). */
+function rowJson(p: Pending, hash: string): string {
   const a = p.analysis
   const c = a.consensus
-  return {
-    uid: p.uid,
-    at: new Date(p.time).toISOString(),
-    key: a.id ?? null,
-    hash: p.values ? valuesHash(p.layout.seed, p.values) : namesHashHex(p.layout.seed),
-    features: RAW_MARK,
-    tier: a.tier,
-    gen: a.generation,
-    ms: finite(a.latencyMs),
-    consensus: c
-      ? {
-          s: c.signal,
-          c: finite(c.confidence),
-          score: c.score,
-          p: [
-            finite(c.probabilities.BEARISH),
-            finite(c.probabilities.NEUTRAL),
-            finite(c.probabilities.BULLISH),
-          ],
-        }
-      : null,
-    votes: encodeVotes(a),
-    errors: a.errors.length
-      ? a.errors.map((e) => ({ n: e.modelName, v: e.modelVersion, m: e.message }))
-      : null,
+  let consensus = 'null'
+  if (c) {
+    const p = c.probabilities
+    const bear = num(p.BEARISH)
+    const neut = num(p.NEUTRAL)
+    const bull = num(p.BULLISH)
+    const conf =
+      c.confidence === p.BULLISH
+        ? bull
+        : c.confidence === p.NEUTRAL
+          ? neut
+          : c.confidence === p.BEARISH
+            ? bear
+            : num(c.confidence)
+    consensus = `{"s":"${c.signal}","c":${conf},"score":${num(c.score)},"p":[${bear},${neut},${bull}]}`
   }
+  const errors = a.errors.length
+    ? JSON.stringify(a.errors.map((e) => ({ n: e.modelName, v: e.modelVersion, m: e.message })))
+    : 'null'
+  return `{"uid":"${p.uid}","at":${p.time},"key":${str(a.id)},"hash":"${hash}","tier":${str(a.tier)},"gen":${num(a.generation)},"ms":${num(a.latencyMs)},"consensus":${consensus},"votes":${votesJson(a)},"errors":${errors}}`
 }
+
+/** A batch as the two parameters of `insertSql`: its rows, and its distinct feature records. */
+interface EncodedBatch {
+  rows: string
+  features: string
+}
+
+/**
+ * Each distinct record of the batch once, latest use first in `last_seen`; then every row.
+ * A record is sent with every batch that uses it (ON CONFLICT keeps one copy), so a row
+ * never depends on an earlier batch having been written.
+ */
+const insertSql = `WITH f AS (
+    INSERT INTO ml_prediction_features (record_hash, features, last_seen)
+    SELECT f.h, f.f, to_timestamp(f.t / 1000.0) FROM jsonb_to_recordset($2::text::jsonb) AS f(h text, f jsonb, t float8)
+    ON CONFLICT (record_hash) DO UPDATE SET last_seen = GREATEST(ml_prediction_features.last_seen, EXCLUDED.last_seen))
+  INSERT INTO ml_predictions (prediction_uid, predicted_at, request_key, record_hash, tier,
+    generation, latency_ms, consensus, votes, errors)
+  SELECT r.uid, to_timestamp(r.at / 1000.0), r.key, r.hash, r.tier, r.gen, r.ms, r.consensus, r.votes, r.errors
+  FROM jsonb_to_recordset($1::text::jsonb) AS r(uid text, at float8, key text, hash text, tier text, gen int,
+    ms float8, consensus jsonb, votes jsonb, errors jsonb)
+  ON CONFLICT (prediction_uid) DO NOTHING`
 
 /** A row the database refuses for what it holds (not for being away): retrying cannot help. */
 function isRowProblem(error: unknown): boolean {
@@ -246,7 +304,8 @@ export function createPredictionStore(
     try {
       const layout = featuresUsed(set)
       queue.push({
-        uid: `${tag}-${(counter++).toString(36)}`,
+        // Fixed width, so one writer's uids rise in the unique index (appended at its right edge).
+        uid: `${tag}-${(counter++).toString(36).padStart(8, '0')}`,
         time: now(),
         analysis,
         layout,
@@ -268,13 +327,49 @@ export function createPredictionStore(
     }
   }
 
+  /** Feature JSON by record hash: a record analyzed again is not formatted again. */
+  let memo = new Map<string, string>()
+  /** Record hashes met in earlier batches (their text is kept once they come again). */
+  let seen = new Set<string>()
+
+  function encodeBatch(batch: readonly Pending[]): EncodedBatch {
+    const rows = new Array<string>(batch.length)
+    const distinct = new Map<string, Pending>()
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]
+      const hash = p.values ? valuesHash(p.layout.seed, p.values) : namesHashHex(p.layout.seed)
+      const seen = distinct.get(hash)
+      if (seen === undefined || seen.time < p.time) distinct.set(hash, p)
+      rows[i] = rowJson(p, hash)
+    }
+    const features: string[] = []
+    // In hash order: concurrent writers lock the records in one order.
+    for (const hash of [...distinct.keys()].sort()) {
+      const p = distinct.get(hash)!
+      let text = memo.get(hash)
+      if (text === undefined) {
+        text = featuresJson(p)
+        // Kept from a record's second batch on: a stream of new records keeps no text.
+        if (seen.has(hash)) {
+          if (memo.size >= FEATURE_MEMO) memo = new Map()
+          memo.set(hash, text)
+        } else {
+          if (seen.size >= 16 * FEATURE_MEMO) seen = new Set()
+          seen.add(hash)
+        }
+      }
+      features.push(`{"h":"${hash}","t":${p.time},"f":${text}}`)
+    }
+    return { rows: `[${rows.join(',')}]`, features: `[${features.join(',')}]` }
+  }
+
   async function writeBatch(): Promise<boolean> {
     const batch = queue.slice(head, head + batchSize)
     try {
       const started = performance.now()
-      const json = encodeRows(batch)
+      const encoded = encodeBatch(batch)
       stats.encodeMs += performance.now() - started
-      await client.query(insertSql, [json])
+      await client.query(insertSql, [encoded.rows, encoded.features])
       stats.written += batch.length
       head += batch.length
       compact()
@@ -290,7 +385,8 @@ export function createPredictionStore(
         // Written one by one, so only the refused rows are lost (and counted).
         for (const item of batch) {
           try {
-            await client.query(insertSql, [encodeRows([item])])
+            const one = encodeBatch([item])
+            await client.query(insertSql, [one.rows, one.features])
             stats.written++
           } catch {
             stats.dropped++
@@ -336,6 +432,14 @@ export function createPredictionStore(
       [cutoff],
     )
     await client.query('DELETE FROM ml_outcomes WHERE observed_at < $1::timestamptz', [cutoff])
+    // A record goes once no prediction uses it. last_seen < cutoff is checked again on a
+    // record a concurrent batch is using (its upsert locks and moves last_seen), so such a
+    // record stays.
+    await client.query(
+      `DELETE FROM ml_prediction_features f WHERE f.last_seen < $1::timestamptz
+       AND NOT EXISTS (SELECT 1 FROM ml_predictions p WHERE p.record_hash = f.record_hash)`,
+      [cutoff],
+    )
     return rows[0]?.n ?? 0
   }
 

@@ -6,7 +6,7 @@
 // process to open it holds it and serves it on a loopback port; later ones (the CLI while a
 // server runs) connect to that holder through the `postgres` driver.
 import { PGlite } from '@electric-sql/pglite'
-import type { SqlClient, SqlQueryable, SqlRow } from './client.ts'
+import { isUnavailableError, type SqlClient, type SqlQueryable, type SqlRow } from './client.ts'
 import { createRegistry, type RegistryOptions } from './registry.ts'
 import type { ModelRegistry } from './types.ts'
 
@@ -153,6 +153,27 @@ export function createPgliteClient(options: PgliteClientOptions = {}): SqlClient
     return opening
   }
 
+  /**
+   * Runs `fn` on the holder's connection. When the holder cannot be reached (it stopped or
+   * crashed), that backend is dropped: the next call looks at the directory again and joins
+   * the holder that took over, or holds the directory itself.
+   */
+  async function remote<T>(
+    backend: Extract<Backend, { kind: 'remote' }>,
+    fn: (client: SqlClient) => Promise<T>,
+  ) {
+    const current = opening
+    try {
+      return await fn(backend.client)
+    } catch (error) {
+      if (isUnavailableError(error) && current !== undefined && opening === current) {
+        opening = undefined
+        void backend.client.close().catch(() => {})
+      }
+      throw error
+    }
+  }
+
   const queryable = (run: { query: PGlite['query']; exec: PGlite['exec'] }): SqlQueryable => ({
     async query<R extends SqlRow = SqlRow>(text: string, params: unknown[] = []): Promise<R[]> {
       return (await run.query<R>(text, params)).rows
@@ -175,21 +196,21 @@ export function createPgliteClient(options: PgliteClientOptions = {}): SqlClient
     query<R extends SqlRow = SqlRow>(text: string, params: unknown[] = []): Promise<R[]> {
       return tracked(async () => {
         const backend = await open()
-        if (backend.kind === 'remote') return backend.client.query<R>(text, params)
+        if (backend.kind === 'remote') return remote(backend, (c) => c.query<R>(text, params))
         return local(backend, (db) => queryable(db).query<R>(text, params))
       })
     },
     exec(script: string): Promise<void> {
       return tracked(async () => {
         const backend = await open()
-        if (backend.kind === 'remote') return backend.client.exec(script)
+        if (backend.kind === 'remote') return remote(backend, (c) => c.exec(script))
         return local(backend, (db) => queryable(db).exec(script))
       })
     },
     transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
       return tracked(async () => {
         const backend = await open()
-        if (backend.kind === 'remote') return backend.client.transaction(fn)
+        if (backend.kind === 'remote') return remote(backend, (c) => c.transaction(fn))
         return local(backend, (db) => db.transaction((tx) => fn(queryable(tx))))
       })
     },

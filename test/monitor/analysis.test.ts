@@ -140,6 +140,39 @@ describe.each(engines)('outcomes, drift and report on $name', (engine) => {
     expect(report.versions[1].live!.correct).toBe(expected.get('sentiment-fusion/v1.0.0')!.correct)
   })
 
+  it('numeric outcomes give the regression error of the price model computed independently', async () => {
+    const now = Date.now()
+    const uniform = seededUniform(1818)
+    // Realized returns for keys the label test left alone (k400 .. k599).
+    const actual = analyses.slice(400).map(() => (uniform() - 0.5) * 0.1)
+    await recordOutcomes(
+      client,
+      actual.map((value, i) => ({ key: `k${400 + i}`, time: now, actual: value })),
+    )
+    const price = (await liveAccuracy(client, { since: '1h' })).find(
+      (l) => l.modelName === 'price-prediction',
+    )!
+    let abs = 0
+    let sq = 0
+    let correct = 0
+    for (let i = 0; i < actual.length; i++) {
+      const vote = analyses[400 + i].votes.find((v) => v.modelName === 'price-prediction')!
+      const error = vote.prediction[0] - actual[i]
+      abs += Math.abs(error)
+      sq += error * error
+      if (vote.signal === actualSignal(actual[i])) correct++
+    }
+    expect(price.meanAbsoluteError).toBeCloseTo(abs / actual.length, 12)
+    expect(price.rootMeanSquaredError).toBeCloseTo(Math.sqrt(sq / actual.length), 12)
+    // Its signal is also scored against the return's signal, beside the 400 labels.
+    const labelled = labels.slice(0, 400).filter((label, i) => {
+      const vote = analyses[i].votes.find((v) => v.modelName === 'price-prediction')!
+      return vote.signal === actualSignal(label)
+    }).length
+    expect(price.outcomes).toBe(600)
+    expect(price.correct).toBe(labelled + correct)
+  })
+
   it('refuses an unknown label, naming it', async () => {
     await expect(recordOutcome(client, 'k1', Date.now(), 'SIDEWAYS')).rejects.toThrow(/SIDEWAYS/)
   })

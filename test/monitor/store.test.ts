@@ -60,7 +60,8 @@ describe.each(engines)('prediction store on $name', (engine) => {
       tier: string
       record_hash: string
     }>(
-      'SELECT request_key, features, votes, consensus, generation, latency_ms, tier, record_hash FROM ml_predictions ORDER BY prediction_id',
+      `SELECT p.request_key, f.features, p.votes, p.consensus, p.generation, p.latency_ms, p.tier, p.record_hash
+       FROM ml_predictions p JOIN ml_prediction_features f USING (record_hash) ORDER BY p.prediction_id`,
     )
     expect(stored).toHaveLength(65)
     const hashes = new Map<string, string>()
@@ -126,9 +127,16 @@ describe.each(engines)('prediction store on $name', (engine) => {
     await store.flush()
     const left = await client.query<{ request_key: string }>('SELECT request_key FROM ml_predictions')
     expect(left.map((r) => r.request_key)).toEqual(['new'])
+    // Only the feature record 'new' uses is kept.
+    const records = await client.query<{ record_hash: string }>(
+      'SELECT record_hash FROM ml_prediction_features',
+    )
+    const used = await client.query<{ record_hash: string }>('SELECT record_hash FROM ml_predictions')
+    expect(records.map((r) => r.record_hash)).toEqual(used.map((r) => r.record_hash))
     clock += 8 * 86_400_000
     expect(await store.prune()).toBe(1)
     expect(await store.prune()).toBe(0)
+    expect(await client.query('SELECT record_hash FROM ml_prediction_features')).toEqual([])
     await store.close()
     await ensemble.close()
   })

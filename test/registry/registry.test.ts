@@ -51,6 +51,7 @@ describe.each(engines)('registry on $name', (engine) => {
       '009_artifacts',
       '010_predictions',
       '011_canaries',
+      '012_prediction_features',
     ]
     expect(first.success && first.data.applied).toEqual(all)
     const second = await registry.migrate()
