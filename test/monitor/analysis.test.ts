@@ -16,6 +16,7 @@ import { actualSignal } from '../../src/monitor/outcomes.ts'
 import type { SqlClient } from '../../src/registry/index.ts'
 import { exampleRows } from '../ensemble/support.ts'
 import { engines } from '../registry/engines.ts'
+import { seededUniform } from '../support/random.ts'
 import { exampleRegistry, monitoredEnsemble, shiftedStream } from './support.ts'
 
 const STREAM = 600
