@@ -106,28 +106,31 @@ async function main(): Promise<void> {
     const { path: rowsPath, rows } = rowsFile(model.numFeatures)
     const predPath = `${outDir}${name.replaceAll('/', '-')}.lgb-pred.f64`
     console.log(`[${name}] LightGBM`)
-    const report = JSON.parse(
-      run(
-        [
-          `${here}lightgbm_bench.py`,
-          '--rows',
-          rowsPath,
-          '--save-pred',
-          predPath,
-          '--contrib-rows',
-          '1',
-          '--contrib-repeats',
-          '1',
-          '--repeats',
-          quick ? '2' : '5',
-          '--single-calls',
-          quick ? '500' : '2000',
-          path,
-        ],
-        'lightgbm_bench.py',
-      ),
-    )
-    const lgb = report.models[0] as LightgbmModel
+    // LightGBM's own bench on the same rows (saving its predictions on the first run).
+    const lightgbm = (savePred?: string): LightgbmModel =>
+      (
+        JSON.parse(
+          run(
+            [
+              `${here}lightgbm_bench.py`,
+              '--rows',
+              rowsPath,
+              ...(savePred ? ['--save-pred', savePred] : []),
+              '--contrib-rows',
+              '1',
+              '--contrib-repeats',
+              '1',
+              '--repeats',
+              quick ? '2' : '5',
+              '--single-calls',
+              quick ? '500' : '2000',
+              path,
+            ],
+            'lightgbm_bench.py',
+          ),
+        ) as { models: LightgbmModel[] }
+      ).models[0]
+    const lgb = lightgbm(predPath)
     const lgbPred = readFileSync(lgb.pred_file)
     const expected = new Float64Array(lgbPred.buffer, lgbPred.byteOffset, lgbPred.byteLength / 8)
     console.log(`[${name}] leafwise`)
@@ -155,27 +158,7 @@ async function main(): Promise<void> {
     // LightGBM again, after leafwise: on a shared machine the load changes within minutes,
     // so each LightGBM figure is the better of its two runs (never in leafwise's favour).
     console.log(`[${name}] LightGBM again`)
-    const again = (
-      JSON.parse(
-        run(
-          [
-            `${here}lightgbm_bench.py`,
-            '--rows',
-            rowsPath,
-            '--contrib-rows',
-            '1',
-            '--contrib-repeats',
-            '1',
-            '--repeats',
-            quick ? '2' : '5',
-            '--single-calls',
-            quick ? '500' : '2000',
-            path,
-          ],
-          'lightgbm_bench.py',
-        ),
-      ) as { models: LightgbmModel[] }
-    ).models[0]
+    const again = lightgbm()
     lgb.batch.rows_per_s = Math.max(lgb.batch.rows_per_s, again.batch.rows_per_s)
     lgb.single_row.us_median = Math.min(lgb.single_row.us_median, again.single_row.us_median)
     const line = `| ${name} | ${fmt(lgbLoad, 3)} / ${fmt(load.best, 3)} (${x(lgbLoad / load.best)}) | ${fmt(lgb.batch.rows_per_s)} | ${fmt(portable.rowsPerSecond)} (${x(portable.rowsPerSecond / lgb.batch.rows_per_s)}) | ${fmt(compiled.rowsPerSecond)} (${x(compiled.rowsPerSecond / lgb.batch.rows_per_s)}) | ${fmt(compileSeconds, 2)} | ${fmt(wasm.rowsPerSecond)} (${x(wasm.rowsPerSecond / lgb.batch.rows_per_s)}) | ${fmt(wasmSeconds, 2)} | ${fmt(auto.rowsPerSecond)} (${x(auto.rowsPerSecond / lgb.batch.rows_per_s)}) | ${fmt(lgb.single_row.us_median, 1)} | ${fmt(portable.singleUs, 1)} (${fmt(portable.singleP50Us, 1)}) (${x(lgb.single_row.us_median / portable.singleP50Us)}) | ${fmt(compiled.singleUs, 1)} (${fmt(compiled.singleP50Us, 1)}) (${x(lgb.single_row.us_median / compiled.singleP50Us)}) | ${fmt(wasm.singleUs, 1)} (${fmt(wasm.singleP50Us, 1)}) (${x(lgb.single_row.us_median / wasm.singleP50Us)}) | ${fmt(auto.singleUs, 1)} (${fmt(auto.singleP50Us, 1)}) (${x(lgb.single_row.us_median / auto.singleP50Us)}) | ${sameText} |`
