@@ -31,7 +31,13 @@ import {
   type Metrics,
   type PredictionStore,
 } from '../src/monitor/index.ts'
-import { fileFeatureStore, filePredictionLog, fileSource, serveApp } from '../src/node/index.ts'
+import {
+  createRowEncoderWorker,
+  fileFeatureStore,
+  filePredictionLog,
+  fileSource,
+  serveApp,
+} from '../src/node/index.ts'
 import { createManifestRegistry, createRegistry, type TierRequirement } from '../src/registry/index.ts'
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
@@ -117,7 +123,10 @@ async function main(): Promise<void> {
       ? (await import('../src/registry/postgres.ts')).createPostgresClient({ url })
       : (await import('../src/registry/pglite.ts')).createPgliteClient({ dataDir: values['data-dir'] })
     registry = createRegistry(client, { autoMigrate: true })
-    store = values['no-store'] ? undefined : createPredictionStore(client, { retention: values.retention })
+    // The rows' JSON is built on a worker thread, off the thread that serves requests.
+    store = values['no-store']
+      ? undefined
+      : createPredictionStore(client, { retention: values.retention, encoder: createRowEncoderWorker() })
     // The console's report and drift pages read what the store records.
     predictions = store && client
     closeRegistry = async () => {

@@ -7,6 +7,7 @@ import { type Analysis, createEnsemble, DEFAULT_SIGNAL_OPTIONS, type Ensemble } 
 import { LeafwiseError } from '../errors.ts'
 import { createPredictionStore, type PredictionStore } from '../monitor/index.ts'
 import {
+  createRowEncoderWorker,
   DEFAULT_PREDICTION_LOG,
   type FilePredictionLog,
   filePredictionLog,
@@ -273,7 +274,8 @@ export async function openCliEnsemble(
         // One client for the registry and the prediction store.
         const client = await openMonitorClient(values, io)
         owned = createRegistry(client)
-        store = createPredictionStore(client)
+        // Rows built on a worker thread: the analyses keep this thread.
+        store = createPredictionStore(client, { encoder: createRowEncoderWorker() })
       } else owned = await openRegistry(values, io)
     } catch (error) {
       await log?.close()

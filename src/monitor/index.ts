@@ -26,6 +26,15 @@ export {
   recordOutcomes,
   type VersionAccuracy,
 } from './outcomes.ts'
+// The prediction store: every analysis written to `ml_predictions`; its rows' text built
+// here or by an encoder elsewhere (leafwise/node's worker).
+export {
+  BatchEncoder,
+  type EncodedBatch,
+  type PackedBatch,
+  type PackedLayout,
+  type RowEncoder,
+} from './pack.ts'
 export {
   type Agreement,
   type ReportOptions,
@@ -33,7 +42,6 @@ export {
   rolloutReport,
   type VersionReport,
 } from './report.ts'
-// The prediction store: every analysis written to `ml_predictions`.
 export {
   createPredictionStore,
   type PredictionStore,

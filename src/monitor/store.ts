@@ -6,12 +6,20 @@
 // batch once in another (ml_prediction_features, keyed by the record hash). A batch that
 // fails because the database is away stays queued and is written once it is back; rows are
 // dropped only when the queue is full, and then counted.
-import type { Analysis, ModelSet, Vote } from '../ensemble/index.ts'
+import type { Analysis, ModelSet } from '../ensemble/index.ts'
 import type { FeatureInput } from '../package/index.ts'
 import type { SqlClient } from '../registry/index.ts'
 import { errorCode, isUnavailableError } from '../registry/internal.ts'
 import { parseDuration } from './duration.ts'
-import { namesHash, namesHashHex, type VoteRole, valuesHash } from './rows.ts'
+import {
+  BatchEncoder,
+  type EncodedBatch,
+  type PackedBatch,
+  type PackedLayout,
+  PackedQueue,
+  type RowEncoder,
+} from './pack.ts'
+import { namesHash } from './rows.ts'
 
 /** Options of `createPredictionStore`. */
 export interface PredictionStoreOptions {
@@ -25,6 +33,11 @@ export interface PredictionStoreOptions {
   retention?: string | number
   /** First wait before retrying a failed write (default 500 ms; doubles up to 30 s). */
   retryMs?: number
+  /**
+   * Turns queued rows into the INSERT's text (default: on this thread, off the request path).
+   * leafwise/node's `createRowEncoderWorker()` does it on a worker thread; the store closes it.
+   */
+  encoder?: RowEncoder
   /** Told of every failed write (default: nothing; see `stats().lastError`). */
   onError?: (error: unknown) => void
   /** The clock, in ms since the epoch (tests). */
@@ -43,8 +56,10 @@ export interface PredictionStoreStats {
   dropped: number
   /** Writes that failed (each is retried unless its rows were dropped). */
   failedWrites: number
-  /** Time spent building rows and their JSON, in ms (work on this thread besides the driver's). */
+  /** Time spent building rows and their JSON on this thread, in ms (besides the driver's work). */
   encodeMs: number
+  /** Batches the `encoder` option failed to encode (a worker gone), encoded on this thread instead. */
+  encoderFailures: number
   /** The last write error, if any. */
   lastError?: string
 }
@@ -62,22 +77,9 @@ export interface PredictionStore {
   close(timeoutMs?: number): Promise<PredictionStoreStats>
 }
 
-interface Pending {
-  uid: string
-  time: number
-  analysis: Analysis
-  layout: FeatureLayout
-  values: Float64Array | undefined
-}
-
 /** The features a set's models read: names, their JSON keys, and a hash of the names. */
-interface FeatureLayout {
+interface FeatureLayout extends PackedLayout {
   names: readonly string[]
-  keys: readonly string[]
-  seed: number
-  /** The values last formatted and their text (see `featuresJson`). */
-  last: Float64Array
-  lastText: string[]
 }
 
 const layoutOf = new WeakMap<ModelSet, FeatureLayout>()
@@ -90,140 +92,39 @@ function featuresUsed(set: ModelSet): FeatureLayout {
     for (const member of [...set.deployed, ...set.shadow])
       for (const name of member.package.featureNames) seen.add(name)
     const names = [...seen]
-    layout = {
-      names,
-      keys: names.map((n) => `${JSON.stringify(n)}:`),
-      seed: namesHash(names),
-      last: new Float64Array(names.length).fill(Number.NaN),
-      lastText: names.map(() => 'null'),
-    }
+    layout = { names, keys: names.map((n) => `${JSON.stringify(n)}:`), seed: namesHash(names) }
     layoutOf.set(set, layout)
   }
   return layout
 }
 
-function copyValues(input: FeatureInput, names: readonly string[]): Float64Array | undefined {
+/** Writes the features used into the queue (NaN: missing); undefined for values without names. */
+function valuesFiller(
+  input: FeatureInput,
+  names: readonly string[],
+): ((into: Float64Array, at: number) => void) | undefined {
   // Values already in one model's order carry no names: nothing to store for drift.
   if (ArrayBuffer.isView(input) || Array.isArray(input)) return undefined
-  const out = new Float64Array(names.length)
-  if (input instanceof Map) {
-    for (let i = 0; i < names.length; i++) {
-      const v = input.get(names[i])
-      out[i] = typeof v === 'number' ? v : Number.NaN
+  if (input instanceof Map)
+    return (into, at) => {
+      for (let i = 0; i < names.length; i++) {
+        const v = input.get(names[i])
+        into[at + i] = typeof v === 'number' ? v : Number.NaN
+      }
     }
-  } else {
-    const record = input as Record<string, number | null | undefined>
+  const record = input as Record<string, number | null | undefined>
+  return (into, at) => {
     for (let i = 0; i < names.length; i++) {
       const v = record[names[i]]
-      out[i] = typeof v === 'number' ? v : Number.NaN
+      into[at + i] = typeof v === 'number' ? v : Number.NaN
     }
   }
-  return out
 }
 
 function randomTag(): string {
   const bytes = new Uint8Array(6)
   globalThis.crypto.getRandomValues(bytes)
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-/** How many feature texts a store remembers by record hash (then it starts over). */
-const FEATURE_MEMO = 4096
-
-/** A value JSON can carry: NaN and infinities become null. */
-const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null')
-const str = (x: string | null | undefined) => (x === null || x === undefined ? 'null' : JSON.stringify(x))
-
-/**
- * `{"name":value,...}` of the features used, built as text (NaN is null). A value equal to
- * the same feature's in the record formatted before (a market-wide feature shared by every
- * symbol of a day) reuses its text.
- */
-function featuresJson(p: Pending): string {
-  const values = p.values
-  if (!values) return '{}'
-  const { keys, last, lastText } = p.layout
-  const parts = new Array<string>(keys.length)
-  for (let i = 0; i < keys.length; i++) {
-    const v = values[i]
-    let value: string
-    if (v === last[i]) value = lastText[i]
-    else {
-      value = Number.isFinite(v) ? String(v) : 'null'
-      last[i] = v
-      lastText[i] = value
-    }
-    parts[i] = keys[i] + value
-  }
-  return `{${parts.join(',')}}`
-}
-
-/** `{"n":name,"v":version,"r":role,"s":` of a vote, kept per name, version and role. */
-const votePrefixes = new Map<string, string>()
-
-function votePrefix(vote: Vote, role: VoteRole): string {
-  const key = `${role}\u0000${vote.modelName}\u0000${vote.modelVersion}`
-  let prefix = votePrefixes.get(key)
-  if (prefix === undefined) {
-    prefix = `{"n":${JSON.stringify(vote.modelName)},"v":${JSON.stringify(vote.modelVersion)},"r":"${role}","s":`
-    if (votePrefixes.size < 10_000) votePrefixes.set(key, prefix)
-  }
-  return prefix
-}
-
-/**
- * A vote as `StoredVote` JSON (rows.ts), built as text. The confidence is one of the
- * probabilities, and a classifier's output repeats them: their text is reused, not made again.
- */
-function voteJson(vote: Vote, role: VoteRole): string {
-  const p = vote.probabilities
-  const bear = num(p.BEARISH)
-  const neut = num(p.NEUTRAL)
-  const bull = num(p.BULLISH)
-  const text = (x: number) =>
-    x === p.BEARISH ? bear : x === p.NEUTRAL ? neut : x === p.BULLISH ? bull : num(x)
-  let o = ''
-  for (let i = 0; i < vote.prediction.length; i++) o += (i ? ',' : '') + text(vote.prediction[i])
-  return `${votePrefix(vote, role)}"${vote.signal}","c":${text(vote.confidence)},"p":[${bear},${neut},${bull}],"o":[${o}],"w":${num(vote.weight)}}`
-}
-
-function votesJson(a: Analysis): string {
-  let text = '['
-  for (const vote of a.votes) text += (text.length > 1 ? ',' : '') + voteJson(vote, vote.role ?? 'deployed')
-  for (const vote of a.shadowVotes) text += (text.length > 1 ? ',' : '') + voteJson(vote, 'shadow')
-  return `${text}]`
-}
-
-/** One row of ml_predictions as JSON (the names of `insertSql`'s record). */
-function rowJson(p: Pending, hash: string): string {
-  const a = p.analysis
-  const c = a.consensus
-  let consensus = 'null'
-  if (c) {
-    const p = c.probabilities
-    const bear = num(p.BEARISH)
-    const neut = num(p.NEUTRAL)
-    const bull = num(p.BULLISH)
-    const conf =
-      c.confidence === p.BULLISH
-        ? bull
-        : c.confidence === p.NEUTRAL
-          ? neut
-          : c.confidence === p.BEARISH
-            ? bear
-            : num(c.confidence)
-    consensus = `{"s":"${c.signal}","c":${conf},"score":${num(c.score)},"p":[${bear},${neut},${bull}]}`
-  }
-  const errors = a.errors.length
-    ? JSON.stringify(a.errors.map((e) => ({ n: e.modelName, v: e.modelVersion, m: e.message })))
-    : 'null'
-  return `{"uid":"${p.uid}","at":${p.time},"key":${str(a.id)},"hash":"${hash}","tier":${str(a.tier)},"gen":${num(a.generation)},"ms":${num(a.latencyMs)},"consensus":${consensus},"votes":${votesJson(a)},"errors":${errors}}`
-}
-
-/** A batch as the two parameters of `insertSql`: its rows, and its distinct feature records. */
-interface EncodedBatch {
-  rows: string
-  features: string
 }
 
 /**
@@ -265,34 +166,37 @@ export function createPredictionStore(
   const now = options.now ?? Date.now
   const tag = randomTag()
   let counter = 0
-  let queue: Pending[] = []
-  let head = 0
+  const queue = new PackedQueue()
+  const encoder: RowEncoder = options.encoder ?? new BatchEncoder()
+  /** Used when `encoder` fails (a worker gone): rows are never lost to the encoder. */
+  let fallback: BatchEncoder | undefined
+  const encodeHere = (batch: PackedBatch) => {
+    fallback ??= new BatchEncoder()
+    return fallback.encode(batch)
+  }
   const stats = {
     accepted: 0,
     written: 0,
     dropped: 0,
     failedWrites: 0,
     encodeMs: 0,
+    encoderFailures: 0,
     lastError: undefined as string | undefined,
   }
   let writing: Promise<void> | undefined
+  /** Rows of the batch being written; overflow meanwhile drops the oldest rows after them. */
+  let inFlight = 0
+  let dropAfterWrite = 0
   let retryAt = 0
   let retryMs = firstRetryMs
   let lastPrune = 0
   let closed = false
   let soon: ReturnType<typeof setTimeout> | undefined
 
-  const queued = () => queue.length - head
+  const queued = () => queue.length - dropAfterWrite
 
   const timer = setInterval(() => void writeAll(), intervalMs)
   ;(timer as { unref?: () => void }).unref?.()
-
-  function compact(): void {
-    if (head > 4096 && head * 2 > queue.length) {
-      queue = queue.slice(head)
-      head = 0
-    }
-  }
 
   const record = (analysis: Analysis, input: FeatureInput, set: ModelSet): void => {
     if (closed) {
@@ -303,18 +207,12 @@ export function createPredictionStore(
     stats.accepted++
     try {
       const layout = featuresUsed(set)
-      queue.push({
-        // Fixed width, so one writer's uids rise in the unique index (appended at its right edge).
-        uid: `${tag}-${(counter++).toString(36).padStart(8, '0')}`,
-        time: now(),
-        analysis,
-        layout,
-        values: copyValues(input, layout.names),
-      })
-      if (queued() > maxQueued) {
-        head++
+      const fill = valuesFiller(input, layout.names)
+      queue.push(counter++, now(), analysis, layout, fill ? layout.names.length : -1, fill)
+      if (queue.length - dropAfterWrite > maxQueued) {
         stats.dropped++
-        compact()
+        if (inFlight) dropAfterWrite++
+        else queue.advance(1)
       }
       if (queued() >= batchSize && !soon && !writing) {
         soon = setTimeout(() => {
@@ -327,52 +225,50 @@ export function createPredictionStore(
     }
   }
 
-  /** Feature JSON by record hash: a record analyzed again is not formatted again. */
-  let memo = new Map<string, string>()
-  /** Record hashes met in earlier batches (their text is kept once they come again). */
-  let seen = new Set<string>()
+  /** Failures of `encoder` in a row; from the third on, rows are encoded here. */
+  let encoderFailures = 0
 
-  function encodeBatch(batch: readonly Pending[]): EncodedBatch {
-    const rows = new Array<string>(batch.length)
-    const distinct = new Map<string, Pending>()
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i]
-      const hash = p.values ? valuesHash(p.layout.seed, p.values) : namesHashHex(p.layout.seed)
-      const seen = distinct.get(hash)
-      if (seen === undefined || seen.time < p.time) distinct.set(hash, p)
-      rows[i] = rowJson(p, hash)
+  async function encode(batch: PackedBatch): Promise<EncodedBatch> {
+    const started = performance.now()
+    let pending: EncodedBatch | Promise<EncodedBatch>
+    try {
+      pending = encoderFailures >= 3 ? encodeHere(batch) : encoder.encode(batch)
+    } catch {
+      encoderFailures++
+      stats.encoderFailures++
+      pending = encodeHere(batch)
     }
-    const features: string[] = []
-    // In hash order: concurrent writers lock the records in one order.
-    for (const hash of [...distinct.keys()].sort()) {
-      const p = distinct.get(hash)!
-      let text = memo.get(hash)
-      if (text === undefined) {
-        text = featuresJson(p)
-        // Kept from a record's second batch on: a stream of new records keeps no text.
-        if (seen.has(hash)) {
-          if (memo.size >= FEATURE_MEMO) memo = new Map()
-          memo.set(hash, text)
-        } else {
-          if (seen.size >= 16 * FEATURE_MEMO) seen = new Set()
-          seen.add(hash)
-        }
-      }
-      features.push(`{"h":"${hash}","t":${p.time},"f":${text}}`)
+    stats.encodeMs += performance.now() - started
+    if (!(pending instanceof Promise)) return pending
+    try {
+      const encoded = await pending
+      encoderFailures = 0
+      return encoded
+    } catch {
+      encoderFailures++
+      stats.encoderFailures++
+      const again = performance.now()
+      const encoded = encodeHere(batch)
+      stats.encodeMs += performance.now() - again
+      return encoded
     }
-    return { rows: `[${rows.join(',')}]`, features: `[${features.join(',')}]` }
+  }
+
+  /** Forgets the rows just written (or given up) and those dropped meanwhile. */
+  function settle(rows: number): void {
+    queue.advance(rows + dropAfterWrite)
+    inFlight = 0
+    dropAfterWrite = 0
   }
 
   async function writeBatch(): Promise<boolean> {
-    const batch = queue.slice(head, head + batchSize)
+    const batch = queue.take(batchSize, tag)
+    inFlight = batch.count
     try {
-      const started = performance.now()
-      const encoded = encodeBatch(batch)
-      stats.encodeMs += performance.now() - started
+      const encoded = await encode(batch)
       await client.query(insertSql, [encoded.rows, encoded.features])
-      stats.written += batch.length
-      head += batch.length
-      compact()
+      stats.written += batch.count
+      settle(batch.count)
       retryMs = firstRetryMs
       return true
     } catch (error) {
@@ -383,19 +279,21 @@ export function createPredictionStore(
       } catch {}
       if (isRowProblem(error) && !isUnavailableError(error)) {
         // Written one by one, so only the refused rows are lost (and counted).
-        for (const item of batch) {
+        for (let i = 0; i < batch.count; i++) {
           try {
-            const one = encodeBatch([item])
+            const one = await encode(queue.take(1, tag))
             await client.query(insertSql, [one.rows, one.features])
             stats.written++
           } catch {
             stats.dropped++
           }
-          head++
+          queue.advance(1)
+          inFlight--
         }
-        compact()
+        settle(0)
         return true
       }
+      settle(0)
       retryAt = now() + retryMs
       retryMs = Math.min(retryMs * 2, 30_000)
       return false
@@ -450,6 +348,7 @@ export function createPredictionStore(
     dropped: stats.dropped,
     failedWrites: stats.failedWrites,
     encodeMs: stats.encodeMs,
+    encoderFailures: stats.encoderFailures,
     ...(stats.lastError === undefined ? {} : { lastError: stats.lastError }),
   })
 
@@ -474,7 +373,8 @@ export function createPredictionStore(
       }
       // What could not be written is lost now: count it.
       stats.dropped += queued()
-      head = queue.length
+      settle(queue.length)
+      await encoder.close?.()
       return snapshot()
     },
   }

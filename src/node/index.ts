@@ -13,6 +13,8 @@ export { type LoadModelFileOptions, loadModelFile } from './load-model-file.ts'
 // Multi-core batches on worker threads.
 export { type ParallelOptions, predictParallel, shutdownParallel } from './parallel.ts'
 export { DEFAULT_PREDICTION_LOG, type FilePredictionLog, filePredictionLog } from './prediction-log.ts'
+// The prediction store's rows built on a worker thread.
+export { createRowEncoderWorker, type RowEncoderWorkerOptions } from './row-encoder.ts'
 // Serving an app (`leafwise/http`) on Node.
 export { type ServedApp, serveApp } from './serve.ts'
 export { checkPackagePrediction, type PackagePredictionCheck } from './verify-package.ts'
