@@ -123,10 +123,14 @@ async function main(): Promise<void> {
       ? (await import('../src/registry/postgres.ts')).createPostgresClient({ url })
       : (await import('../src/registry/pglite.ts')).createPgliteClient({ dataDir: values['data-dir'] })
     registry = createRegistry(client, { autoMigrate: true })
-    // The rows' JSON is built on a worker thread, off the thread that serves requests.
+    // The rows are built (and on PostgreSQL written) on a worker thread, off the thread that
+    // serves requests.
     store = values['no-store']
       ? undefined
-      : createPredictionStore(client, { retention: values.retention, encoder: createRowEncoderWorker() })
+      : createPredictionStore(client, {
+          retention: values.retention,
+          encoder: createRowEncoderWorker({ databaseUrl: url }),
+        })
     // The console's report and drift pages read what the store records.
     predictions = store && client
     closeRegistry = async () => {

@@ -274,8 +274,9 @@ export async function openCliEnsemble(
         // One client for the registry and the prediction store.
         const client = await openMonitorClient(values, io)
         owned = createRegistry(client)
-        // Rows built on a worker thread: the analyses keep this thread.
-        store = createPredictionStore(client, { encoder: createRowEncoderWorker() })
+        // Rows built (and on PostgreSQL written) on a worker thread: the analyses keep this thread.
+        const databaseUrl = values['database-url'] ?? io.env.DATABASE_URL
+        store = createPredictionStore(client, { encoder: createRowEncoderWorker({ databaseUrl }) })
       } else owned = await openRegistry(values, io)
     } catch (error) {
       await log?.close()

@@ -31,6 +31,7 @@ export {
 export {
   BatchEncoder,
   type EncodedBatch,
+  EncoderFailure,
   type PackedBatch,
   type PackedLayout,
   type RowEncoder,

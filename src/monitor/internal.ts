@@ -7,4 +7,6 @@
 // the console's report page); the versions seen in a window (the console's drift page).
 export { versionsInWindow } from './drift.ts'
 export { parseDuration, windowStart } from './duration.ts'
+// The prediction store's INSERT, for leafwise/node's worker that writes batches itself.
+export { INSERT_PREDICTIONS_SQL } from './pack.ts'
 export { REPORT_SIGNALS } from './report.ts'

@@ -39,11 +39,42 @@ export interface EncodedBatch {
   features: string
 }
 
+/**
+ * Each distinct record of the batch once, latest use first in `last_seen`; then every row.
+ * A record is sent with every batch that uses it (ON CONFLICT keeps one copy), so a row
+ * never depends on an earlier batch having been written.
+ */
+export const INSERT_PREDICTIONS_SQL = `WITH f AS (
+    INSERT INTO ml_prediction_features (record_hash, features, last_seen)
+    SELECT f.h, f.f, to_timestamp(f.t / 1000.0) FROM jsonb_to_recordset($2::text::jsonb) AS f(h text, f jsonb, t float8)
+    ON CONFLICT (record_hash) DO UPDATE SET last_seen = GREATEST(ml_prediction_features.last_seen, EXCLUDED.last_seen))
+  INSERT INTO ml_predictions (prediction_uid, predicted_at, request_key, record_hash, tier,
+    generation, latency_ms, consensus, votes, errors)
+  SELECT r.uid, to_timestamp(r.at / 1000.0), r.key, r.hash, r.tier, r.gen, r.ms, r.consensus, r.votes, r.errors
+  FROM jsonb_to_recordset($1::text::jsonb) AS r(uid text, at float8, key text, hash text, tier text, gen int,
+    ms float8, consensus jsonb, votes jsonb, errors jsonb)
+  ON CONFLICT (prediction_uid) DO NOTHING`
+
 /** Turns packed rows into the INSERT's texts: `BatchEncoder` here, or a worker doing the same. */
 export interface RowEncoder {
   encode(batch: PackedBatch): EncodedBatch | Promise<EncodedBatch>
+  /**
+   * When present, the store hands each batch here instead of encoding it and running the
+   * INSERT itself: an encoder with its own connection to the database (leafwise/node's worker
+   * given a PostgreSQL URL) writes it. A database error rejects with the driver's code (the
+   * store retries as it would its own write); anything else rejects with `EncoderFailure`.
+   */
+  write?(batch: PackedBatch): Promise<void>
   /** Frees what the encoder holds (a worker). */
   close?(): void | Promise<void>
+}
+
+/** An encoder that could not do its work (a worker gone): the store does the batch itself. */
+export class EncoderFailure extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'EncoderFailure'
+  }
 }
 
 /** A signal's index in SIGNALS (0 BEARISH, 1 NEUTRAL, 2 BULLISH). */

@@ -14,6 +14,8 @@ import { parseDuration } from './duration.ts'
 import {
   BatchEncoder,
   type EncodedBatch,
+  EncoderFailure,
+  INSERT_PREDICTIONS_SQL,
   type PackedBatch,
   type PackedLayout,
   PackedQueue,
@@ -127,22 +129,6 @@ function randomTag(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-/**
- * Each distinct record of the batch once, latest use first in `last_seen`; then every row.
- * A record is sent with every batch that uses it (ON CONFLICT keeps one copy), so a row
- * never depends on an earlier batch having been written.
- */
-const insertSql = `WITH f AS (
-    INSERT INTO ml_prediction_features (record_hash, features, last_seen)
-    SELECT f.h, f.f, to_timestamp(f.t / 1000.0) FROM jsonb_to_recordset($2::text::jsonb) AS f(h text, f jsonb, t float8)
-    ON CONFLICT (record_hash) DO UPDATE SET last_seen = GREATEST(ml_prediction_features.last_seen, EXCLUDED.last_seen))
-  INSERT INTO ml_predictions (prediction_uid, predicted_at, request_key, record_hash, tier,
-    generation, latency_ms, consensus, votes, errors)
-  SELECT r.uid, to_timestamp(r.at / 1000.0), r.key, r.hash, r.tier, r.gen, r.ms, r.consensus, r.votes, r.errors
-  FROM jsonb_to_recordset($1::text::jsonb) AS r(uid text, at float8, key text, hash text, tier text, gen int,
-    ms float8, consensus jsonb, votes jsonb, errors jsonb)
-  ON CONFLICT (prediction_uid) DO NOTHING`
-
 /** A row the database refuses for what it holds (not for being away): retrying cannot help. */
 function isRowProblem(error: unknown): boolean {
   const code = errorCode(error)
@@ -254,6 +240,40 @@ export function createPredictionStore(
     }
   }
 
+  /**
+   * Writes a batch: through the encoder's own connection when it has one (`write`), else
+   * encoded (there or here) and inserted through `client`. An encoder that fails, rather than
+   * the database, leaves the batch to this thread.
+   */
+  async function insert(batch: PackedBatch): Promise<void> {
+    if (encoder.write && encoderFailures < 3) {
+      const started = performance.now()
+      let pending: Promise<void> | undefined
+      try {
+        pending = encoder.write(batch)
+      } catch {}
+      stats.encodeMs += performance.now() - started
+      try {
+        if (pending) {
+          await pending
+          encoderFailures = 0
+          return
+        }
+      } catch (error) {
+        if (!(error instanceof EncoderFailure)) throw error
+      }
+      encoderFailures++
+      stats.encoderFailures++
+      const again = performance.now()
+      const encoded = encodeHere(batch)
+      stats.encodeMs += performance.now() - again
+      await client.query(INSERT_PREDICTIONS_SQL, [encoded.rows, encoded.features])
+      return
+    }
+    const encoded = await encode(batch)
+    await client.query(INSERT_PREDICTIONS_SQL, [encoded.rows, encoded.features])
+  }
+
   /** Forgets the rows just written (or given up) and those dropped meanwhile. */
   function settle(rows: number): void {
     queue.advance(rows + dropAfterWrite)
@@ -265,8 +285,7 @@ export function createPredictionStore(
     const batch = queue.take(batchSize, tag)
     inFlight = batch.count
     try {
-      const encoded = await encode(batch)
-      await client.query(insertSql, [encoded.rows, encoded.features])
+      await insert(batch)
       stats.written += batch.count
       settle(batch.count)
       retryMs = firstRetryMs
@@ -281,8 +300,7 @@ export function createPredictionStore(
         // Written one by one, so only the refused rows are lost (and counted).
         for (let i = 0; i < batch.count; i++) {
           try {
-            const one = await encode(queue.take(1, tag))
-            await client.query(insertSql, [one.rows, one.features])
+            await insert(queue.take(1, tag))
             stats.written++
           } catch {
             stats.dropped++

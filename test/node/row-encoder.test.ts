@@ -1,12 +1,15 @@
 // The prediction store's rows built on a worker thread (leafwise/node's
 // createRowEncoderWorker): the same rows as on the application's thread, over several
-// batches; a worker that dies costs no row.
+// batches; a worker that dies costs no row; given a PostgreSQL URL, the worker writes the
+// batches itself, and the database's errors are handled as the store's own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRowEncoderWorker } from '../../src/node/index.ts'
 import type { SqlClient } from '../../src/registry/index.ts'
 import { createPgliteClient } from '../../src/registry/pglite.ts'
+import { createPostgresClient } from '../../src/registry/postgres.ts'
 import { features } from '../ensemble/support.ts'
 import { exampleRegistry, monitoredEnsemble } from '../monitor/support.ts'
+import { freshPostgresDatabase, postgresUrl } from '../registry/engines.ts'
 
 const symbols = Object.keys(features)
 
@@ -75,5 +78,78 @@ describe('createRowEncoderWorker', () => {
     expect(died.stats).toMatchObject({ accepted: 90, written: 90, queued: 0, dropped: 0 })
     expect(died.stats.encoderFailures).toBeGreaterThanOrEqual(3)
     expect(died.rows).toEqual(await storedRows(clients[0]))
+  })
+})
+
+describe.skipIf(!postgresUrl)('createRowEncoderWorker({ databaseUrl }) on PostgreSQL', () => {
+  /** A client that refuses the store's INSERT: only the worker's own connection can write rows. */
+  function withoutInserts(client: SqlClient): SqlClient {
+    return {
+      ...client,
+      query: (sql: string, params?: unknown[]) =>
+        sql.includes('INSERT INTO ml_predictions')
+          ? Promise.reject(Object.assign(new Error('this client does not insert'), { code: '0A000' }))
+          : client.query(sql, params as never),
+    } as SqlClient
+  }
+
+  it('the worker writes every batch on its own connection: the same rows as the application thread', async () => {
+    const hereUrl = await freshPostgresDatabase(postgresUrl as string)
+    const thereUrl = await freshPostgresDatabase(postgresUrl as string)
+    const hereClient = createPostgresClient({ url: hereUrl })
+    const thereClient = createPostgresClient({ url: thereUrl })
+    try {
+      const registry = await exampleRegistry(hereClient)
+      const here = await monitoredEnsemble(hereClient, registry, { batchSize: 16, flushIntervalMs: 60_000 })
+      const thereRegistry = await exampleRegistry(thereClient)
+      const there = await monitoredEnsemble(withoutInserts(thereClient), thereRegistry, {
+        batchSize: 16,
+        flushIntervalMs: 60_000,
+        encoder: createRowEncoderWorker({ databaseUrl: thereUrl }),
+      })
+      for (let i = 0; i < 70; i++) {
+        const id = symbols[i % symbols.length]
+        here.ensemble.analyze(features[id], { id })
+        there.ensemble.analyze(features[id], { id })
+      }
+      await here.store.close()
+      const stats = await there.store.close()
+      expect(stats).toMatchObject({ accepted: 70, written: 70, queued: 0, dropped: 0, encoderFailures: 0 })
+      expect(stats.lastError).toBeUndefined()
+      const rows = await storedRows(thereClient)
+      expect(rows).toHaveLength(70)
+      expect(rows).toEqual(await storedRows(hereClient))
+    } finally {
+      await hereClient.close()
+      await thereClient.close()
+    }
+  })
+
+  it("the database's errors stay the database's: retried and counted, not moved to this thread", async () => {
+    const url = await freshPostgresDatabase(postgresUrl as string)
+    const client = createPostgresClient({ url })
+    try {
+      const registry = await exampleRegistry(client)
+      // The worker's server is away (a closed port): its writes fail as unavailable.
+      const away = new URL(url)
+      away.port = '9'
+      const { ensemble, store } = await monitoredEnsemble(client, registry, {
+        batchSize: 8,
+        flushIntervalMs: 60_000,
+        retryMs: 20,
+        encoder: createRowEncoderWorker({ databaseUrl: away.toString() }),
+      })
+      for (let i = 0; i < 20; i++) ensemble.analyze(features[symbols[i % symbols.length]], { id: 'x' })
+      const flushed = await store.flush()
+      expect(flushed.failedWrites).toBeGreaterThanOrEqual(1)
+      expect(flushed.lastError).toMatch(/ECONNREFUSED|connect/i)
+      expect(flushed).toMatchObject({ written: 0, queued: 20, encoderFailures: 0 })
+      const closed = await store.close(300)
+      expect(closed).toMatchObject({ accepted: 20, written: 0, queued: 0, dropped: 20 })
+      const count = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM ml_predictions')
+      expect(count[0].n).toBe(0)
+    } finally {
+      await client.close()
+    }
   })
 })

@@ -177,6 +177,7 @@ const PUBLIC: Record<string, { values: string[]; types: string[] }> = {
   'leafwise/monitor': {
     values: [
       'BatchEncoder',
+      'EncoderFailure',
       'allListeners',
       'createMetrics',
       'createPredictionStore',
