@@ -1,6 +1,6 @@
-// How a vote is kept in `ml_predictions.votes`, and read back: short keys, because every
-// analysis carries one per model.
-import type { Analysis, Signal, Vote } from '../ensemble/index.ts'
+// How a vote is kept in `ml_predictions.votes` (written by pack.ts' BatchEncoder), and read
+// back: short keys, because every analysis carries one per model. The record hash.
+import type { Signal } from '../ensemble/index.ts'
 
 /** The role a version played in one analysis. */
 export type VoteRole = 'deployed' | 'canary' | 'shadow'
@@ -22,30 +22,6 @@ export interface StoredVote {
   o: (number | null)[]
   /** Consensus weight (0 for shadow votes). */
   w: number
-}
-
-const finite = (x: number) => (Number.isFinite(x) ? x : null)
-
-function encode(vote: Vote, role: VoteRole): StoredVote {
-  const p = vote.probabilities
-  return {
-    n: vote.modelName,
-    v: vote.modelVersion,
-    r: role,
-    s: vote.signal,
-    c: finite(vote.confidence),
-    p: [finite(p.BEARISH), finite(p.NEUTRAL), finite(p.BULLISH)],
-    o: vote.prediction.map(finite),
-    w: vote.weight,
-  }
-}
-
-/** The votes and shadow votes of an analysis, as stored (a canary vote keeps its role). */
-export function encodeVotes(analysis: Analysis): StoredVote[] {
-  const out: StoredVote[] = []
-  for (const vote of analysis.votes) out.push(encode(vote, (vote as { role?: VoteRole }).role ?? 'deployed'))
-  for (const vote of analysis.shadowVotes) out.push(encode(vote, 'shadow'))
-  return out
 }
 
 /** FNV-1a (32 bits) of the feature names, the seed of `valuesHash`. */

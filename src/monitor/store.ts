@@ -1,9 +1,10 @@
 // The prediction store: every analysis of an ensemble written to `ml_predictions` on the
 // registry's own database, through the registry's SqlClient (no second pool). The
-// ensemble's `onAnalysis` hook only queues (a copy of the features used and the analysis);
-// rows are built as JSON text and inserted in batches by a timer, off the request path:
-// one statement a batch, its rows in one parameter and each distinct feature record of the
-// batch once in another (ml_prediction_features, keyed by the record hash). A batch that
+// ensemble's `onAnalysis` hook only packs the analysis and the features used into a typed
+// array (pack.ts); a timer hands batches to the encoder, which builds the rows as JSON text
+// (here, or on a worker thread that may also write them), and inserts them off the request
+// path: one statement a batch, its rows in one parameter and each distinct feature record of
+// the batch once in another (ml_prediction_features, keyed by the record hash). A batch that
 // fails because the database is away stays queued and is written once it is back; rows are
 // dropped only when the queue is full, and then counted.
 import type { Analysis, ModelSet } from '../ensemble/index.ts'
