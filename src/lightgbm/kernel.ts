@@ -67,7 +67,7 @@ function doubleRows(rows: Float64Array, numFeatures: number, from: number, to: n
  * Raw scores of `numRows` rows for trees [treeStart, treeEnd): `out[r * width + t % width]`
  * accumulates tree t's output, starting from 0. Rows go in blocks, each block tree by
  * tree, so a tree's nodes stay in cache across the block; every output still sums its
- * trees in order. Trees of plain nodes walk four rows at a time (walkFour); the others,
+ * trees in order. Trees of plain nodes walk six rows at a time (walkSix); the others,
  * and the last rows of a block, walk one row at a time (walk).
  */
 export function predictRawKernel(
@@ -95,17 +95,17 @@ export function predictRawKernel(
   const stride = numFeatures * 2
   for (let blockStart = 0; blockStart < numRows; blockStart += blockRows) {
     const blockEnd = Math.min(numRows, blockStart + blockRows)
-    // Rows [blockStart, fourEnd) walk four at a time through plain trees.
-    const fourEnd = blockEnd - ((blockEnd - blockStart) & 3)
-    const d = doubleRows(rows, numFeatures, blockStart, fourEnd)
+    // Rows [blockStart, sixEnd) walk six at a time through plain trees.
+    const sixEnd = blockEnd - ((blockEnd - blockStart) % 6)
+    const d = doubleRows(rows, numFeatures, blockStart, sixEnd)
     let klass = treeStart % width
     for (let t = treeStart; t < treeEnd; t++) {
       const start = root[t]
       let r = blockStart
       if ((treeFlags[t] & TREE_LINEAR) === 0) {
         if (plain[t] === 1) {
-          walkFour(start, d, stride, blockStart, fourEnd, f64, i32, out, width, klass)
-          r = fourEnd
+          walkSix(start, d, stride, blockStart, sixEnd, f64, i32, out, width, klass)
+          r = sixEnd
         }
         for (; r < blockEnd; r++) {
           const n = walk(start, rows, r * numFeatures, f64, i32, catRange, catWords)
@@ -125,14 +125,14 @@ export function predictRawKernel(
 }
 
 /**
- * Walks rows [from, to) (a multiple of 4, doubled rows of the block starting at row
- * `from`) through the plain tree at packed node `start`, four rows in step, adding each
+ * Walks rows [from, to) (a multiple of 6, doubled rows of the block starting at row
+ * `from`) through the plain tree at packed node `start`, six rows in step, adding each
  * leaf value to `out[r * width + klass]`. A step is branch-free: `x > threshold` picks the
- * right child or the next node, and a leaf steps to itself, so the four walks run until
- * all four are at leaves and their loads overlap instead of waiting for a mispredicted
+ * right child or the next node, and a leaf steps to itself, so the six walks run until
+ * all six are at leaves and their loads overlap instead of waiting for a mispredicted
  * branch each.
  */
-function walkFour(
+function walkSix(
   start: number,
   d: Float64Array,
   stride: number,
@@ -146,41 +146,57 @@ function walkFour(
 ): void {
   const word = i32[(start << 2) + 2]
   // Word bits (packed.ts): 1 internal, offset from bit 6.
-  for (let r = from, b0 = 0; r < to; r += 4, b0 += stride * 4) {
+  for (let r = from, b0 = 0; r < to; r += 6, b0 += stride * 6) {
     const b1 = b0 + stride
     const b2 = b1 + stride
     const b3 = b2 + stride
+    const b4 = b3 + stride
+    const b5 = b4 + stride
     let n0 = start
     let n1 = start
     let n2 = start
     let n3 = start
+    let n4 = start
+    let n5 = start
     let w0 = word
     let w1 = word
     let w2 = word
     let w3 = word
-    while (((w0 | w1 | w2 | w3) & 1) !== 0) {
+    let w4 = word
+    let w5 = word
+    while (((w0 | w1 | w2 | w3 | w4 | w5) & 1) !== 0) {
       const g0 = +(d[b0 + (w0 >> 6)] > f64[n0 << 1])
       const g1 = +(d[b1 + (w1 >> 6)] > f64[n1 << 1])
       const g2 = +(d[b2 + (w2 >> 6)] > f64[n2 << 1])
       const g3 = +(d[b3 + (w3 >> 6)] > f64[n3 << 1])
+      const g4 = +(d[b4 + (w4 >> 6)] > f64[n4 << 1])
+      const g5 = +(d[b5 + (w5 >> 6)] > f64[n5 << 1])
       const l0 = n0 + (w0 & 1)
       const l1 = n1 + (w1 & 1)
       const l2 = n2 + (w2 & 1)
       const l3 = n3 + (w3 & 1)
+      const l4 = n4 + (w4 & 1)
+      const l5 = n5 + (w5 & 1)
       n0 = l0 ^ ((l0 ^ i32[(n0 << 2) + 3]) & -g0)
       n1 = l1 ^ ((l1 ^ i32[(n1 << 2) + 3]) & -g1)
       n2 = l2 ^ ((l2 ^ i32[(n2 << 2) + 3]) & -g2)
       n3 = l3 ^ ((l3 ^ i32[(n3 << 2) + 3]) & -g3)
+      n4 = l4 ^ ((l4 ^ i32[(n4 << 2) + 3]) & -g4)
+      n5 = l5 ^ ((l5 ^ i32[(n5 << 2) + 3]) & -g5)
       w0 = i32[(n0 << 2) + 2]
       w1 = i32[(n1 << 2) + 2]
       w2 = i32[(n2 << 2) + 2]
       w3 = i32[(n3 << 2) + 2]
+      w4 = i32[(n4 << 2) + 2]
+      w5 = i32[(n5 << 2) + 2]
     }
     const o = r * width + klass
     out[o] += f64[n0 << 1]
     out[o + width] += f64[n1 << 1]
     out[o + 2 * width] += f64[n2 << 1]
     out[o + 3 * width] += f64[n3 << 1]
+    out[o + 4 * width] += f64[n4 << 1]
+    out[o + 5 * width] += f64[n5 << 1]
   }
 }
 
