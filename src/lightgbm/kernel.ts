@@ -91,6 +91,7 @@ export function predictRawKernel(
   const i32 = packed.i32
   const catRange = packed.catRange
   const catWords = forest.catWords
+  const leaf = packed.leaf
   const treeFlags = forest.treeFlags
   const stride = numFeatures * 2
   for (let blockStart = 0; blockStart < numRows; blockStart += blockRows) {
@@ -101,23 +102,16 @@ export function predictRawKernel(
     let klass = treeStart % width
     for (let t = treeStart; t < treeEnd; t++) {
       const start = root[t]
+      const linear = (treeFlags[t] & TREE_LINEAR) !== 0
       let r = blockStart
-      if ((treeFlags[t] & TREE_LINEAR) === 0) {
-        if (plain[t] === 1) {
-          walkSix(start, d, stride, blockStart, sixEnd, f64, i32, out, width, klass)
-          r = sixEnd
-        }
-        for (; r < blockEnd; r++) {
-          const n = walk(start, rows, r * numFeatures, f64, i32, catRange, catWords)
-          out[r * width + klass] += f64[n << 1]
-        }
-      } else {
-        const leaf = packed.leaf
-        for (; r < blockEnd; r++) {
-          const base = r * numFeatures
-          const n = walk(start, rows, base, f64, i32, catRange, catWords)
-          out[r * width + klass] += linearLeafValue(forest, leaf[n], rows, base)
-        }
+      if (!linear && plain[t] === 1 && sixEnd > r) {
+        walkSix(start, d, stride, r, sixEnd, f64, i32, out, width, klass)
+        r = sixEnd
+      }
+      for (; r < blockEnd; r++) {
+        const base = r * numFeatures
+        const n = walk(start, rows, base, f64, i32, catRange, catWords)
+        out[r * width + klass] += linear ? linearLeafValue(forest, leaf[n], rows, base) : f64[n << 1]
       }
       if (++klass === width) klass = 0
     }
