@@ -1,6 +1,7 @@
 // The portable prediction kernel: walks the flat forest for row-major float64 rows.
-// Hot loops copy the arrays into locals, keep integers integers, and leave the rare
-// node kinds (zero-aware numeric, categorical) and linear leaves to small helpers.
+// Trees of plain comparisons walk six rows in step without branching on a comparison
+// (walkSix); the rare node kinds (categorical, zero-missing) and linear leaves take the
+// one-row walk with small helpers. Hot loops copy the arrays into locals.
 // Each output value is summed tree by tree in LightGBM's order (GBDT::PredictRaw), so
 // raw scores are bit-identical.
 

@@ -12,9 +12,9 @@
 // Plain nodes (decision.ts `plainComparison`: the two comparison kinds, and the zero-aware
 // nodes equal to one) read a doubled row: input 2f with NaN made +Infinity, input 2f + 1
 // with NaN made -Infinity. A node whose NaN goes right reads 2f, one whose NaN goes left
-// 2f + 1, so `x > threshold` alone decides (for thresholds below +Infinity). The walk over
-// plain rows (slow kinds, linear leaves) reads feature `offset >> 1` and bit 0 of the
-// offset as "NaN goes left". Categorical nodes keep their bitset range in `catRange`
+// 2f + 1, so `x > threshold` alone decides (for thresholds below +Infinity). The one-row
+// walk over the caller's rows (slow kinds, linear leaves) reads feature `offset >> 1` and
+// bit 0 of the offset as "NaN goes left". Categorical nodes keep their bitset range in `catRange`
 // (pairs), indexed by the f64 slot.
 
 import { NodeKind, plainComparison } from './decision.ts'
