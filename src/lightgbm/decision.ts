@@ -83,6 +83,33 @@ export function slowGoesLeft(
   return x <= threshold
 }
 
+/** The largest double below -kZeroThreshold. */
+const BELOW_MINUS_ZERO_THRESHOLD = -1.0000000180025096e-35
+
+/**
+ * A plain comparison equal to node kind `kind` with threshold `threshold` on every input:
+ * `[nanLeft, t]` meaning "left iff x <= t, NaN left iff nanLeft", or undefined where none
+ * exists (categorical; zero-aware where the inputs sent to the zero side do not border
+ * the comparison's side). Most zero-aware nodes come from thresholds within
+ * kZeroThreshold of 0 (LightGBM puts a split between a feature's zeros and its other
+ * values there), whose zero side does border it.
+ */
+export function plainComparison(kind: number, threshold: number): [boolean, number] | undefined {
+  if (kind === NodeKind.LeftIfLessEqual) return [false, threshold]
+  if (kind === NodeKind.LeftIfNotGreater) return [true, threshold]
+  if ((kind & 3) !== NodeKind.ZeroAware) return undefined
+  const nanLeft = (kind & NAN_LEFT) !== 0
+  if ((kind & ZERO_LEFT) !== 0) {
+    // Left: x <= threshold, and |x| <= kZeroThreshold: one half-line iff they touch.
+    if (!(threshold >= -kZeroThreshold)) return undefined
+    return [nanLeft, Math.max(threshold, kZeroThreshold)]
+  }
+  // Left: x <= threshold but not |x| <= kZeroThreshold.
+  if (threshold < -kZeroThreshold) return [nanLeft, threshold]
+  if (threshold <= kZeroThreshold) return [nanLeft, BELOW_MINUS_ZERO_THRESHOLD]
+  return undefined
+}
+
 /** Tree::Decision for internal node `node` of the forest's own arrays: true = left. */
 export function forestGoesLeft(forest: Forest, node: number, x: number): boolean {
   const kind = forest.nodeKind[node]

@@ -105,6 +105,7 @@ export function predictRawEarlyStop(
   const i32 = packed.i32
   const catRange = packed.catRange
   const catWords = forest.catWords
+  const leaf = packed.leaf
   const treeFlags = forest.treeFlags
   const blockRows = blockRowsFor(numFeatures)
   const chunkTrees = plan.freq * width
@@ -130,7 +131,7 @@ export function predictRawEarlyStop(
             const r = active[i]
             const base = r * numFeatures
             const n = walk(start, rows, base, f64, i32, catRange, catWords)
-            out[r * width + klass] += linearLeafValue(forest, ~i32[(n << 2) + 2], rows, base)
+            out[r * width + klass] += linearLeafValue(forest, leaf[n], rows, base)
           }
         }
         if (++klass === width) klass = 0

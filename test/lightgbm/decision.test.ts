@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseModel } from '../../src/index.ts'
-import { decodeNodeKind, NodeKind } from '../../src/lightgbm/decision.ts'
+import {
+  decodeNodeKind,
+  isValidDecisionType,
+  NodeKind,
+  plainComparison,
+  slowGoesLeft,
+} from '../../src/lightgbm/decision.ts'
 import { repoRoot } from '../support/shared.ts'
 
 interface Matrix {
@@ -66,4 +72,59 @@ describe('node kinds decoded at load', () => {
     expect(decodeNodeKind(2, -1.0000000180025095e-35) & 3).toBe(NodeKind.ZeroAware)
     expect(decodeNodeKind(1, 0)).toBe(NodeKind.Categorical)
   })
+})
+
+describe('plain comparisons equal to node kinds (the portable kernel walks them)', () => {
+  const kZero = 1.0000000180025095e-35
+  const edges = [
+    0,
+    -0,
+    kZero,
+    -kZero,
+    1e-35,
+    -1e-35,
+    1.0000000180025096e-35,
+    -1.0000000180025096e-35,
+    0.5,
+    -0.5,
+  ]
+  const awkward = [
+    ...edges,
+    ...inputs,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    5e-324,
+    -5e-324,
+    1e-300,
+    -1e-300,
+  ]
+  it('the threshold below -kZeroThreshold is the next double down', () => {
+    const view = new DataView(new ArrayBuffer(8))
+    view.setFloat64(0, -kZero)
+    view.setBigUint64(0, view.getBigUint64(0) + 1n)
+    expect(view.getFloat64(0)).toBe(-1.0000000180025096e-35)
+  })
+  for (let decisionType = 0; decisionType < 16; decisionType++) {
+    if (!isValidDecisionType(decisionType) || decisionType & 1) continue
+    it(`decision_type ${decisionType}: same side as the exact decision on awkward inputs`, () => {
+      let plainCount = 0
+      for (const threshold of [...edges, 3, -3, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+        const kind = decodeNodeKind(decisionType, threshold)
+        const exact = (x: number) =>
+          kind === NodeKind.LeftIfLessEqual
+            ? x <= threshold
+            : kind === NodeKind.LeftIfNotGreater
+              ? !(x > threshold)
+              : slowGoesLeft(kind, x, threshold, new Uint32Array(0), 0, 0)
+        const plain = plainComparison(kind, threshold)
+        if (!plain) continue
+        plainCount++
+        const [nanLeft, t] = plain
+        const wrong = awkward.filter((x) => (x !== x ? nanLeft : x <= t) !== exact(x))
+        expect({ threshold, wrong }).toEqual({ threshold, wrong: [] })
+      }
+      expect(plainCount).toBeGreaterThan(0)
+    })
+  }
 })
