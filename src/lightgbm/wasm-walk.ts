@@ -447,11 +447,14 @@ export class WalkForest {
     const { blockRows, raw, out: outBase } = this.layout
     const covered = this.covered
     if (numRows < this.singleBelow) {
+      // Row by row, with no subarray made (a call of one row is mostly this overhead).
+      const rowsView = this.rowsView
+      const outView = this.outView
       for (let r = 0; r < numRows; r++) {
-        this.rowsView.set(rows.subarray(r * numFeatures, (r + 1) * numFeatures))
-        this.outView.fill(0, 0, width)
+        for (let j = 0, at = r * numFeatures; j < numFeatures; j++) rowsView[j] = rows[at + j]
+        for (let k = 0; k < width; k++) outView[k] = 0
         this.single(raw, outBase, 0, covered)
-        for (let k = 0; k < width; k++) out[r * width + k] = this.outView[k]
+        for (let k = 0; k < width; k++) out[r * width + k] = outView[k]
       }
       return out
     }
