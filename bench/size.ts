@@ -76,11 +76,13 @@ export const SIZE_ENTRIES = [
  * check and pandas labels added 3.4 KB, and the ensemble's check of record keys against the
  * models' features (UNKNOWN_FEATURE with the closest name, sparse votes) about 0.9 KB; the
  * WebAssembly kernel and the warm-up of `auto` (warmup.ts, wasm-kernel.ts) 3.3 KB, canary
- * routing and the analysis hook of the ensemble about 1 KB: 40 KB (the entry is 39.2 KB).
- * Moving the generated-JavaScript kernel (compile.ts) behind its own entry would win about
- * 2 KB back.
+ * routing and the analysis hook of the ensemble about 1 KB: 40 KB (the entry is 39.2 KB);
+ * the WebAssembly table walk (wasm-walk.ts: branch-free, several rows or trees at once,
+ * 1.4-1.7x the nested code's batches and 2x its single rows) 1.9 KB: 42 KB (the entry is
+ * 41.4 KB). Moving the generated-JavaScript kernel (compile.ts) behind its own entry would
+ * win about 2 KB back.
  */
-export const SIZE_BUDGET = 40 * 1024
+export const SIZE_BUDGET = 42 * 1024
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 

@@ -14,7 +14,14 @@ import {
   SMALL_SAMPLES,
   wasmCoverage,
 } from '../../src/lightgbm/warmup.ts'
-import { canCompileWasm, compileWasm, wasmCovers, wasmModuleBytes } from '../../src/lightgbm/wasm-kernel.ts'
+import {
+  canCompileWasm,
+  compileWasm,
+  type WasmOptions,
+  wasmCovers,
+  wasmModuleBytes,
+} from '../../src/lightgbm/wasm-kernel.ts'
+import { walkCovers } from '../../src/lightgbm/wasm-walk.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 import { referenceParse, referenceRaw } from '../support/reference.ts'
 
@@ -52,12 +59,19 @@ describe('WebAssembly kernel', () => {
       const out = wasm.predictRaw(rows)
       expect(wasm.lastKernel).toBe(model.isLinear ? 'portable' : 'wasm')
       expect(firstMismatches(raw.flat(), out)).toEqual([])
-      // Both code shapes for a split over two leaves, and blocks of a few rows.
-      for (const selectLeafPairs of [true, false]) {
+      // The nested code (both shapes for a split over two leaves) and the table walk (odd
+      // lane counts, rows one by one or in blocks of a few), blocks of a few rows.
+      const variants: WasmOptions[] = [
+        { walk: false, selectLeafPairs: true, blockRows: 3, nodesPerChunk: 64 },
+        { walk: false, selectLeafPairs: false, blockRows: 3, nodesPerChunk: 64 },
+        { blockRows: 5, walkOptions: { rowLanes: 3, treeLanes: 3, unroll: 1 } },
+        { walkOptions: { rowLanes: 1, treeLanes: 5, unroll: 3, singleBelow: 1000 } },
+      ]
+      for (const options of variants) {
         const kernel = compileWasm(
           model.forest,
           { numFeatures: model.numFeatures, width: model.numClass },
-          { selectLeafPairs, blockRows: 3, nodesPerChunk: 64 },
+          options,
         )
         if (model.isLinear) {
           expect(kernel).toBeUndefined()
@@ -139,6 +153,54 @@ describe('WebAssembly kernel', () => {
       { numRuns: 200, seed: 21 },
     )
   })
+})
+
+describe('WebAssembly table walk (wasm-walk.ts)', () => {
+  const numeric = cases.filter((c) => {
+    const { forest } = load(c).model
+    return wasmCovers(forest) && walkCovers(forest)
+  })
+
+  it('covers the numeric zoo models, declines categorical ones and NaN thresholds', () => {
+    expect(numeric.length).toBeGreaterThan(5)
+    for (const c of cases) {
+      const { forest } = load(c).model
+      const categorical = forest.nodeKind.some((k) => (k & 3) === 3)
+      if (categorical) expect(walkCovers(forest), c.name).toBe(false)
+    }
+    const { forest } = load(numeric[0]).model
+    const threshold = forest.threshold.slice()
+    threshold[0] = Number.NaN
+    expect(walkCovers({ ...forest, threshold })).toBe(false)
+  })
+
+  // Infinite thresholds (LightGBM writes them, e.g. 1.0000000000000001e+300 or inf for a
+  // split that only separates missing values) next to NaN and infinite inputs: every
+  // variant of the row must still go where the portable kernel goes.
+  const special = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-35, -1e-36, 1.0000000180025095e-35, 0.5, -3]
+  it.each(numeric.map((c) => [c.name, c] as const))(
+    '%s with infinite thresholds: batches and single rows give the portable bits',
+    (_, c) => {
+      const { model } = load(c)
+      const forest = { ...model.forest, threshold: model.forest.threshold.slice() }
+      for (let g = 0; g < forest.threshold.length; g++) {
+        if (g % 5 === 1) forest.threshold[g] = Number.POSITIVE_INFINITY
+        if (g % 5 === 3) forest.threshold[g] = Number.NEGATIVE_INFINITY
+      }
+      const shape = { numFeatures: model.numFeatures, width: model.numClass }
+      const numRows = 37
+      const rows = new Float64Array(numRows * shape.numFeatures).map(
+        (_, i) => special[(i * 7 + ((i / 3) | 0)) % special.length],
+      )
+      const expected = new Float64Array(numRows * shape.width)
+      predictRawKernel(forest, rows, numRows, shape.numFeatures, shape.width, 0, forest.numTrees, expected)
+      for (const walkOptions of [{}, { rowLanes: 3, treeLanes: 2, singleBelow: 1000 }]) {
+        const kernel = compileWasm(forest, shape, { blockRows: 8, walkOptions })
+        const out = kernel?.predictRaw(rows, numRows, new Float64Array(numRows * shape.width)) ?? []
+        expect(firstMismatches(expected, out)).toEqual([])
+      }
+    },
+  )
 })
 
 describe('auto (warmup.ts)', () => {

@@ -1,0 +1,470 @@
+// The WebAssembly table walk: the forest's nodes as records in WebAssembly memory and one
+// small module that walks several of them at once with no branch per node, which beats
+// the nested `if`s of wasm-kernel.ts on every bench model (docs/performance.md).
+//
+// Why: a tree walk is a chain of dependent steps (load the feature, compare, pick the
+// child), and on rows the branch predictor cannot learn, every other `if` of the nested
+// code is a misprediction (~15-20 cycles). Here each step is `select` (a conditional
+// move, no branch), and several independent walks run in the same loop so their chains
+// overlap: on batches several rows through the same tree (row lanes), on a single row
+// several trees (tree lanes). A walk that reaches its leaf stays there (a leaf's record
+// points to itself) until every lane has; leaves live at addresses with one bit set that
+// no internal node has, so "all lanes done" is an AND of the lanes' addresses.
+//
+// One comparison for every numeric kind: each row is first expanded into a few copies
+// ("variants") in which NaN (and, for the zero-aware kinds, |x| <= kZeroThreshold) is
+// replaced by -Infinity or +Infinity, whichever sends it to the side LightGBM sends it
+// to; then every node is `x <= threshold` on its variant's copy, exact for any finite
+// threshold (decision.ts: kind 0 is x <= t; kind 1 is !(x > t), the same on non-NaN x;
+// zero-aware nodes send NaN and tiny values to fixed sides and compare the rest). Forests
+// with categorical nodes or non-finite thresholds keep the nested code (wasm-kernel.ts).
+//
+// Exactness: each output is still summed tree by tree in LightGBM's order from +0: row
+// lanes add one tree's leaf value to each row's sum before the next tree; tree lanes add
+// their leaf values in tree order after the walks.
+//
+// Record layout (byte addresses in the shared memory):
+//   internal node g at g * 20: threshold f64 | variant column offset i32 | right i32 | left i32
+//   leaf l at LEAF + l * 16: NaN f64 | 0 i32 | its own address i32 (x <= NaN is false, so
+//   the walk takes "right" and stays); its value at VALUES + l * 8, read as
+//   (address >>> 1) + VALUES - LEAF / 2.
+
+import { kZeroThreshold, NAN_LEFT, NodeKind, ZERO_LEFT } from './decision.ts'
+import { type Forest, TREE_LINEAR } from './forest.ts'
+import {
+  Bytes,
+  F64,
+  I32,
+  OP_block,
+  OP_br,
+  OP_brIf,
+  OP_call,
+  OP_end,
+  OP_f64Abs,
+  OP_f64Add,
+  OP_f64Le,
+  OP_f64Load,
+  OP_f64Ne,
+  OP_f64Store,
+  OP_i32Add,
+  OP_i32And,
+  OP_i32Const,
+  OP_i32Eq,
+  OP_i32Eqz,
+  OP_i32Load,
+  OP_i32LtU,
+  OP_i32RemU,
+  OP_i32Shl,
+  OP_i32ShrU,
+  OP_i32Sub,
+  OP_localGet,
+  OP_localSet,
+  OP_localTee,
+  OP_loop,
+  OP_select,
+  VOID,
+} from './wasm-bytes.ts'
+
+/** Options of the table walk (exposed for the benchmarks' experiments). */
+export interface WalkOptions {
+  /** Rows walked through a tree at once on batches (default 8). */
+  rowLanes?: number
+  /** Trees walked at once for one row (default 8). */
+  treeLanes?: number
+  /** Steps per lane between two "all lanes at a leaf?" tests (default 2). */
+  unroll?: number
+  /** Rows a call of the module walks, tree by tree (default: expanded rows of about 128 KiB). */
+  blockRows?: number
+  /** Calls of fewer rows than this walk tree lanes row by row (default 2). */
+  singleBelow?: number
+}
+
+const INTERNAL_BYTES = 20
+const LEAF_BYTES = 16
+const PAGE = 65536
+// Memory the walk may take (WebAssembly memories are at most 4 GiB; stay well below).
+const MAX_BYTES = 1 << 30
+
+/** The variant (0-5) of an internal node: which copy of the row it compares. */
+function variantOf(kind: number): number {
+  if (kind === NodeKind.LeftIfLessEqual) return 0
+  if (kind === NodeKind.LeftIfNotGreater) return 1
+  return 2 + ((kind & NAN_LEFT) !== 0 ? 1 : 0) + ((kind & ZERO_LEFT) !== 0 ? 2 : 0)
+}
+
+/** Where the walk's parts sit in memory. */
+interface Layout {
+  leafBit: number
+  values: number
+  roots: number
+  out: number
+  raw: number
+  expanded: number
+  end: number
+  blockRows: number
+  /** Bytes of one expanded row. */
+  stride: number
+  /** The expanded row's columns: variant * numFeatures + feature, in column order. */
+  columns: number[]
+  /** Column of each variant * numFeatures + feature (-1: unused). */
+  columnOf: Int32Array
+}
+
+function layoutOf(
+  forest: Forest,
+  numFeatures: number,
+  width: number,
+  options: WalkOptions,
+): Layout | undefined {
+  const numNodes = forest.splitFeature.length
+  const numLeaves = forest.leafValue.length
+  const columnOf = new Int32Array(6 * numFeatures).fill(-1)
+  const columns: number[] = []
+  for (let g = 0; g < numNodes; g++) {
+    const key = variantOf(forest.nodeKind[g]) * numFeatures + forest.splitFeature[g]
+    if (columnOf[key] < 0) {
+      columnOf[key] = columns.length
+      columns.push(key)
+    }
+  }
+  // A leaf's record reads column 0, which must exist.
+  if (columns.length === 0) columns.push(0)
+  const stride = columns.length * 8
+  let leafBit = 16
+  while (leafBit < numNodes * INTERNAL_BYTES || leafBit < numLeaves * LEAF_BYTES + 8) leafBit *= 2
+  const values = 2 * leafBit
+  const roots = values + numLeaves * 8
+  const out = (roots + forest.numTrees * 4 + 7) & ~7
+  const blockRows = Math.max(1, options.blockRows ?? Math.min(1024, Math.ceil((256 << 10) / stride)))
+  const raw = out + blockRows * width * 8
+  const expanded = raw + blockRows * numFeatures * 8
+  const end = expanded + blockRows * stride
+  if (end > MAX_BYTES) return undefined
+  return { leafBit, values, roots, out, raw, expanded, end, blockRows, stride, columns, columnOf }
+}
+
+/**
+ * Can the table walk serve this forest? Numeric trees only (no linear, no categorical
+ * node) with finite thresholds, and a memory of at most 1 GiB.
+ */
+export function walkCovers(forest: Forest): boolean {
+  for (let t = 0; t < forest.numTrees; t++) if ((forest.treeFlags[t] & TREE_LINEAR) !== 0) return false
+  const { nodeKind, threshold } = forest
+  for (let g = 0; g < nodeKind.length; g++) {
+    if ((nodeKind[g] & 3) === NodeKind.Categorical || Number.isNaN(threshold[g])) return false
+  }
+  return true
+}
+
+// Function 0, expand(src, dst, count): each row's variants, side by side.
+// Function 1, batch(src, out, count, t0, t1): trees [t0, t1) on `count` rows, row lanes.
+// Function 2, single(src, out, t0, t1): trees [t0, t1) on one row, tree lanes.
+
+function expandBody(numFeatures: number, layout: Layout): Bytes {
+  const [SRC, DST, COUNT, X] = [0, 1, 2, 3]
+  const code = new Bytes()
+  code.u32(1).u32(1).byte(F64)
+  code.byte(OP_loop, VOID)
+  layout.columns.forEach((key, column) => {
+    const variant = (key / numFeatures) | 0
+    const zeroAware = variant >= 2
+    code.byte(OP_localGet, DST)
+    if (zeroAware) {
+      // |x| <= kZeroThreshold: -inf if zero goes left, NaN if right
+      code.f64(((variant - 2) & 2) !== 0 ? Number.NEGATIVE_INFINITY : Number.NaN)
+    }
+    if (variant === 1 || (zeroAware && ((variant - 2) & 1) !== 0)) {
+      // NaN goes left: -inf (a NaN that goes right stays NaN)
+      code.f64(Number.NEGATIVE_INFINITY)
+    }
+    code
+      .byte(OP_localGet, SRC, OP_f64Load, 3)
+      .u32((key % numFeatures) * 8)
+      .byte(OP_localTee, X)
+    if (variant === 1 || (zeroAware && ((variant - 2) & 1) !== 0)) {
+      code.byte(OP_localGet, X, OP_localGet, X, OP_f64Ne, OP_select)
+    }
+    if (zeroAware) code.byte(OP_localGet, X, OP_f64Abs).f64(kZeroThreshold).byte(OP_f64Le, OP_select)
+    code.byte(OP_f64Store, 3).u32(column * 8)
+  })
+  code
+    .byte(OP_localGet, SRC, OP_i32Const)
+    .i32(numFeatures * 8)
+    .byte(OP_i32Add, OP_localSet, SRC)
+  code.byte(OP_localGet, DST, OP_i32Const).i32(layout.stride).byte(OP_i32Add, OP_localSet, DST)
+  code.byte(OP_localGet, COUNT, OP_i32Const, 1, OP_i32Sub, OP_localTee, COUNT, OP_brIf, 0, OP_end, OP_end)
+  return code
+}
+
+/**
+ * Appends the walk of `lanes` lanes (locals `first`..): each lane's node steps until all
+ * are at leaves. Lane i reads its row at local `base` (none: -1) plus `offsetOf(i)`.
+ */
+function emitWalk(
+  code: Bytes,
+  first: number,
+  lanes: number,
+  unroll: number,
+  leafBit: number,
+  base: number,
+  offsetOf: (i: number) => number,
+): void {
+  code.byte(OP_loop, VOID)
+  for (let u = 0; u < unroll; u++) {
+    for (let i = 0; i < lanes; i++) {
+      const n = first + i
+      // select(left, right, x <= threshold)
+      code.byte(OP_localGet, n, OP_i32Load, 2, 16, OP_localGet, n, OP_i32Load, 2, 12)
+      if (base >= 0) code.byte(OP_localGet, base)
+      code.byte(OP_localGet, n, OP_i32Load, 2, 8)
+      if (base >= 0) code.byte(OP_i32Add)
+      code.byte(OP_f64Load, 3).u32(offsetOf(i))
+      code.byte(OP_localGet, n, OP_f64Load, 3, 0, OP_f64Le, OP_select, OP_localSet, n)
+    }
+  }
+  code.byte(OP_localGet, first)
+  for (let i = 1; i < lanes; i++) code.byte(OP_localGet, first + i, OP_i32And)
+  code.byte(OP_i32Const).i32(leafBit).byte(OP_i32And, OP_i32Eqz, OP_brIf, 0, OP_end)
+}
+
+/** Pushes lane `n`'s leaf value. */
+function emitLeafValue(code: Bytes, n: number, layout: Layout): void {
+  code.byte(OP_localGet, n, OP_i32Const, 1, OP_i32ShrU, OP_f64Load, 3).u32(layout.values - layout.leafBit / 2)
+}
+
+function batchBody(width: number, layout: Layout, lanes: number, unroll: number): Bytes {
+  const [SRC, OUT, COUNT, T0, T1, T, ROOT, KOFF, R, B, O, N] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+  const code = new Bytes()
+  code
+    .u32(1)
+    .u32(6 + lanes)
+    .byte(I32)
+  code.byte(OP_localGet, SRC, OP_i32Const).i32(layout.expanded).byte(OP_localGet, COUNT, OP_call, 0)
+  code.byte(OP_localGet, T0, OP_localSet, T)
+  code
+    .byte(OP_localGet, T0, OP_i32Const)
+    .i32(width)
+    .byte(OP_i32RemU, OP_i32Const, 3, OP_i32Shl, OP_localSet, KOFF)
+  code.byte(OP_block, VOID, OP_loop, VOID)
+  code.byte(OP_localGet, T, OP_localGet, T1, OP_i32LtU, OP_i32Eqz, OP_brIf, 1)
+  code
+    .byte(OP_localGet, T, OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2)
+    .u32(layout.roots)
+    .byte(OP_localSet, ROOT)
+  code.byte(OP_i32Const).i32(layout.expanded).byte(OP_localSet, B)
+  code.byte(OP_localGet, OUT, OP_localGet, KOFF, OP_i32Add, OP_localSet, O)
+  code.byte(OP_localGet, COUNT, OP_localSet, R)
+  for (const k of lanes > 1 ? [lanes, 1] : [1]) {
+    // while r >= k: walk k rows
+    code.byte(OP_block, VOID, OP_loop, VOID)
+    code.byte(OP_localGet, R, OP_i32Const).i32(k).byte(OP_i32LtU, OP_brIf, 1)
+    for (let i = 0; i < k; i++) code.byte(OP_localGet, ROOT, OP_localSet, N + i)
+    emitWalk(code, N, k, unroll, layout.leafBit, B, (i) => i * layout.stride)
+    for (let i = 0; i < k; i++) {
+      code.byte(OP_localGet, O, OP_localGet, O, OP_f64Load, 3).u32(i * width * 8)
+      emitLeafValue(code, N + i, layout)
+      code.byte(OP_f64Add, OP_f64Store, 3).u32(i * width * 8)
+    }
+    code
+      .byte(OP_localGet, B, OP_i32Const)
+      .i32(k * layout.stride)
+      .byte(OP_i32Add, OP_localSet, B)
+    code
+      .byte(OP_localGet, O, OP_i32Const)
+      .i32(k * width * 8)
+      .byte(OP_i32Add, OP_localSet, O)
+    code.byte(OP_localGet, R, OP_i32Const).i32(k).byte(OP_i32Sub, OP_localSet, R)
+    code.byte(OP_br, 0, OP_end, OP_end)
+  }
+  code.byte(OP_localGet, T, OP_i32Const, 1, OP_i32Add, OP_localSet, T)
+  emitNextOutput(code, KOFF, width)
+  code.byte(OP_br, 0, OP_end, OP_end, OP_end)
+  return code
+}
+
+/** kOff = (kOff + 8) mod (width * 8). */
+function emitNextOutput(code: Bytes, kOff: number, width: number): void {
+  if (width === 1) return
+  code.byte(OP_i32Const, 0, OP_localGet, kOff, OP_i32Const, 8, OP_i32Add, OP_localTee, kOff)
+  code
+    .byte(OP_localGet, kOff, OP_i32Const)
+    .i32(width * 8)
+    .byte(OP_i32Eq, OP_select, OP_localSet, kOff)
+}
+
+function singleBody(width: number, layout: Layout, lanes: number, unroll: number): Bytes {
+  const [SRC, OUT, T0, T1, T, KOFF, N] = [0, 1, 2, 3, 4, 5, 6]
+  const code = new Bytes()
+  code
+    .u32(1)
+    .u32(2 + lanes)
+    .byte(I32)
+  code.byte(OP_localGet, SRC, OP_i32Const).i32(layout.expanded).byte(OP_i32Const, 1, OP_call, 0)
+  code.byte(OP_localGet, T0, OP_localSet, T)
+  code
+    .byte(OP_localGet, T0, OP_i32Const)
+    .i32(width)
+    .byte(OP_i32RemU, OP_i32Const, 3, OP_i32Shl, OP_localSet, KOFF)
+  for (const k of lanes > 1 ? [lanes, 1] : [1]) {
+    // while t1 - t >= k: walk trees [t, t + k)
+    code.byte(OP_block, VOID, OP_loop, VOID)
+    code.byte(OP_localGet, T1, OP_localGet, T, OP_i32Sub, OP_i32Const).i32(k).byte(OP_i32LtU, OP_brIf, 1)
+    for (let i = 0; i < k; i++) {
+      code.byte(OP_localGet, T, OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(layout.roots + i * 4)
+      code.byte(OP_localSet, N + i)
+    }
+    // one row: the column offset is the address, the expanded row's base the memarg offset
+    emitWalk(code, N, k, unroll, layout.leafBit, -1, () => layout.expanded)
+    for (let i = 0; i < k; i++) {
+      code.byte(OP_localGet, OUT, OP_localGet, KOFF, OP_i32Add)
+      code.byte(OP_localGet, OUT, OP_localGet, KOFF, OP_i32Add, OP_f64Load, 3, 0)
+      emitLeafValue(code, N + i, layout)
+      code.byte(OP_f64Add, OP_f64Store, 3, 0)
+      emitNextOutput(code, KOFF, width)
+    }
+    code.byte(OP_localGet, T, OP_i32Const).i32(k).byte(OP_i32Add, OP_localSet, T)
+    code.byte(OP_br, 0, OP_end, OP_end)
+  }
+  code.byte(OP_end)
+  return code
+}
+
+/** The walk module's bytes (three functions; `batch` and `single` exported). */
+export function walkModuleBytes(
+  shape: { numFeatures: number; width: number },
+  layout: Layout,
+  options: WalkOptions = {},
+): Uint8Array<ArrayBuffer> {
+  const { numFeatures, width } = shape
+  const unroll = Math.max(1, options.unroll ?? 2)
+  const bodies = [
+    expandBody(numFeatures, layout),
+    batchBody(width, layout, Math.max(1, options.rowLanes ?? 8), unroll),
+    singleBody(width, layout, Math.max(1, options.treeLanes ?? 8), unroll),
+  ]
+  const name = (to: Bytes, s: string) => to.u32(s.length).byte(...Array.from(s, (ch) => ch.charCodeAt(0)))
+  const out = new Bytes().byte(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
+  const section = (id: number, content: Bytes) => out.byte(id).sized(content)
+  const types = new Bytes().u32(3)
+  types.byte(0x60).u32(3).byte(I32, I32, I32).u32(0)
+  types.byte(0x60).u32(5).byte(I32, I32, I32, I32, I32).u32(0)
+  types.byte(0x60).u32(4).byte(I32, I32, I32, I32).u32(0)
+  section(1, types)
+  const imports = new Bytes().u32(1)
+  name(imports, 'env')
+  name(imports, 'memory')
+  section(2, imports.byte(0x02, 0x00).u32(1))
+  section(3, new Bytes().u32(3).u32(0).u32(1).u32(2))
+  const exports = new Bytes().u32(2)
+  name(exports, 'batch')
+  exports.byte(0x00).u32(1)
+  name(exports, 'single')
+  exports.byte(0x00).u32(2)
+  section(7, exports)
+  const code = new Bytes().u32(bodies.length)
+  for (const body of bodies) code.sized(body)
+  section(10, code)
+  return out.view()
+}
+
+type BatchFunction = (src: number, out: number, count: number, t0: number, t1: number) => void
+type SingleFunction = (src: number, out: number, t0: number, t1: number) => void
+
+/**
+ * A forest's table walk, filled a slice of trees at a time (`extend` writes the trees'
+ * records; the module is compiled once, at construction). Throws where the runtime
+ * refuses WebAssembly made at run time or the memory cannot be had.
+ */
+export class WalkForest {
+  covered = 0
+  readonly moduleBytes: number
+  private readonly layout: Layout
+  private readonly memory: WebAssembly.Memory
+  private readonly batch: BatchFunction
+  private readonly single: SingleFunction
+  private readonly rowsView: Float64Array
+  private readonly outView: Float64Array
+  private readonly singleBelow: number
+
+  constructor(
+    readonly forest: Forest,
+    readonly shape: { numFeatures: number; width: number },
+    options: WalkOptions = {},
+  ) {
+    const { numFeatures, width } = shape
+    const layout = layoutOf(forest, numFeatures, width, options)
+    if (!layout) throw new RangeError('forest too big for the WebAssembly table walk')
+    this.layout = layout
+    this.singleBelow = options.singleBelow ?? 2
+    const bytes = walkModuleBytes(shape, layout, options)
+    this.moduleBytes = bytes.length
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil(layout.end / PAGE) })
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } })
+      .exports
+    this.batch = exports.batch as BatchFunction
+    this.single = exports.single as SingleFunction
+    const buffer = this.memory.buffer
+    new Float64Array(buffer, layout.values, forest.leafValue.length).set(forest.leafValue)
+    this.rowsView = new Float64Array(buffer, layout.raw, layout.blockRows * numFeatures)
+    this.outView = new Float64Array(buffer, layout.out, layout.blockRows * width)
+  }
+
+  /** Writes the records of trees [covered, end). */
+  extend(end: number): void {
+    if (end <= this.covered) return
+    const { forest, layout } = this
+    const { numFeatures } = this.shape
+    const buffer = this.memory.buffer
+    const view = new DataView(buffer)
+    const roots = new Int32Array(buffer, layout.roots, forest.numTrees)
+    const { splitFeature, threshold, nodeKind, leftChild, rightChild, treeNodeOffset, treeLeafOffset } =
+      forest
+    const address = (child: number) =>
+      child >= 0 ? child * INTERNAL_BYTES : layout.leafBit + ~child * LEAF_BYTES
+    for (let t = this.covered; t < end; t++) {
+      roots[t] = address(forest.treeRoot[t])
+      for (let g = treeNodeOffset[t]; g < treeNodeOffset[t + 1]; g++) {
+        const at = g * INTERNAL_BYTES
+        view.setFloat64(at, threshold[g], true)
+        const column = layout.columnOf[variantOf(nodeKind[g]) * numFeatures + splitFeature[g]]
+        view.setInt32(at + 8, column * 8, true)
+        view.setInt32(at + 12, address(rightChild[g]), true)
+        view.setInt32(at + 16, address(leftChild[g]), true)
+      }
+      for (let l = treeLeafOffset[t]; l < treeLeafOffset[t + 1]; l++) {
+        const at = layout.leafBit + l * LEAF_BYTES
+        view.setFloat64(at, Number.NaN, true)
+        view.setInt32(at + 8, 0, true)
+        view.setInt32(at + 12, at, true)
+      }
+    }
+    this.covered = end
+  }
+
+  /** Raw scores of trees [0, covered) of `numRows` rows, written to `out`. */
+  predictCovered(rows: Float64Array, numRows: number, out: Float64Array): Float64Array {
+    const { numFeatures, width } = this.shape
+    const { blockRows, raw, out: outBase } = this.layout
+    const covered = this.covered
+    if (numRows < this.singleBelow) {
+      // Row by row, with no subarray made (a call of one row is mostly this overhead).
+      const rowsView = this.rowsView
+      const outView = this.outView
+      for (let r = 0; r < numRows; r++) {
+        for (let j = 0, at = r * numFeatures; j < numFeatures; j++) rowsView[j] = rows[at + j]
+        for (let k = 0; k < width; k++) outView[k] = 0
+        this.single(raw, outBase, 0, covered)
+        for (let k = 0; k < width; k++) out[r * width + k] = outView[k]
+      }
+      return out
+    }
+    for (let s = 0; s < numRows; s += blockRows) {
+      const count = Math.min(blockRows, numRows - s)
+      this.rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
+      this.outView.fill(0, 0, count * width)
+      this.batch(raw, outBase, count, 0, covered)
+      out.set(this.outView.subarray(0, count * width), s * width)
+    }
+    return out
+  }
+}
