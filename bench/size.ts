@@ -79,10 +79,12 @@ export const SIZE_ENTRIES = [
  * routing and the analysis hook of the ensemble about 1 KB: 40 KB (the entry is 39.2 KB);
  * the WebAssembly table walk (wasm-walk.ts: branch-free, several rows or trees at once,
  * 1.4-1.7x the nested code's batches and 2x its single rows) 1.9 KB: 42 KB (the entry is
- * 41.4 KB). Moving the generated-JavaScript kernel (compile.ts) behind its own entry would
- * win about 2 KB back.
+ * 41.4 KB); the portable kernel's branch-free walk (six rows in step over doubled rows, the
+ * zero-edge rewrite: 1.4-1.9x the branching walk on batches, on every runtime) 0.8 KB: 43 KB
+ * (the entry is 42.2 KB). Moving the generated-JavaScript kernel (compile.ts) behind its own
+ * entry would win about 2 KB back.
  */
-export const SIZE_BUDGET = 42 * 1024
+export const SIZE_BUDGET = 43 * 1024
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 
