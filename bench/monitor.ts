@@ -57,6 +57,9 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]
 }
 
+/** Time spent in the store's hook (`store.record`), and its calls. */
+const hook = { ms: 0, calls: 0 }
+
 async function setUp(client: SqlClient, databaseUrl: string | undefined) {
   const registry = createRegistry(client)
   unwrap(await registry.migrate())
@@ -78,7 +81,17 @@ async function setUp(client: SqlClient, databaseUrl: string | undefined) {
     arms.push({
       encoder,
       store,
-      stored: await createEnsemble({ registry, source, onAnalysis: store.record }),
+      stored: await createEnsemble({
+        registry,
+        source,
+        // The hook timed call by call: its cost apart from analyze's own swings.
+        onAnalysis: (analysis, input, set) => {
+          const started = performance.now()
+          store.record(analysis, input, set)
+          hook.ms += performance.now() - started
+          hook.calls++
+        },
+      }),
     })
   }
   return { plain, arms }
@@ -122,8 +135,16 @@ async function requestPath(plain: Ensemble, stored: Ensemble, store: PredictionS
   const base: number[] = []
   const withStore: number[] = []
   for (let round = 0; round < rounds; round++) {
-    const a = run(plain, 64, round)
-    const b = run(stored, 64, round)
+    // Alternating which arm goes first: the second meets the same records in warm caches.
+    let a: number
+    let b: number
+    if (round % 2 === 0) {
+      a = run(plain, 64, round)
+      b = run(stored, 64, round)
+    } else {
+      b = run(stored, 64, round)
+      a = run(plain, 64, round)
+    }
     base.push(a / 64)
     withStore.push(b / 64)
     ratios.push(b / a)
@@ -164,6 +185,7 @@ async function allIn(
   const ratios: number[] = []
   const cpuRatios: number[] = []
   const busyRatios: number[] = []
+  const flushShares: number[] = []
   const base: number[] = []
   const total: number[] = []
   const cpu = () => {
@@ -171,26 +193,40 @@ async function allIn(
     return (u.user + u.system) / 1000
   }
   for (let round = 0; round < rounds; round++) {
-    const threadA = threadCpuMs()
-    const cpuA = cpu()
-    const a = run(plain, batch, round)
+    // The store's arm first: analyze a batch, then wait until the store has written it.
     const threadB = threadCpuMs()
     const cpuB = cpu()
     const start = performance.now()
     run(stored, batch, round)
+    const threadFlush = threadCpuMs()
+    const flushStart = performance.now()
     await store.flush()
+    const flushWall = performance.now() - flushStart
     const b = performance.now() - start
     const cpuEnd = cpu()
-    busyRatios.push((threadCpuMs() - threadB) / (threadB - threadA))
+    const threadEnd = threadCpuMs()
+    // The same batch without the store, then as long idle as the flush took: work V8 does
+    // while the loop is idle (collecting analyze's garbage) counts in both arms alike.
+    const threadA = threadCpuMs()
+    const cpuA = cpu()
+    const a = run(plain, batch, round)
+    const threadIdle = threadCpuMs()
+    await new Promise((resolve) => setTimeout(resolve, flushWall))
+    const threadAEnd = threadCpuMs()
+    const cpuAEnd = cpu()
+    busyRatios.push((threadEnd - threadB) / (threadAEnd - threadA))
+    // Everything the store does on this thread outside the hook happens while flushing.
+    flushShares.push((threadEnd - threadFlush - (threadAEnd - threadIdle)) / (threadIdle - threadA))
     base.push((a / batch) * 1000)
     total.push((b / batch) * 1000)
     ratios.push(b / a)
-    cpuRatios.push((cpuEnd - cpuB) / (cpuB - cpuA))
+    cpuRatios.push((cpuEnd - cpuB) / (cpuAEnd - cpuA))
   }
   return {
     ratio: median(ratios),
     cpuRatio: median(cpuRatios),
     busyRatio: median(busyRatios),
+    flushShare: median(flushShares),
     base: median(base),
     total: median(total),
   }
@@ -239,29 +275,37 @@ for (const engine of engines) {
     distinct = mode.distinct
     for (const { encoder, store, stored } of arms) {
       const start = store.stats()
+      const hookBefore = { ...hook }
       const path = await requestPath(plain, stored, store, quick ? 60 : 300)
+      const hookUs = ((hook.ms - hookBefore.ms) / Math.max(1, hook.calls - hookBefore.calls)) * 1000
+      const hookShare = hookUs / path.base
       const all = await allIn(plain, stored, store, quick ? 5 : 11, 1000)
       const end = store.stats()
       if (end.encoderFailures !== start.encoderFailures) throw new Error(`${encoder}: the encoder failed`)
       const encodeUs = ((end.encodeMs - start.encodeMs) / Math.max(1, end.written - start.written)) * 1000
       const encodeShare = encodeUs / path.base
-      const app = path.ratio - 1 + encodeShare
+      const app = hookShare + encodeShare
       const busy = all.busyRatio - 1
+      // The store's own work on this thread: the hook (request path) and the flush.
+      const own = hookShare + all.flushShare
       const what = `${engine.name}, ${mode.name}, rows built on ${encoder === 'this thread' ? encoder : `a ${encoder}`}`
       lines.push(
-        `| ${what} | request path (hook only) | ${path.base.toFixed(1)} us | ${path.withStore.toFixed(1)} us | **${pct(path.ratio - 1)}** |`,
+        `| ${what} | request path: analyze with the hook against without (interleaved rounds) | ${path.base.toFixed(1)} us | ${path.withStore.toFixed(1)} us | ${pct(path.ratio - 1)} |`,
+        `| ${what} | request path: the hook alone (\`store.record\`, timed call by call) | ${path.base.toFixed(1)} us | +${hookUs.toFixed(2)} us a call | **${pct(hookShare)}** |`,
         `| ${what} | rows built on this thread (off the request path; with a worker: handing it the batch) | ${path.base.toFixed(1)} us | +${encodeUs.toFixed(1)} us a row | **${pct(encodeShare)}** |`,
         `| ${what} | all in: wall time (analyze + rows written, batches of 1000, waited for) | ${all.base.toFixed(1)} us | ${all.total.toFixed(1)} us | ${pct(all.ratio - 1)} |`,
-        `| ${what} | all in: CPU time of this thread (${perThread ? 'Linux schedstat' : 'event-loop busy time'}: packing, encoding, the driver; on PGlite the database) | | | **${pct(busy)}** |`,
+        `| ${what} | all in: this thread's CPU time while the store writes the batch (${perThread ? 'Linux schedstat' : 'event-loop busy time'}: handing over or encoding, the driver; on PGlite the database), less the same thread's CPU time in as long an idle wait after the batch without the store, against analyze's | | | ${pct(all.flushShare)} |`,
+        `| ${what} | **the store on this thread**: the hook plus the line above | | | **${pct(own)}** |`,
+        `| ${what} | all in: this thread's CPU time, the whole round (analyze included: its own swings, such as \`auto\` timing its kernels again, count here) | | | ${pct(busy)} |`,
         `| ${what} | all in: CPU time of the process (every thread: the worker, the driver; on PGlite the database) | | | ${pct(all.cpuRatio - 1)} |`,
       )
       const key = `${engine.name.startsWith('PGlite') ? 'PGlite' : 'PostgreSQL'}, ${encoder}`
-      // On PostgreSQL the application thread's whole share is its busy time; on PGlite that
-      // includes the database, so the store's own share is request path plus rows built.
-      const share = key.startsWith('PGlite') ? app : Math.max(app, busy)
+      // On PostgreSQL the store's share of this thread is the hook plus the flush; on PGlite
+      // the flush includes the database, so the store's own share is request path plus rows built.
+      const share = key.startsWith('PGlite') ? app : Math.max(app, own, busy)
       worst[key] = Math.max(worst[key] ?? Number.NEGATIVE_INFINITY, share)
       console.log(
-        `${what}: request path ${pct(path.ratio - 1)}, rows built here ${pct(encodeShare)}, all in ${pct(all.ratio - 1)}, thread CPU ${pct(busy)}, process CPU ${pct(all.cpuRatio - 1)}`,
+        `${what}: request path ${pct(path.ratio - 1)}, hook ${pct(hookShare)}, rows built here ${pct(encodeShare)}, all in ${pct(all.ratio - 1)}, flush on this thread ${pct(all.flushShare)}, store on this thread ${pct(own)}, round thread CPU ${pct(busy)}, process CPU ${pct(all.cpuRatio - 1)}`,
       )
     }
   }
@@ -300,11 +344,15 @@ without the store. Two streams: the 32 records again
 and again (a symbol analyzed many times between feature updates: each batch sends each
 record's features once, formatted once per record), and every record new (8192 records whose values are
 drawn from the 32, used in turn in both arms: features formatted and stored for every row). *Request path*: median
-ratio over interleaved rounds of 64 calls, the store only queuing (it writes, and is waited
-for, every 10 rounds between timed rounds). *Rows built*: the
+ratio over interleaved rounds of 64 calls (which arm goes first alternates), the store only queuing (it writes, and is waited
+for, every 10 rounds between timed rounds); that ratio also carries the two ensembles' own
+differences (each times its kernels on its own), so the hook is also timed call by call
+(\`store.record\` alone, per call, against \`analyze\`), and that figure counts. *Rows built*: the
 store's \`encodeMs\` per row (votes, consensus and features as JSON text; with a worker,
 handing it the batch), against \`analyze\`. *All in*: a batch of 1000 analyses and then \`store.flush()\` until every row is
-in ml_predictions (one statement per 1000 rows), against the same batch without the store;
+in ml_predictions (one statement per 1000 rows), against the same batch without the store
+followed by as long an idle wait (V8 collects garbage while the loop is idle: both arms
+get the same chance);
 median ratio of the rounds, as wall time, as this thread's busy time
 (its CPU time from Linux's per-thread schedstat, else the event loop's busy time) and as
 the process's CPU time (every thread). Every row was
@@ -315,10 +363,13 @@ written, none dropped.
 ${lines.join('\n')}
 
 Target: the store adds under 10 % to \`analyze\` on the application's thread. Judged per
-database and encoder on the worst stream: on PostgreSQL, the larger of request path plus
-rows built and this thread's CPU time in the *all in* rounds (everything the thread does
-for the store, the driver included); on PGlite, request path plus rows built (the
-database itself runs on this thread, see below). ${summary.join('; ')}.
+database and encoder on the worst stream: on PostgreSQL, the largest of the hook plus rows
+built, *the store on this thread* (the hook, plus this thread's CPU time while the
+batch is written: everything the thread does for the store, the driver included); on
+PGlite, the hook plus rows built (the database itself runs on this thread, see below).
+On PostgreSQL the whole round's CPU time of this thread counts too (the largest of the
+three is taken), though \`analyze\` itself swings between rounds (single-row \`auto\` times
+its two kernels again after 256, 512, ... calls). ${summary.join('; ')}.
 
 With \`createRowEncoderWorker()\` (leafwise/node) the application's thread only packs each
 analysis's numbers into a typed array on the request path and hands a batch to the worker;
