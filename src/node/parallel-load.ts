@@ -13,10 +13,8 @@
 // which also gives parse errors their exact line numbers.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { ModelInfo } from '../lightgbm/index.ts'
 import {
   forestOfParts,
@@ -25,6 +23,7 @@ import {
   partStarts,
   partStorage,
 } from '../lightgbm/internal.ts'
+import { startNodeWorker } from './worker-start.ts'
 
 /** Options of the parallel load. */
 export interface ParallelLoadOptions {
@@ -92,24 +91,9 @@ function layoutOf(fd: number, fileSize: number): TreeLayout | string {
   return { header, offsets, nodeBase, leafBase }
 }
 
-/** The worker: JavaScript next to this file once built; from the sources, TypeScript through tsx. */
+/** The parse worker (parse-worker.ts), or `workerUrl`. */
 function startWorker(workerData: Record<string, unknown>, workerUrl: URL | undefined): Worker {
-  // No runtime flags for the workers: a loader given to the parent (tsx) would start in
-  // each of them for nothing.
-  const options = { workerData, execArgv: [] }
-  if (workerUrl) return new Worker(workerUrl, options)
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./parse-worker.js', import.meta.url), options)
-  // Loader hooks given to the parent (tsx) do not reach a worker's entry module on Node
-  // 20, so the worker registers tsx itself before importing the TypeScript worker.
-  const tsx = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href
-  const entry = new URL('./parse-worker.ts', import.meta.url).href
-  const source = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(source, { ...options, eval: true })
+  return startNodeWorker('parse-worker', { workerData }, workerUrl)
 }
 
 interface PartReply {

@@ -5,10 +5,9 @@
 // runs the INSERT on its own connection, so the driver's work on megabytes of text stays off
 // the application's thread too. A worker that fails or dies makes the store do the batch on
 // its own thread: no row is lost.
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { type EncodedBatch, EncoderFailure, type PackedBatch, type RowEncoder } from '../monitor/index.ts'
+import { startNodeWorker } from './worker-start.ts'
 
 /** Options of `createRowEncoderWorker`. */
 export interface RowEncoderWorkerOptions {
@@ -33,22 +32,9 @@ interface Reply {
   code?: string
 }
 
-/** The worker: JavaScript next to this file once built; from the sources, TypeScript through tsx. */
+/** The encoder thread (row-encoder-worker.ts), or `workerUrl`. */
 function startWorker(workerUrl: URL | undefined, databaseUrl: string | undefined): Worker {
-  const options = { execArgv: [], workerData: { databaseUrl } }
-  if (workerUrl) return new Worker(workerUrl, options)
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./row-encoder-worker.js', import.meta.url), options)
-  // Loader hooks given to the parent (tsx) do not reach a worker's entry module on Node
-  // 20, so the worker registers tsx itself before importing the TypeScript worker.
-  const tsx = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href
-  const entry = new URL('./row-encoder-worker.ts', import.meta.url).href
-  const source = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(source, { ...options, eval: true })
+  return startNodeWorker('row-encoder-worker', { workerData: { databaseUrl } }, workerUrl)
 }
 
 /**
