@@ -157,10 +157,6 @@ export function createPredictionStore(
   const encoder: RowEncoder = options.encoder ?? new BatchEncoder()
   /** Used when `encoder` fails (a worker gone): rows are never lost to the encoder. */
   let fallback: BatchEncoder | undefined
-  const encodeHere = (batch: PackedBatch) => {
-    fallback ??= new BatchEncoder()
-    return fallback.encode(batch)
-  }
   const stats = {
     accepted: 0,
     written: 0,
@@ -196,7 +192,7 @@ export function createPredictionStore(
       const layout = featuresUsed(set)
       const fill = valuesFiller(input, layout.names)
       queue.push(counter++, now(), analysis, layout, fill ? layout.names.length : -1, fill)
-      if (queue.length - dropAfterWrite > maxQueued) {
+      if (queued() > maxQueued) {
         stats.dropped++
         if (inFlight) dropAfterWrite++
         else queue.advance(1)
@@ -215,29 +211,41 @@ export function createPredictionStore(
   /** Failures of `encoder` in a row; from the third on, rows are encoded here. */
   let encoderFailures = 0
 
-  async function encode(batch: PackedBatch): Promise<EncodedBatch> {
+  /** `call`'s synchronous part, timed as this thread's encoding work; undefined if it threw. */
+  function handOver<T>(call: () => T): T | undefined {
     const started = performance.now()
-    let pending: EncodedBatch | Promise<EncodedBatch>
     try {
-      pending = encoderFailures >= 3 ? encodeHere(batch) : encoder.encode(batch)
+      return call()
     } catch {
+      return undefined
+    } finally {
+      stats.encodeMs += performance.now() - started
+    }
+  }
+
+  /** The batch encoded on this thread (after three failures of `encoder`, or after one now). */
+  function encodeHere(batch: PackedBatch, failed: boolean): EncodedBatch {
+    if (failed) {
       encoderFailures++
       stats.encoderFailures++
-      pending = encodeHere(batch)
     }
+    fallback ??= new BatchEncoder()
+    const started = performance.now()
+    const encoded = fallback.encode(batch)
     stats.encodeMs += performance.now() - started
-    if (!(pending instanceof Promise)) return pending
+    return encoded
+  }
+
+  async function encode(batch: PackedBatch): Promise<EncodedBatch> {
+    if (encoderFailures >= 3) return encodeHere(batch, false)
+    const pending = handOver(() => encoder.encode(batch))
+    if (pending === undefined) return encodeHere(batch, true)
     try {
       const encoded = await pending
       encoderFailures = 0
       return encoded
     } catch {
-      encoderFailures++
-      stats.encoderFailures++
-      const again = performance.now()
-      const encoded = encodeHere(batch)
-      stats.encodeMs += performance.now() - again
-      return encoded
+      return encodeHere(batch, true)
     }
   }
 
@@ -248,12 +256,7 @@ export function createPredictionStore(
    */
   async function insert(batch: PackedBatch): Promise<void> {
     if (encoder.write && encoderFailures < 3) {
-      const started = performance.now()
-      let pending: Promise<void> | undefined
-      try {
-        pending = encoder.write(batch)
-      } catch {}
-      stats.encodeMs += performance.now() - started
+      const pending = handOver(() => encoder.write?.(batch))
       try {
         if (pending) {
           await pending
@@ -263,11 +266,7 @@ export function createPredictionStore(
       } catch (error) {
         if (!(error instanceof EncoderFailure)) throw error
       }
-      encoderFailures++
-      stats.encoderFailures++
-      const again = performance.now()
-      const encoded = encodeHere(batch)
-      stats.encodeMs += performance.now() - again
+      const encoded = encodeHere(batch, true)
       await client.query(INSERT_PREDICTIONS_SQL, [encoded.rows, encoded.features])
       return
     }
