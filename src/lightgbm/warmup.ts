@@ -1,14 +1,24 @@
 // What `auto` (the default kernel choice) runs, so that no call is slower than the portable
-// kernel, from the first one: the portable kernel, then more and more of the forest in
-// WebAssembly (wasm-kernel.ts), whose baseline machine code is ready as soon as a slice of
-// trees is compiled.
+// kernel, from the first one: the portable kernel, then the WebAssembly kernel
+// (wasm-kernel.ts), whose baseline machine code is ready as soon as it is compiled.
 //
 // Generated JavaScript (compile.ts) is not used by `auto`: V8 runs it in its interpreter
 // until the optimizing compiler has compiled every generated function, which took up to 18
 // batches of 10,000 rows on a 500-tree, 255-leaf forest, at a fifth of the portable
 // kernel's speed on the way (issue 21). It stays available as `withKernel('compiled')`.
 //
-// How the WebAssembly kernel grows (batches of at least SMALL_ROWS rows):
+// Forests of numeric trees get the table walk (wasm-walk.ts): one small module, the nodes
+// written as records, so building it costs about as much as a few node visits a node. It
+// is built whole by the first call whose own estimated portable time (half of it) and the
+// portable work done so far pay for the build (walkCall); calls before that run portable
+// and add up their measured time, and small calls set a timer at a quarter of the cost to
+// build it off the caller's path. Its first batch, still partly in baseline code, ran at
+// least 1.4x the portable kernel on every bench model, so a call that builds is no slower
+// than a portable one.
+//
+// Other forests (categorical nodes, non-finite thresholds) get nested code, a module a
+// slice of trees, which costs far more a node, so it grows with the calls (batches of at
+// least SMALL_ROWS rows):
 // * the first batch runs portable and is timed (ms per node visit, visits = rows x trees x
 //   the forest's mean leaf depth);
 // * each later batch may spend, compiling more trees, COMPILE_SHARE of its own estimated
@@ -22,15 +32,16 @@
 // * small calls (single rows) add up their work; once it is as much as compiling the rest
 //   costs, a timer callback compiles the rest off the caller's path, and until it runs
 //   each small call compiles a slice of an eighth of the forest (a loop of synchronous small calls
-//   never lets the timer run). Once the forest is compiled, small calls
-//   time both kernels a few calls each and keep the faster, timing them again after 256
-//   calls, 512 more, and so on (V8 optimizes the WebAssembly code meanwhile): one row
-//   through a big forest's code runs from cold instruction caches, so the answer depends
-//   on the model.
+//   never lets the timer run).
+// Once the forest is compiled (either kind), small calls time both kernels a few calls
+// each and keep the faster, timing them again after 256 calls, 512 more, and so on (V8
+// optimizes the WebAssembly code meanwhile): one row through a big forest's code runs
+// from cold instruction caches, so the answer depends on the model.
 
 import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
-import { type WasmForest, wasmForest } from './wasm-kernel.ts'
+import { canCompileWasm, type WasmForest, wasmCovers, wasmForest } from './wasm-kernel.ts'
+import { walkCovers } from './wasm-walk.ts'
 
 /** Share of a batch's estimated portable time it may spend compiling beyond what compiled trees save it. */
 export const COMPILE_SHARE = 0.03
@@ -62,6 +73,28 @@ const RECHECK_CALLS = 256
 const WASM_MARGIN = 1.25
 /** Small calls timed on each kernel before `auto` keeps one for small calls. */
 export const SMALL_SAMPLES = 16
+/**
+ * Building a table walk (wasm-walk.ts: one small module, the forest's nodes written as
+ * records) is assumed to cost WALK_FIXED_MS plus WALK_MS_PER_NODE a node until one has
+ * been built in this process; then both are scaled by the least ratio of measured to
+ * assumed so far.
+ */
+export const WALK_FIXED_MS = 2
+export const WALK_MS_PER_NODE = 0.0004
+/** Portable ms per node visit a batch is assumed to take until one is measured (measured 2-6 ns). */
+export const ASSUMED_MS_PER_VISIT = 0.000002
+/**
+ * A call builds the table walk when the work done portable so far plus this share of its
+ * own estimated portable time reaches the build's cost: the table walk ran the first
+ * batch of every bench model at least 1.4x faster than the portable kernel, so a call
+ * that builds is no slower than portable, and calls too small to pay for it add up their
+ * work until they have (so they spend at most twice the best choice's time).
+ */
+export const WALK_CALL_SHARE = 0.5
+/** Small calls set a timer to build the walk off the caller's path once their work reaches this share of its cost. */
+export const WALK_TIMER_SHARE = 0.25
+/** Forests above this many nodes keep the portable kernel in `auto` (the table takes 20-24 bytes a node). */
+export const AUTO_MAX_WALK_NODES = 8_000_000
 
 /** The forest's model facts the kernels need. */
 export interface Shape {
@@ -72,6 +105,10 @@ export interface Shape {
 interface AutoState {
   /** The WebAssembly kernel, as far as compiled; null once refused or failed here. */
   wasm?: WasmForest | null
+  /** The WebAssembly kernel would be a table walk (built whole, in one go). */
+  walk?: boolean
+  /** Ms spent on the portable kernel so far, while the table walk was not built. */
+  workMs: number
   /** Mean leaf depth of the forest's trees (at least 1). */
   depth: number
   /** Nodes of trees [0, t), per tree boundary t. */
@@ -110,6 +147,7 @@ function stateOf(forest: Forest): AutoState {
       depth: meanLeafDepth(forest),
       nodesBefore,
       work: 0,
+      workMs: 0,
       bankMs: 0,
       scheduled: false,
       small: { portable: [], wasm: [], since: 0, recheck: RECHECK_CALLS },
@@ -164,9 +202,24 @@ function extend(state: AutoState, wasm: WasmForest, end: number): boolean {
 /** The forest's WebAssembly kernel with every tree compiled, compiling it now; undefined where it cannot be had. */
 export function wasmKernelOf(forest: Forest, shape: Shape): WasmForest | undefined {
   const state = stateOf(forest)
+  const started = performance.now()
+  const fresh = !state.wasm
   const wasm = wasmOf(forest, shape, state)
   if (!wasm || !extend(state, wasm, forest.numTrees)) return undefined
+  if (fresh && walks(forest, state)) {
+    const assumed = WALK_FIXED_MS + state.nodesBefore[forest.numTrees] * WALK_MS_PER_NODE
+    walkScale = Math.min(walkScale ?? Number.POSITIVE_INFINITY, (performance.now() - started) / assumed)
+  }
   return wasm
+}
+
+/** Least ratio of a table walk's measured build time to its assumed one in this process. */
+let walkScale: number | undefined
+
+/** Would the forest's WebAssembly kernel be a table walk (built whole, in one go)? */
+function walks(forest: Forest, state: AutoState): boolean {
+  state.walk ??= canCompileWasm() && wasmCovers(forest) && walkCovers(forest)
+  return state.walk
 }
 
 /** The WebAssembly kernel if every tree of it is compiled already (never compiles). */
@@ -212,6 +265,8 @@ export function autoPredictRaw(
     return 'wasm'
   }
   const visits = numRows * numTrees * state.depth
+  if (nodes <= AUTO_MAX_WALK_NODES && walks(forest, state))
+    return walkCall(forest, shape, state, rows, numRows, out, visits)
   if (nodes > AUTO_MAX_NODES) {
     portable(forest, shape, rows, numRows, out, 0)
     return 'portable'
@@ -275,6 +330,46 @@ function warmUp(wasm: WasmForest, shape: Shape, rows: Float64Array): void {
   wasm.predictCovered(block, WARM_ROWS, new Float64Array(WARM_ROWS * shape.width))
 }
 
+/**
+ * `auto` on a forest the table walk covers: its build is cheap (a small module and the
+ * nodes written as records), so the whole forest is built by the first call whose
+ * estimated portable time pays for it with the work done so far (WALK_CALL_SHARE); until
+ * then calls run portable and add up their measured time, and small calls set a timer
+ * to build it off the caller's path (WALK_TIMER_SHARE). Then batches run the walk, and
+ * small calls time both kernels and keep the faster.
+ */
+function walkCall(
+  forest: Forest,
+  shape: Shape,
+  state: AutoState,
+  rows: Float64Array,
+  numRows: number,
+  out: Float64Array,
+  visits: number,
+): 'wasm' | 'portable' | undefined {
+  let wasm = state.wasm && state.wasm.covered === forest.numTrees ? state.wasm : undefined
+  if (!wasm) {
+    const nodes = state.nodesBefore[forest.numTrees]
+    const buildMs = (WALK_FIXED_MS + nodes * WALK_MS_PER_NODE) * (walkScale ?? 1)
+    const callMs = visits * (state.msPerVisit ?? ASSUMED_MS_PER_VISIT)
+    if (state.workMs + WALK_CALL_SHARE * callMs < buildMs) {
+      if (numRows < SMALL_ROWS && state.workMs >= WALK_TIMER_SHARE * buildMs)
+        scheduleCompile(forest, shape, state)
+      const started = performance.now()
+      portable(forest, shape, rows, numRows, out, 0)
+      const ms = performance.now() - started
+      state.workMs += ms
+      if (numRows >= SMALL_ROWS && visits > 0) state.msPerVisit = ms / visits
+      return 'portable'
+    }
+    wasm = wasmKernelOf(forest, shape)
+    if (!wasm) return undefined
+  }
+  if (numRows < SMALL_ROWS) return timedSmallCall(forest, shape, state, wasm, rows, numRows, out)
+  wasm.predictCovered(rows, numRows, out)
+  return 'wasm'
+}
+
 /** Small calls: portable until the whole forest is compiled (by a timer), then timed on both. */
 function smallCall(
   forest: Forest,
@@ -312,7 +407,19 @@ function smallCall(
     portable(forest, shape, rows, numRows, out, 0)
     return 'portable'
   }
-  // Time both kernels, alternating, then keep the faster (best times).
+  return timedSmallCall(forest, shape, state, wasm, rows, numRows, out)
+}
+
+/** A small call once the whole forest is compiled: times both kernels, alternating, then keeps the faster (best times). */
+function timedSmallCall(
+  forest: Forest,
+  shape: Shape,
+  state: AutoState,
+  wasm: WasmForest,
+  rows: Float64Array,
+  numRows: number,
+  out: Float64Array,
+): 'wasm' | 'portable' {
   const small = state.small
   // V8 recompiles the hot WebAssembly functions in the background, which on a big forest
   // takes hundreds of single-row calls (a thousand on sentiment-fusion at a load of 13): a

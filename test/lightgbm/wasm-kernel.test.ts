@@ -24,6 +24,7 @@ import {
 import { walkCovers } from '../../src/lightgbm/wasm-walk.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 import { referenceParse, referenceRaw } from '../support/reference.ts'
+import { skipShared } from '../support/shared.ts'
 
 const cases: ZooCase[] = [...sharedZooCases(), ...ownZooCases()]
 
@@ -206,32 +207,36 @@ describe('WebAssembly table walk (wasm-walk.ts)', () => {
 describe('auto (warmup.ts)', () => {
   const deep = cases.find((c) => c.name === 'deep') ?? cases[0]
   const fresh = () => parseModel(readFileSync(deep.modelPath))
+  // Forests the table walk does not cover (categorical nodes) are compiled as nested code,
+  // a slice of trees at a time: the shared zoo's `categorical` (40 trees) has enough trees
+  // for slices (the committed categorical model's 15 small trees make one slice).
+  const nested = cases.find((c) => c.name === 'categorical')
+  const freshNested = () => parseModel(readFileSync(nested?.modelPath ?? ''))
 
-  it('runs the first batch portable, then compiles a slice of trees a batch, the same bits throughout', () => {
+  it('has forests of both kinds to test', () => {
+    expect(walkCovers(fresh().forest)).toBe(true)
+    const ownCategorical = cases.find((c) => c.name === 'regression-cat-nan')
+    expect(walkCovers(parseModel(readFileSync(ownCategorical?.modelPath ?? '')).forest)).toBe(false)
+  })
+
+  it.skipIf(skipShared)("has the shared zoo's categorical forest for the nested-code tests", () => {
+    expect(walkCovers(freshNested().forest)).toBe(false)
+  })
+
+  it('builds a table walk whole, once the portable work pays for it, the same bits throughout', () => {
     const model = fresh()
     const rows = new Float64Array(2000 * model.numFeatures).map((_, i) =>
       i % 13 === 0 ? Number.NaN : Math.sin(i),
     )
     const expected = model.withKernel('portable').predictRaw(rows)
-    const out = model.predictRaw(rows)
-    expect(model.lastKernel).toBe('portable')
-    expect(model.kernel).toBe('portable')
-    expect(wasmCoverage(model.forest)).toBe(0)
-    expect(firstMismatches(expected, out)).toEqual([])
-    // How many trees a batch compiles follows measured times (a share of the batch's
-    // portable time): on a loaded machine the forest takes more batches, so the test asks
-    // for growth in steps, not for a number of batches, then completes it with compile().
+    // Until built, every call runs portable; the build covers every tree at once.
     const coverage: number[] = []
-    for (let call = 0; call < 300 && new Set(coverage).size < 3; call++) {
+    for (let call = 0; call < 500 && wasmCoverage(model.forest) === 0; call++) {
       expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
       coverage.push(wasmCoverage(model.forest))
+      expect(model.lastKernel).toBe(coverage[coverage.length - 1] === 0 ? 'portable' : 'wasm')
     }
-    expect(new Set(coverage).size).toBeGreaterThanOrEqual(3)
-    expect(coverage[coverage.length - 1]).toBeGreaterThan(0)
-    for (let i = 1; i < coverage.length; i++) expect(coverage[i]).toBeGreaterThanOrEqual(coverage[i - 1])
-    expect(model.lastKernel).toBe('wasm')
-    expect(model.compile()).toBe(true)
-    expect(wasmCoverage(model.forest)).toBe(model.numTrees)
+    expect(new Set(coverage)).toEqual(new Set(coverage.length > 1 ? [0, model.numTrees] : [model.numTrees]))
     expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
     expect(model.lastKernel).toBe('wasm')
     expect(model.kernel).toBe('wasm')
@@ -240,69 +245,156 @@ describe('auto (warmup.ts)', () => {
     expect(model.lastKernel).toBe('portable')
   })
 
-  /** Small calls of one row on `deep` before their work adds up to compiling the forest. */
-  const callsBeforeCompile = (model: ReturnType<typeof fresh>) => {
-    const nodes = model.forest.splitFeature.length + model.numTrees
-    return Math.ceil((COMPILE_VISITS_PER_NODE * nodes) / model.numTrees / meanLeafDepth(model.forest)) - 1
-  }
-
-  it('compiles nothing for small calls until they add up, then the rest in a timer', async () => {
+  it('builds a table walk in a timer once small calls add up to a share of its cost, off their path', async () => {
     const model = fresh()
     const row = new Float64Array(model.numFeatures).map((_, i) => Math.sin(i + 1))
-    for (let i = 0; i < callsBeforeCompile(model); i++) {
-      model.predictRaw(row)
-      expect(model.lastKernel).toBe('portable')
-    }
-    expect(wasmCoverage(model.forest)).toBe(0)
-    // The call whose work reaches the forest's compile cost compiles one slice (an eighth
-    // of the forest) and sets a timer for the rest.
-    model.predictRaw(row)
-    expect(model.lastKernel).toBe('portable')
-    const slice = wasmCoverage(model.forest)
-    expect(slice).toBeGreaterThan(0)
-    expect(slice).toBeLessThan(model.numTrees)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(wasmCoverage(model.forest)).toBe(model.numTrees)
-    // Compiled in the timer: small calls now time both kernels, then keep one.
-    const used: string[] = []
     const expected = model.withKernel('portable').predictRaw(row)
+    let calls = 0
+    while (calls < 100_000 && wasmCoverage(model.forest) === 0) {
+      expect(firstMismatches(expected, model.predictRaw(row))).toEqual([])
+      expect(model.lastKernel).toBe('portable')
+      // A call builds it only once the calls' work reaches its whole cost: the timer, set
+      // at a quarter of it, runs first when the event loop is free between calls.
+      expect(wasmCoverage(model.forest)).toBe(0)
+      calls++
+      await new Promise((resolve) => setTimeout(resolve, 0))
+    }
+    expect(calls).toBeGreaterThan(1)
+    expect(wasmCoverage(model.forest)).toBe(model.numTrees)
+    // Then small calls time both kernels, then keep one, the same bits either way.
+    const used: string[] = []
     for (let i = 0; i < 2 * SMALL_SAMPLES + 10; i++) {
       expect(firstMismatches(expected, model.predictRaw(row))).toEqual([])
       used.push(model.lastKernel as string)
     }
     expect(new Set(used.slice(0, 2 * SMALL_SAMPLES))).toEqual(new Set(['portable', 'wasm']))
     expect(new Set(used.slice(-10)).size).toBe(1)
-    const batch = new Float64Array(SMALL_ROWS * model.numFeatures).fill(0.5)
-    model.predictRaw(batch)
+    model.predictRaw(new Float64Array(SMALL_ROWS * model.numFeatures).fill(0.5))
     expect(model.lastKernel).toBe('wasm')
   })
 
-  it('compiles a slice a call in a loop of synchronous small calls (the timer never runs), the same bits throughout', () => {
+  it('builds a table walk within a loop of synchronous small calls (the timer never runs), the same bits', () => {
     const model = fresh()
     const rows = new Float64Array(8 * model.numFeatures).map((_, i) =>
       i % 7 === 0 ? Number.NaN : Math.cos(i),
     )
     const expected = model.withKernel('portable').predictRaw(rows)
     const one = (i: number) => rows.subarray((i % 8) * model.numFeatures, ((i % 8) + 1) * model.numFeatures)
-    const before = callsBeforeCompile(model)
-    const coverage: number[] = []
-    for (let i = 0; i < before + 16 && wasmCoverage(model.forest) < model.numTrees; i++) {
-      const out = model.predictRaw(one(i))
-      expect(firstMismatches(expected.subarray(i % 8, (i % 8) + 1), out)).toEqual([])
-      if (i >= before) coverage.push(wasmCoverage(model.forest))
-    }
-    // Slices of about an eighth of the forest (whole trees), each call adding one.
-    expect(coverage.length).toBeGreaterThanOrEqual(2)
-    expect(coverage[coverage.length - 1]).toBe(model.numTrees)
-    for (let i = 1; i < coverage.length; i++) expect(coverage[i]).toBeGreaterThan(coverage[i - 1])
-    // Then small calls time both kernels and keep one, the same bits either way.
-    const used = new Set<string>()
-    for (let i = 0; i < 2 * SMALL_SAMPLES + 10; i++) {
+    let i = 0
+    for (; i < 100_000 && wasmCoverage(model.forest) === 0; i++) {
       expect(firstMismatches(expected.subarray(i % 8, (i % 8) + 1), model.predictRaw(one(i)))).toEqual([])
+    }
+    expect(wasmCoverage(model.forest)).toBe(model.numTrees)
+    const used = new Set<string>()
+    for (let j = i; j < i + 2 * SMALL_SAMPLES + 10; j++) {
+      expect(firstMismatches(expected.subarray(j % 8, (j % 8) + 1), model.predictRaw(one(j)))).toEqual([])
       used.add(model.lastKernel as string)
     }
     expect(used).toEqual(new Set(['portable', 'wasm']))
   })
+
+  it.skipIf(skipShared)(
+    'nested code: runs the first batch portable, then compiles a slice of trees a batch, the same bits throughout',
+    () => {
+      const model = freshNested()
+      const rows = new Float64Array(2000 * model.numFeatures).map((_, i) =>
+        i % 13 === 0 ? Number.NaN : Math.sin(i) * 4 + 4,
+      )
+      const expected = model.withKernel('portable').predictRaw(rows)
+      const out = model.predictRaw(rows)
+      expect(model.lastKernel).toBe('portable')
+      expect(model.kernel).toBe('portable')
+      expect(wasmCoverage(model.forest)).toBe(0)
+      expect(firstMismatches(expected, out)).toEqual([])
+      // How many trees a batch compiles follows measured times (a share of the batch's
+      // portable time): on a loaded machine the forest takes more batches, so the test asks
+      // for growth in steps, not for a number of batches, then completes it with compile().
+      const coverage: number[] = []
+      for (let call = 0; call < 300 && new Set(coverage).size < 3; call++) {
+        expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
+        coverage.push(wasmCoverage(model.forest))
+      }
+      expect(new Set(coverage).size).toBeGreaterThanOrEqual(3)
+      expect(coverage[coverage.length - 1]).toBeGreaterThan(0)
+      for (let i = 1; i < coverage.length; i++) expect(coverage[i]).toBeGreaterThanOrEqual(coverage[i - 1])
+      expect(model.lastKernel).toBe('wasm')
+      expect(model.compile()).toBe(true)
+      expect(wasmCoverage(model.forest)).toBe(model.numTrees)
+      expect(firstMismatches(expected, model.predictRaw(rows))).toEqual([])
+      expect(model.lastKernel).toBe('wasm')
+      expect(model.kernel).toBe('wasm')
+    },
+  )
+
+  /** Small calls of one row before their work adds up to compiling the nested forest. */
+  const callsBeforeCompile = (model: ReturnType<typeof fresh>) => {
+    const nodes = model.forest.splitFeature.length + model.numTrees
+    return Math.ceil((COMPILE_VISITS_PER_NODE * nodes) / model.numTrees / meanLeafDepth(model.forest)) - 1
+  }
+
+  it.skipIf(skipShared)(
+    'nested code: compiles nothing for small calls until they add up, then the rest in a timer',
+    async () => {
+      const model = freshNested()
+      const row = new Float64Array(model.numFeatures).map((_, i) => Math.sin(i + 1) * 4 + 4)
+      for (let i = 0; i < callsBeforeCompile(model); i++) {
+        model.predictRaw(row)
+        expect(model.lastKernel).toBe('portable')
+      }
+      expect(wasmCoverage(model.forest)).toBe(0)
+      // The call whose work reaches the forest's compile cost compiles one slice (an eighth
+      // of the forest) and sets a timer for the rest.
+      model.predictRaw(row)
+      expect(model.lastKernel).toBe('portable')
+      const slice = wasmCoverage(model.forest)
+      expect(slice).toBeGreaterThan(0)
+      expect(slice).toBeLessThan(model.numTrees)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(wasmCoverage(model.forest)).toBe(model.numTrees)
+      // Compiled in the timer: small calls now time both kernels, then keep one.
+      const used: string[] = []
+      const expected = model.withKernel('portable').predictRaw(row)
+      for (let i = 0; i < 2 * SMALL_SAMPLES + 10; i++) {
+        expect(firstMismatches(expected, model.predictRaw(row))).toEqual([])
+        used.push(model.lastKernel as string)
+      }
+      expect(new Set(used.slice(0, 2 * SMALL_SAMPLES))).toEqual(new Set(['portable', 'wasm']))
+      expect(new Set(used.slice(-10)).size).toBe(1)
+      const batch = new Float64Array(SMALL_ROWS * model.numFeatures).fill(0.5)
+      model.predictRaw(batch)
+      expect(model.lastKernel).toBe('wasm')
+    },
+  )
+
+  it.skipIf(skipShared)(
+    'nested code: compiles a slice a call in a loop of synchronous small calls (the timer never runs), the same bits throughout',
+    () => {
+      const model = freshNested()
+      const rows = new Float64Array(8 * model.numFeatures).map((_, i) =>
+        i % 7 === 0 ? Number.NaN : Math.cos(i) * 4 + 4,
+      )
+      const expected = model.withKernel('portable').predictRaw(rows)
+      const one = (i: number) => rows.subarray((i % 8) * model.numFeatures, ((i % 8) + 1) * model.numFeatures)
+      const before = callsBeforeCompile(model)
+      const coverage: number[] = []
+      for (let i = 0; i < before + 16 && wasmCoverage(model.forest) < model.numTrees; i++) {
+        const out = model.predictRaw(one(i))
+        expect(firstMismatches(expected.subarray(i % 8, (i % 8) + 1), out)).toEqual([])
+        if (i >= before) coverage.push(wasmCoverage(model.forest))
+      }
+      // Slices of about an eighth of the forest (whole trees), each call adding one.
+      expect(coverage.length).toBeGreaterThanOrEqual(2)
+      expect(coverage[coverage.length - 1]).toBe(model.numTrees)
+      for (let i = 1; i < coverage.length; i++) expect(coverage[i]).toBeGreaterThan(coverage[i - 1])
+      // Then small calls time both kernels and keep one, the same bits either way.
+      const used = new Set<string>()
+      for (let i = 0; i < 2 * SMALL_SAMPLES + 10; i++) {
+        expect(firstMismatches(expected.subarray(i % 8, (i % 8) + 1), model.predictRaw(one(i)))).toEqual([])
+        used.add(model.lastKernel as string)
+      }
+      expect(used).toEqual(new Set(['portable', 'wasm']))
+    },
+  )
 
   it('measures the mean leaf depth', () => {
     // multiclass: trees of several shapes; a single-leaf tree counts as depth 1.
@@ -317,6 +409,9 @@ describe('auto (warmup.ts)', () => {
         ),
       )
     }
+  })
+
+  it.skipIf(skipShared)("measures deep's mean leaf depth", () => {
     const { model } = load(deep)
     // deep: 255-leaf trees are at least 8 levels deep on average (a balanced tree's depth).
     expect(meanLeafDepth(model.forest)).toBeGreaterThan(8)
