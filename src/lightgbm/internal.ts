@@ -17,3 +17,4 @@ export { type ParsedModel, type PartOptions, parseModelPart } from './parse.ts'
 export { DATA_NAMES, dataOf, PRELUDE } from './prelude.ts'
 // The WebAssembly kernel's module, run by worker threads (node/parallel.ts).
 export { canCompileWasm, wasmCovers, wasmModuleBytes } from './wasm-kernel.ts'
+export { WalkForest, type WalkShare, walkCovers } from './wasm-walk.ts'

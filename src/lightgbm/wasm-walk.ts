@@ -367,6 +367,23 @@ export function walkModuleBytes(
   return out.view()
 }
 
+/**
+ * What another thread needs to run a table walk (predictParallel's workers): the compiled
+ * module, a copy of the memory below its scratch areas (records, leaf values, roots), and
+ * where the scratch areas sit. The worker makes a memory of `bytes`, copies `image` to its
+ * start, and calls `batch(raw, out, count, 0, trees)` on blocks of at most `blockRows` rows
+ * written at `raw`, with their `out` zeroed first.
+ */
+export interface WalkShare {
+  module: WebAssembly.Module
+  image: Uint8Array
+  raw: number
+  out: number
+  blockRows: number
+  bytes: number
+  trees: number
+}
+
 type BatchFunction = (src: number, out: number, count: number, t0: number, t1: number) => void
 type SingleFunction = (src: number, out: number, t0: number, t1: number) => void
 
@@ -379,6 +396,7 @@ export class WalkForest {
   covered = 0
   readonly moduleBytes: number
   private readonly layout: Layout
+  private readonly module: WebAssembly.Module
   private readonly memory: WebAssembly.Memory
   private readonly batch: BatchFunction
   private readonly single: SingleFunction
@@ -399,8 +417,8 @@ export class WalkForest {
     const bytes = walkModuleBytes(shape, layout, options)
     this.moduleBytes = bytes.length
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(layout.end / PAGE) })
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } })
-      .exports
+    this.module = new WebAssembly.Module(bytes)
+    const exports = new WebAssembly.Instance(this.module, { env: { memory: this.memory } }).exports
     this.batch = exports.batch as BatchFunction
     this.single = exports.single as SingleFunction
     const buffer = this.memory.buffer
@@ -439,6 +457,14 @@ export class WalkForest {
       }
     }
     this.covered = end
+  }
+
+  /** This walk for another thread, covering trees [0, covered); the image on a SharedArrayBuffer. */
+  share(): WalkShare {
+    const { raw, out, blockRows, end } = this.layout
+    const image = new Uint8Array(new SharedArrayBuffer(out))
+    image.set(new Uint8Array(this.memory.buffer, 0, out))
+    return { module: this.module, image, raw, out, blockRows, bytes: end, trees: this.covered }
   }
 
   /** Raw scores of trees [0, covered) of `numRows` rows, written to `out`. */

@@ -1,4 +1,6 @@
 // Parallel batches: worker threads that each walk a contiguous range of rows with the
+// WebAssembly table walk (wasm-walk.ts, numeric forests: its module compiled once on the
+// calling thread, its records copied once into each worker's memory), the nested
 // WebAssembly kernel (wasm-kernel.ts: the module compiled once on the calling thread and
 // shared by every worker, so its machine code is made once) or, where WebAssembly cannot
 // serve the forest, the compiled kernel (compile.ts, compiled once per worker, reading the
@@ -18,6 +20,9 @@ import {
   dataOf,
   generateSource,
   PRELUDE,
+  WalkForest,
+  type WalkShare,
+  walkCovers,
   wasmCovers,
   wasmModuleBytes,
 } from '../lightgbm/internal.ts'
@@ -42,9 +47,26 @@ const WASM_BLOCK_ROWS = 1024
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
-const { names, data, source, numFeatures, width, wasm } = workerData
+const { names, data, source, numFeatures, width, wasm, walk } = workerData
 let predictRawAll
-if (wasm) {
+if (walk) {
+  // The table walk (wasm-walk.ts WalkShare): the records copied into this thread's memory.
+  const { module, image, raw, out: outBase, blockRows, bytes, trees } = walk
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) })
+  new Uint8Array(memory.buffer).set(image)
+  const batch = new WebAssembly.Instance(module, { env: { memory } }).exports.batch
+  const rowsView = new Float64Array(memory.buffer, raw, blockRows * numFeatures)
+  const outView = new Float64Array(memory.buffer, outBase, blockRows * width)
+  predictRawAll = (rows, numRows, out) => {
+    for (let s = 0; s < numRows; s += blockRows) {
+      const count = Math.min(blockRows, numRows - s)
+      rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
+      outView.fill(0, 0, count * width)
+      batch(raw, outBase, count, 0, trees)
+      out.set(outView.subarray(0, count * width), s * width)
+    }
+  }
+} else if (wasm) {
   // Memory: [catWords][outputs of a block][rows of a block], as WasmForest lays it out.
   const { module, catWords, blockRows } = wasm
   const outBase = (catWords.length * 4 + 7) & ~7
@@ -126,14 +148,28 @@ function wasmModule(
   }
 }
 
+/** The forest's table walk for the workers (numeric forests); undefined where it cannot serve. */
+function walkShare(forest: Forest, shape: { numFeatures: number; width: number }): WalkShare | undefined {
+  if (!canCompileWasm() || !wasmCovers(forest) || !walkCovers(forest)) return undefined
+  try {
+    const walk = new WalkForest(forest, shape)
+    walk.extend(forest.numTrees)
+    return walk.share()
+  } catch {
+    return undefined
+  }
+}
+
 function poolOf(model: Model, threads: number): Pool {
   const known = pools.get(model.forest)
   if (known && known.workers.length === threads) return known
   if (known) stopPool(known, model.forest, new PredictionError('predictParallel: the pool was replaced'))
   const shape = { numFeatures: model.numFeatures, width: model.numClass }
   const workerData: Record<string, unknown> = { names: DATA_NAMES, ...shape }
-  const module = wasmModule(model.forest, shape)
-  if (module) {
+  const walk = walkShare(model.forest, shape)
+  const module = walk ? undefined : wasmModule(model.forest, shape)
+  if (walk) workerData.walk = walk
+  else if (module) {
     workerData.wasm = { module, catWords: model.forest.catWords, blockRows: WASM_BLOCK_ROWS }
   } else {
     const data: Record<string, unknown> = {}
