@@ -4,10 +4,18 @@
 // keeps the faster one per forest. Both give the same bits; only speed differs.
 
 import { type CompiledKernel, canCompile, compileForest } from './compile.ts'
+import { type EarlyStopPlan, predictRawEarlyStop, predictRawEarlyStopWalk } from './early-stop.ts'
 import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
 import type { IterationWindow } from './model.ts'
-import { autoKernelFor, autoPredictRaw, knownWasmKernel, wasmKernelOf } from './warmup.ts'
+import {
+  autoKernelFor,
+  autoPredictRaw,
+  knownWasmKernel,
+  notePortableMs,
+  walkBlocksFor,
+  wasmKernelOf,
+} from './warmup.ts'
 
 /**
  * Which kernel predicts: `portable` walks the typed arrays (runs everywhere); `compiled`
@@ -68,6 +76,45 @@ export class KernelPicker {
     if (this.kernelChoice === 'auto' && timingsOf.get(this.forest)?.large.decided === 'portable')
       return 'portable'
     return compiledKernels.get(this.forest) ? 'compiled' : 'portable'
+  }
+
+  /**
+   * Raw scores with early stopping: on the WebAssembly table walk where `auto` has it (or
+   * this call pays for building it) or `wasm` is chosen, else the portable kernel (whose
+   * time then counts toward building the walk). The same bits either way.
+   */
+  earlyStop(
+    data: Float64Array,
+    numRows: number,
+    w: IterationWindow,
+    plan: EarlyStopPlan,
+    result: Float64Array,
+  ): void {
+    const { forest, numFeatures, numClass } = this
+    const auto = this.kernelChoice === 'auto'
+    const blocks =
+      auto || this.kernelChoice === 'wasm'
+        ? walkBlocksFor(forest, { numFeatures, width: numClass }, numRows, !auto)
+        : undefined
+    if (blocks) {
+      this.lastKernel = 'wasm'
+      predictRawEarlyStopWalk(
+        blocks,
+        data,
+        numRows,
+        numFeatures,
+        numClass,
+        w.treeStart,
+        w.treeEnd,
+        plan,
+        result,
+      )
+      return
+    }
+    this.lastKernel = 'portable'
+    const started = auto ? performance.now() : 0
+    predictRawEarlyStop(forest, data, numRows, numFeatures, numClass, w.treeStart, w.treeEnd, plan, result)
+    if (auto) notePortableMs(forest, performance.now() - started)
   }
 
   /** The compiled kernel, compiling it when asked to or when `auto` finds it worth it. */

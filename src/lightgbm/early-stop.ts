@@ -19,6 +19,7 @@ import { type Forest, TREE_LINEAR } from './forest.ts'
 import type { ModelInfo } from './header.ts'
 import { blockRowsFor, linearLeafValue, walk } from './kernel.ts'
 import { packedOf } from './packed.ts'
+import type { BlockWalk } from './wasm-walk.ts'
 
 /** LightGBM's defaults: `pred_early_stop_freq=10`, `pred_early_stop_margin=10.0`. */
 export const EARLY_STOP_DEFAULT_FREQ = 10
@@ -145,5 +146,62 @@ export function predictRawEarlyStop(
       }
       running = kept
     }
+  }
+}
+
+/**
+ * predictRawEarlyStop on the WebAssembly table walk (wasm-walk.ts BlockWalk): each block's
+ * rows are expanded once, walked `freq` iterations at a time, and after each full round the
+ * decided rows leave the block, the others (their expanded row and their sums, copied as
+ * they are) moving up so the next round walks them in one run. Each output still sums its
+ * trees in order, so the bits are those of the portable early stop.
+ */
+export function predictRawEarlyStopWalk(
+  blocks: BlockWalk,
+  rows: Float64Array,
+  numRows: number,
+  numFeatures: number,
+  width: number,
+  treeStart: number,
+  treeEnd: number,
+  plan: EarlyStopPlan,
+  out: Float64Array,
+): void {
+  const { blockRows, expanded, stride } = blocks
+  const sums = blocks.out
+  const chunkTrees = plan.freq * width
+  const margin = plan.margin
+  // Which row of the call each row of the block is.
+  const index = new Int32Array(Math.min(numRows, blockRows))
+  for (let blockStart = 0; blockStart < numRows; blockStart += blockRows) {
+    let running = Math.min(blockRows, numRows - blockStart)
+    blocks.rows.set(rows.subarray(blockStart * numFeatures, (blockStart + running) * numFeatures))
+    sums.fill(0, 0, running * width)
+    blocks.expand(running)
+    for (let i = 0; i < running; i++) index[i] = blockStart + i
+    for (let chunkStart = treeStart; chunkStart < treeEnd && running > 0; chunkStart += chunkTrees) {
+      const chunkEnd = Math.min(treeEnd, chunkStart + chunkTrees)
+      blocks.walk(running, chunkStart, chunkEnd)
+      // GBDT::PredictRaw checks only after a full round of `freq` iterations.
+      if (chunkEnd - chunkStart !== chunkTrees) break
+      let kept = 0
+      for (let i = 0; i < running; i++) {
+        if (decided(sums, i * width, width, margin)) {
+          for (let k = 0; k < width; k++) out[index[i] * width + k] = sums[i * width + k]
+          continue
+        }
+        if (kept !== i) {
+          // Element by element: rows are a few dozen values, below what a copyWithin call pays off.
+          for (let j = 0, to = kept * stride, from = i * stride; j < stride; j++)
+            expanded[to + j] = expanded[from + j]
+          for (let k = 0; k < width; k++) sums[kept * width + k] = sums[i * width + k]
+          index[kept] = index[i]
+        }
+        kept++
+      }
+      running = kept
+    }
+    for (let i = 0; i < running; i++)
+      for (let k = 0; k < width; k++) out[index[i] * width + k] = sums[i * width + k]
   }
 }

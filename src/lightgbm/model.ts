@@ -1,7 +1,7 @@
 // The Model: a parsed forest plus its facts, with LightGBM's prediction entry points.
 
 import { type KernelChoice, KernelPicker, prepareWasm } from './auto.ts'
-import { type EarlyStopOptions, earlyStopPlan, predictRawEarlyStop } from './early-stop.ts'
+import { type EarlyStopOptions, earlyStopPlan } from './early-stop.ts'
 import { PredictionError } from './errors.ts'
 import type { Forest } from './forest.ts'
 import { TREE_LINEAR } from './forest.ts'
@@ -139,18 +139,7 @@ export class Model {
   ) {
     const plan = earlyStopPlan(this.info, options)
     if (!plan) return this.picker.rawKernel(data, numRows, w, result)
-    this.picker.lastKernel = 'portable'
-    predictRawEarlyStop(
-      this.forest,
-      data,
-      numRows,
-      this.numFeatures,
-      this.numClass,
-      w.treeStart,
-      w.treeEnd,
-      plan,
-      result,
-    )
+    this.picker.earlyStop(data, numRows, w, plan, result)
   }
 
   private outputOf<T extends Float64Array | Int32Array>(

@@ -42,7 +42,7 @@ import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
 import { packedOf } from './packed.ts'
 import { canCompileWasm, type WasmForest, wasmCovers, wasmForest } from './wasm-kernel.ts'
-import { walkCovers } from './wasm-walk.ts'
+import { type BlockWalk, walkCovers } from './wasm-walk.ts'
 
 /** Share of a batch's estimated portable time it may spend compiling beyond what compiled trees save it. */
 export const COMPILE_SHARE = 0.03
@@ -411,6 +411,40 @@ function smallCall(
     return 'portable'
   }
   return timedSmallCall(forest, shape, state, wasm, rows, numRows, out)
+}
+
+/**
+ * The table walk's blocks for an early-stopping call (early-stop.ts walks them in rounds),
+ * under the same rule as walkCall: built already, or built now when this call's estimated
+ * portable time (as if no row stopped) and the work so far pay for it (`force`: build it in
+ * any case). Undefined: run the portable early stop, then report its time (notePortableMs).
+ */
+export function walkBlocksFor(
+  forest: Forest,
+  shape: Shape,
+  numRows: number,
+  force: boolean,
+): BlockWalk | undefined {
+  const state = stateOf(forest)
+  if (state.wasm === null || !walks(forest, state)) return undefined
+  const numTrees = forest.numTrees
+  const nodes = state.nodesBefore[numTrees]
+  let wasm = state.wasm && state.wasm.covered === numTrees ? state.wasm : undefined
+  if (!wasm) {
+    if (!force) {
+      if (nodes > AUTO_MAX_WALK_NODES) return undefined
+      const buildMs = (WALK_FIXED_MS + nodes * WALK_MS_PER_NODE) * (walkScale ?? 1)
+      const callMs = numRows * numTrees * state.depth * (state.msPerVisit ?? ASSUMED_MS_PER_VISIT)
+      if (state.workMs + WALK_CALL_SHARE * callMs < buildMs) return undefined
+    }
+    wasm = wasmKernelOf(forest, shape)
+  }
+  return wasm?.walkBlocks()
+}
+
+/** Counts `ms` of portable work done outside autoPredictRaw (early stopping) toward building the table walk. */
+export function notePortableMs(forest: Forest, ms: number): void {
+  stateOf(forest).workMs += ms
 }
 
 /** A small call once the whole forest is compiled: times both kernels, alternating, then keeps the faster (best times). */

@@ -62,7 +62,7 @@ import {
   OP_select,
   VOID,
 } from './wasm-bytes.ts'
-import { WalkForest, type WalkOptions, walkCovers } from './wasm-walk.ts'
+import { type BlockWalk, WalkForest, type WalkOptions, walkCovers } from './wasm-walk.ts'
 
 /** A forest compiled to WebAssembly: raw scores of all trees, `width` a row. */
 export interface WasmKernel {
@@ -331,6 +331,11 @@ export class WasmForest {
     this.slices.push(block)
     this.moduleBytes += bytes.length
     this.covered = end
+  }
+
+  /** The table walk's blocks (early stopping walks them in rounds); undefined for nested code. */
+  walkBlocks(): BlockWalk | undefined {
+    return this.walk?.blocks()
   }
 
   /**

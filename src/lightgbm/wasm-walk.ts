@@ -57,6 +57,7 @@ import {
   OP_i32Shl,
   OP_i32ShrU,
   OP_i32Sub,
+  OP_if,
   OP_localGet,
   OP_localSet,
   OP_localTee,
@@ -239,7 +240,10 @@ function batchBody(width: number, layout: Layout, lanes: number, unroll: number)
     .u32(1)
     .u32(6 + lanes)
     .byte(I32)
+  // src 0: the rows are expanded already (early stopping walks them in rounds).
+  code.byte(OP_localGet, SRC, OP_if, VOID)
   code.byte(OP_localGet, SRC, OP_i32Const).i32(layout.expanded).byte(OP_localGet, COUNT, OP_call, 0)
+  code.byte(OP_end)
   code.byte(OP_localGet, T0, OP_localSet, T)
   code
     .byte(OP_localGet, T0, OP_i32Const)
@@ -384,6 +388,23 @@ export interface WalkShare {
   trees: number
 }
 
+/**
+ * A table walk's blocks, for callers that walk the trees in rounds over rows that change
+ * between rounds (early stopping): `rows` (raw, numFeatures a row) and `out` (width a row)
+ * hold a block of at most `blockRows` rows; `expand(count)` turns the first `count` rows
+ * into `expanded` (`stride` doubles a row); `walk(count, t0, t1)` adds trees [t0, t1) of
+ * the first `count` expanded rows into `out`, each output in tree order.
+ */
+export interface BlockWalk {
+  blockRows: number
+  rows: Float64Array
+  out: Float64Array
+  expanded: Float64Array
+  stride: number
+  expand(count: number): void
+  walk(count: number, t0: number, t1: number): void
+}
+
 type BatchFunction = (src: number, out: number, count: number, t0: number, t1: number) => void
 type SingleFunction = (src: number, out: number, t0: number, t1: number) => void
 
@@ -465,6 +486,22 @@ export class WalkForest {
     const image = new Uint8Array(new SharedArrayBuffer(out))
     image.set(new Uint8Array(this.memory.buffer, 0, out))
     return { module: this.module, image, raw, out, blockRows, bytes: end, trees: this.covered }
+  }
+
+  /** This walk's blocks (BlockWalk), for trees [0, covered). */
+  blocks(): BlockWalk {
+    const { blockRows, raw, out, expanded, stride } = this.layout
+    const batch = this.batch
+    // A walk of no tree still expands the rows (batch's first step).
+    return {
+      blockRows,
+      rows: this.rowsView,
+      out: this.outView,
+      expanded: new Float64Array(this.memory.buffer, expanded, (blockRows * stride) / 8),
+      stride: stride / 8,
+      expand: (count) => batch(raw, out, count, 0, 0),
+      walk: (count, t0, t1) => batch(0, out, count, t0, t1),
+    }
   }
 
   /** Raw scores of trees [0, covered) of `numRows` rows, written to `out`. */

@@ -49,8 +49,29 @@ describe.each(['binary', 'multiclass', 'multiclassova', 'lambdarank'])(
         const options = optionsOf(setting)
         expect(bits(model.predictRaw(rows, undefined, options))).toEqual(bits(setting.raw))
         expect(bits(model.predict(rows, undefined, options))).toEqual(bits(setting.predict))
+        // Both kernels that stop early: the portable walk and the WebAssembly table walk.
+        for (const kernel of ['portable', 'wasm'] as const) {
+          const chosen = model.withKernel(kernel)
+          expect(bits(chosen.predictRaw(rows, undefined, options)), kernel).toEqual(bits(setting.raw))
+          expect(chosen.lastKernel).toBe(kernel)
+          expect(bits(chosen.predict(rows, undefined, options)), kernel).toEqual(bits(setting.predict))
+        }
       },
     )
+
+    it('the table walk stops the same rows as the portable walk over many blocks, rows leaving at every round', () => {
+      // The fixture's rows repeated (with a NaN sprinkled in) past several of the walk's blocks.
+      const many = new Float64Array(rows.length * 40).map((_, i) =>
+        i % 97 === 0 ? Number.NaN : rows[i % rows.length] * (1 + (i % 7) / 10),
+      )
+      for (const setting of expected.early_stop) {
+        const options = optionsOf(setting)
+        const portable = model.withKernel('portable').predictRaw(many, undefined, options)
+        const wasm = model.withKernel('wasm')
+        expect(bits(wasm.predictRaw(many, undefined, options))).toEqual(bits(portable))
+        expect(wasm.lastKernel).toBe('wasm')
+      }
+    })
 
     it('the settings stop some rows early (the test would see a kernel that never stops)', () => {
       const changed = expected.early_stop.map((s) => s.rows_changed)
