@@ -55,7 +55,6 @@ import {
   OP_i32LtU,
   OP_i32RemU,
   OP_i32Shl,
-  OP_i32ShrU,
   OP_i32Sub,
   OP_localGet,
   OP_localSet,
@@ -95,7 +94,6 @@ function variantOf(kind: number): number {
 /** Where the walk's parts sit in memory. */
 interface Layout {
   leafBit: number
-  values: number
   roots: number
   out: number
   raw: number
@@ -104,10 +102,10 @@ interface Layout {
   blockRows: number
   /** Bytes of one expanded row. */
   stride: number
-  /** The expanded row's columns: variant * numFeatures + feature, in column order. */
+  /** The expanded row's columns: variant * numFeatures + feature, in column order (then the NaN column). */
   columns: number[]
-  /** Column of each variant * numFeatures + feature (-1: unused). */
-  columnOf: Int32Array
+  /** Byte offset in the expanded row of each variant * numFeatures + feature (-1: unused). */
+  columnOffset: Int32Array
 }
 
 function layoutOf(
@@ -118,29 +116,27 @@ function layoutOf(
 ): Layout | undefined {
   const numNodes = forest.splitFeature.length
   const numLeaves = forest.leafValue.length
-  const columnOf = new Int32Array(6 * numFeatures).fill(-1)
+  const columnOffset = new Int32Array(6 * numFeatures).fill(-1)
   const columns: number[] = []
   for (let g = 0; g < numNodes; g++) {
     const key = variantOf(forest.nodeKind[g]) * numFeatures + forest.splitFeature[g]
-    if (columnOf[key] < 0) {
-      columnOf[key] = columns.length
+    if (columnOffset[key] < 0) {
+      columnOffset[key] = columns.length * 8
       columns.push(key)
     }
   }
-  // A leaf's record reads column 0, which must exist.
-  if (columns.length === 0) columns.push(0)
-  const stride = columns.length * 8
+  // The last column, NaN in every row, is what a leaf's record compares.
+  const stride = (columns.length + 1) * 8
   let leafBit = 16
   while (leafBit < numNodes * INTERNAL_BYTES || leafBit < numLeaves * LEAF_BYTES + 8) leafBit *= 2
-  const values = 2 * leafBit
-  const roots = values + numLeaves * 8
+  const roots = 2 * leafBit
   const out = (roots + forest.numTrees * 4 + 7) & ~7
   const blockRows = Math.max(1, options.blockRows ?? Math.min(1024, Math.ceil((256 << 10) / stride)))
   const raw = out + blockRows * width * 8
   const expanded = raw + blockRows * numFeatures * 8
   const end = expanded + blockRows * stride
   if (end > MAX_BYTES) return undefined
-  return { leafBit, values, roots, out, raw, expanded, end, blockRows, stride, columns, columnOf }
+  return { leafBit, roots, out, raw, expanded, end, blockRows, stride, columns, columnOffset }
 }
 
 /**
@@ -188,6 +184,11 @@ function expandBody(numFeatures: number, layout: Layout): Bytes {
     code.byte(OP_f64Store, 3).u32(column * 8)
   })
   code
+    .byte(OP_localGet, DST)
+    .f64(Number.NaN)
+    .byte(OP_f64Store, 3)
+    .u32(layout.columns.length * 8)
+  code
     .byte(OP_localGet, SRC, OP_i32Const)
     .i32(numFeatures * 8)
     .byte(OP_i32Add, OP_localSet, SRC)
@@ -227,9 +228,9 @@ function emitWalk(
   code.byte(OP_i32Const).i32(leafBit).byte(OP_i32And, OP_i32Eqz, OP_brIf, 0, OP_end)
 }
 
-/** Pushes lane `n`'s leaf value. */
-function emitLeafValue(code: Bytes, n: number, layout: Layout): void {
-  code.byte(OP_localGet, n, OP_i32Const, 1, OP_i32ShrU, OP_f64Load, 3).u32(layout.values - layout.leafBit / 2)
+/** Pushes lane `n`'s leaf value (the first field of a leaf's record). */
+function emitLeafValue(code: Bytes, n: number): void {
+  code.byte(OP_localGet, n, OP_f64Load, 3, 0)
 }
 
 function batchBody(width: number, layout: Layout, lanes: number, unroll: number): Bytes {
@@ -262,7 +263,7 @@ function batchBody(width: number, layout: Layout, lanes: number, unroll: number)
     emitWalk(code, N, k, unroll, layout.leafBit, B, (i) => i * layout.stride)
     for (let i = 0; i < k; i++) {
       code.byte(OP_localGet, O, OP_localGet, O, OP_f64Load, 3).u32(i * width * 8)
-      emitLeafValue(code, N + i, layout)
+      emitLeafValue(code, N + i)
       code.byte(OP_f64Add, OP_f64Store, 3).u32(i * width * 8)
     }
     code
@@ -318,7 +319,7 @@ function singleBody(width: number, layout: Layout, lanes: number, unroll: number
     for (let i = 0; i < k; i++) {
       code.byte(OP_localGet, OUT, OP_localGet, KOFF, OP_i32Add)
       code.byte(OP_localGet, OUT, OP_localGet, KOFF, OP_i32Add, OP_f64Load, 3, 0)
-      emitLeafValue(code, N + i, layout)
+      emitLeafValue(code, N + i)
       code.byte(OP_f64Add, OP_f64Store, 3, 0)
       emitNextOutput(code, KOFF, width)
     }
@@ -403,6 +404,8 @@ export class WalkForest {
   private readonly rowsView: Float64Array
   private readonly outView: Float64Array
   private readonly singleBelow: number
+  /** Per node kind: its variant times numFeatures. */
+  private readonly variantBase = new Int32Array(16)
 
   constructor(
     readonly forest: Forest,
@@ -422,39 +425,52 @@ export class WalkForest {
     this.batch = exports.batch as BatchFunction
     this.single = exports.single as SingleFunction
     const buffer = this.memory.buffer
-    new Float64Array(buffer, layout.values, forest.leafValue.length).set(forest.leafValue)
     this.rowsView = new Float64Array(buffer, layout.raw, layout.blockRows * numFeatures)
     this.outView = new Float64Array(buffer, layout.out, layout.blockRows * width)
+    for (let kind = 0; kind < 16; kind++) this.variantBase[kind] = variantOf(kind) * numFeatures
   }
 
-  /** Writes the records of trees [covered, end). */
+  /**
+   * Writes the records of trees [covered, end), as 32-bit words (no branch on a node's
+   * contents): an internal node's threshold is copied as its two words.
+   */
   extend(end: number): void {
     if (end <= this.covered) return
-    const { forest, layout } = this
-    const { numFeatures } = this.shape
+    const { forest, layout, variantBase } = this
+    const { leafBit, columnOffset } = layout
     const buffer = this.memory.buffer
-    const view = new DataView(buffer)
+    const words = new Int32Array(buffer, 0, (2 * leafBit) >> 2)
     const roots = new Int32Array(buffer, layout.roots, forest.numTrees)
-    const { splitFeature, threshold, nodeKind, leftChild, rightChild, treeNodeOffset, treeLeafOffset } =
-      forest
-    const address = (child: number) =>
-      child >= 0 ? child * INTERNAL_BYTES : layout.leafBit + ~child * LEAF_BYTES
+    const { splitFeature, threshold, nodeKind, leftChild, rightChild, treeRoot, leafValue } = forest
+    const thresholdWords = new Int32Array(threshold.buffer, threshold.byteOffset, 2 * threshold.length)
+    const valueWords = new Int32Array(leafValue.buffer, leafValue.byteOffset, 2 * leafValue.length)
+    // A child's address: 20 * node, or leafBit + 16 * leaf for ~leaf (mask: child < 0).
     for (let t = this.covered; t < end; t++) {
-      roots[t] = address(forest.treeRoot[t])
-      for (let g = treeNodeOffset[t]; g < treeNodeOffset[t + 1]; g++) {
-        const at = g * INTERNAL_BYTES
-        view.setFloat64(at, threshold[g], true)
-        const column = layout.columnOf[variantOf(nodeKind[g]) * numFeatures + splitFeature[g]]
-        view.setInt32(at + 8, column * 8, true)
-        view.setInt32(at + 12, address(rightChild[g]), true)
-        view.setInt32(at + 16, address(leftChild[g]), true)
-      }
-      for (let l = treeLeafOffset[t]; l < treeLeafOffset[t + 1]; l++) {
-        const at = layout.leafBit + l * LEAF_BYTES
-        view.setFloat64(at, Number.NaN, true)
-        view.setInt32(at + 8, 0, true)
-        view.setInt32(at + 12, at, true)
-      }
+      const c = treeRoot[t]
+      const m = c >> 31
+      roots[t] = (Math.imul(c, INTERNAL_BYTES) & ~m) | ((leafBit + (~c << 4)) & m)
+    }
+    for (let g = forest.treeNodeOffset[this.covered], gEnd = forest.treeNodeOffset[end]; g < gEnd; g++) {
+      const w = g * 5
+      words[w] = thresholdWords[2 * g]
+      words[w + 1] = thresholdWords[2 * g + 1]
+      words[w + 2] = columnOffset[variantBase[nodeKind[g]] + splitFeature[g]]
+      const right = rightChild[g]
+      const mr = right >> 31
+      words[w + 3] = (Math.imul(right, INTERNAL_BYTES) & ~mr) | ((leafBit + (~right << 4)) & mr)
+      const left = leftChild[g]
+      const ml = left >> 31
+      words[w + 4] = (Math.imul(left, INTERNAL_BYTES) & ~ml) | ((leafBit + (~left << 4)) & ml)
+    }
+    // A leaf: its value | the NaN column's offset | its own address (x <= value is false
+    // on NaN, so the walk takes "right" and stays).
+    const nanColumn = layout.columns.length * 8
+    for (let l = forest.treeLeafOffset[this.covered], lEnd = forest.treeLeafOffset[end]; l < lEnd; l++) {
+      const w = (leafBit >> 2) + l * 4
+      words[w] = valueWords[2 * l]
+      words[w + 1] = valueWords[2 * l + 1]
+      words[w + 2] = nanColumn
+      words[w + 3] = leafBit + (l << 4)
     }
     this.covered = end
   }
