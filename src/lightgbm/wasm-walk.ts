@@ -51,11 +51,17 @@ import {
   OP_i32Const,
   OP_i32Eq,
   OP_i32Eqz,
+  OP_i32GeS,
   OP_i32Load,
+  OP_i32Load8U,
   OP_i32LtU,
+  OP_i32Mul,
   OP_i32RemU,
   OP_i32Shl,
+  OP_i32ShrU,
+  OP_i32Store,
   OP_i32Sub,
+  OP_i32Xor,
   OP_localGet,
   OP_localSet,
   OP_localTee,
@@ -81,6 +87,17 @@ export interface WalkOptions {
 const INTERNAL_BYTES = 20
 const LEAF_BYTES = 16
 const PAGE = 65536
+// extend() copies the forest's arrays CHUNK nodes (or leaves) at a time into memory at
+// `chunk`: thresholds | leaf values | features | left | right | kinds, then the table of
+// column offsets (variant * numFeatures + feature) and per kind its variant * numFeatures.
+const CHUNK = 2048
+const CHUNK_THRESHOLD = 0
+const CHUNK_VALUE = 8 * CHUNK
+const CHUNK_FEATURE = 16 * CHUNK
+const CHUNK_LEFT = 20 * CHUNK
+const CHUNK_RIGHT = 24 * CHUNK
+const CHUNK_KIND = 28 * CHUNK
+const CHUNK_BYTES = 29 * CHUNK
 // Memory the walk may take (WebAssembly memories are at most 4 GiB; stay well below).
 const MAX_BYTES = 1 << 30
 
@@ -98,6 +115,8 @@ interface Layout {
   out: number
   raw: number
   expanded: number
+  /** Where `extend` copies a chunk of the forest's arrays for the module to write records from. */
+  chunk: number
   end: number
   blockRows: number
   /** Bytes of one expanded row. */
@@ -134,9 +153,10 @@ function layoutOf(
   const blockRows = Math.max(1, options.blockRows ?? Math.min(1024, Math.ceil((256 << 10) / stride)))
   const raw = out + blockRows * width * 8
   const expanded = raw + blockRows * numFeatures * 8
-  const end = expanded + blockRows * stride
+  const chunk = expanded + blockRows * stride
+  const end = chunk + CHUNK_BYTES + 4 * (6 * numFeatures + 16)
   if (end > MAX_BYTES) return undefined
-  return { leafBit, roots, out, raw, expanded, end, blockRows, stride, columns, columnOffset }
+  return { leafBit, roots, out, raw, expanded, chunk, end, blockRows, stride, columns, columnOffset }
 }
 
 /**
@@ -155,6 +175,8 @@ export function walkCovers(forest: Forest): boolean {
 // Function 0, expand(src, dst, count): each row's variants, side by side.
 // Function 1, batch(src, out, count, t0, t1): trees [t0, t1) on `count` rows, row lanes.
 // Function 2, single(src, out, t0, t1): trees [t0, t1) on one row, tree lanes.
+// Function 3, nodes(g, count): the records of nodes [g, g + count) from the chunk.
+// Function 4, leaves(l, count): the records of leaves [l, l + count) from the chunk.
 
 function expandBody(numFeatures: number, layout: Layout): Bytes {
   const [SRC, DST, COUNT, X] = [0, 1, 2, 3]
@@ -330,7 +352,104 @@ function singleBody(width: number, layout: Layout, lanes: number, unroll: number
   return code
 }
 
-/** The walk module's bytes (three functions; `batch` and `single` exported). */
+/** Pushes the address of child `c` (local): 20 * c for a node, leafBit + 16 * ~c for a leaf. */
+function emitChildAddress(code: Bytes, c: number, leafBit: number): void {
+  code.byte(OP_localGet, c, OP_i32Const).i32(INTERNAL_BYTES).byte(OP_i32Mul)
+  code.byte(OP_localGet, c, OP_i32Const, 0x7f, OP_i32Xor, OP_i32Const, 4, OP_i32Shl, OP_i32Const).i32(leafBit)
+  code.byte(OP_i32Add, OP_localGet, c, OP_i32Const, 0, OP_i32GeS, OP_select)
+}
+
+function nodesBody(numFeatures: number, layout: Layout): Bytes {
+  const [G, COUNT, R, I, C] = [0, 1, 2, 3, 4]
+  const { chunk } = layout
+  const columnTable = chunk + CHUNK_BYTES
+  const kindTable = columnTable + 4 * 6 * numFeatures
+  const code = new Bytes()
+  code.u32(1).u32(3).byte(I32)
+  code.byte(OP_localGet, G, OP_i32Const).i32(INTERNAL_BYTES).byte(OP_i32Mul, OP_localSet, R)
+  code.byte(OP_block, VOID, OP_localGet, COUNT, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
+  // threshold (i = I / 4)
+  code
+    .byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 1, OP_i32Shl, OP_f64Load, 3)
+    .u32(chunk + CHUNK_THRESHOLD)
+  code.byte(OP_f64Store, 3, 0)
+  // column offset: columnTable[kindTable[kind] + feature]
+  code
+    .byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 2, OP_i32ShrU, OP_i32Load8U, 0)
+    .u32(chunk + CHUNK_KIND)
+  code.byte(OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(kindTable)
+  code.byte(OP_localGet, I, OP_i32Load, 2).u32(chunk + CHUNK_FEATURE)
+  code.byte(OP_i32Add, OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(columnTable)
+  code.byte(OP_i32Store, 2, 8)
+  for (const [from, at] of [
+    [CHUNK_RIGHT, 12],
+    [CHUNK_LEFT, 16],
+  ]) {
+    code
+      .byte(OP_localGet, R, OP_localGet, I, OP_i32Load, 2)
+      .u32(chunk + from)
+      .byte(OP_localSet, C)
+    emitChildAddress(code, C, layout.leafBit)
+    code.byte(OP_i32Store, 2, at)
+  }
+  code.byte(OP_localGet, R, OP_i32Const, INTERNAL_BYTES, OP_i32Add, OP_localSet, R)
+  code.byte(OP_localGet, I, OP_i32Const, 4, OP_i32Add, OP_localSet, I)
+  code.byte(
+    OP_localGet,
+    COUNT,
+    OP_i32Const,
+    1,
+    OP_i32Sub,
+    OP_localTee,
+    COUNT,
+    OP_brIf,
+    0,
+    OP_end,
+    OP_end,
+    OP_end,
+  )
+  return code
+}
+
+function leavesBody(layout: Layout): Bytes {
+  const [L, COUNT, R, J] = [0, 1, 2, 3]
+  const code = new Bytes()
+  code.u32(1).u32(2).byte(I32)
+  code
+    .byte(OP_localGet, L, OP_i32Const, 4, OP_i32Shl, OP_i32Const)
+    .i32(layout.leafBit)
+    .byte(OP_i32Add, OP_localSet, R)
+  code.byte(OP_block, VOID, OP_localGet, COUNT, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
+  // value | the NaN column | itself
+  code
+    .byte(OP_localGet, R, OP_localGet, J, OP_f64Load, 3)
+    .u32(layout.chunk + CHUNK_VALUE)
+    .byte(OP_f64Store, 3, 0)
+  code
+    .byte(OP_localGet, R, OP_i32Const)
+    .i32(layout.columns.length * 8)
+    .byte(OP_i32Store, 2, 8)
+  code.byte(OP_localGet, R, OP_localGet, R, OP_i32Store, 2, 12)
+  code.byte(OP_localGet, R, OP_i32Const, LEAF_BYTES, OP_i32Add, OP_localSet, R)
+  code.byte(OP_localGet, J, OP_i32Const, 8, OP_i32Add, OP_localSet, J)
+  code.byte(
+    OP_localGet,
+    COUNT,
+    OP_i32Const,
+    1,
+    OP_i32Sub,
+    OP_localTee,
+    COUNT,
+    OP_brIf,
+    0,
+    OP_end,
+    OP_end,
+    OP_end,
+  )
+  return code
+}
+
+/** The walk module's bytes (five functions; all but `expand` exported). */
 export function walkModuleBytes(
   shape: { numFeatures: number; width: number },
   layout: Layout,
@@ -342,25 +461,29 @@ export function walkModuleBytes(
     expandBody(numFeatures, layout),
     batchBody(width, layout, Math.max(1, options.rowLanes ?? 8), unroll),
     singleBody(width, layout, Math.max(1, options.treeLanes ?? 8), unroll),
+    nodesBody(numFeatures, layout),
+    leavesBody(layout),
   ]
   const name = (to: Bytes, s: string) => to.u32(s.length).byte(...Array.from(s, (ch) => ch.charCodeAt(0)))
   const out = new Bytes().byte(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
   const section = (id: number, content: Bytes) => out.byte(id).sized(content)
-  const types = new Bytes().u32(3)
+  const types = new Bytes().u32(4)
   types.byte(0x60).u32(3).byte(I32, I32, I32).u32(0)
   types.byte(0x60).u32(5).byte(I32, I32, I32, I32, I32).u32(0)
   types.byte(0x60).u32(4).byte(I32, I32, I32, I32).u32(0)
+  types.byte(0x60).u32(2).byte(I32, I32).u32(0)
   section(1, types)
   const imports = new Bytes().u32(1)
   name(imports, 'env')
   name(imports, 'memory')
   section(2, imports.byte(0x02, 0x00).u32(1))
-  section(3, new Bytes().u32(3).u32(0).u32(1).u32(2))
-  const exports = new Bytes().u32(2)
-  name(exports, 'batch')
-  exports.byte(0x00).u32(1)
-  name(exports, 'single')
-  exports.byte(0x00).u32(2)
+  section(3, new Bytes().u32(5).u32(0).u32(1).u32(2).u32(3).u32(3))
+  const exports = new Bytes().u32(4)
+  const exported = ['batch', 'single', 'nodes', 'leaves']
+  exported.forEach((label, i) => {
+    name(exports, label)
+    exports.byte(0x00).u32(i + 1)
+  })
   section(7, exports)
   const code = new Bytes().u32(bodies.length)
   for (const body of bodies) code.sized(body)
@@ -387,6 +510,7 @@ export interface WalkShare {
 
 type BatchFunction = (src: number, out: number, count: number, t0: number, t1: number) => void
 type SingleFunction = (src: number, out: number, t0: number, t1: number) => void
+type RecordsFunction = (first: number, count: number) => void
 
 /**
  * A forest's table walk, filled a slice of trees at a time (`extend` writes the trees'
@@ -403,9 +527,18 @@ export class WalkForest {
   private readonly single: SingleFunction
   private readonly rowsView: Float64Array
   private readonly outView: Float64Array
+  private readonly nodes: RecordsFunction
+  private readonly leaves: RecordsFunction
   private readonly singleBelow: number
-  /** Per node kind: its variant times numFeatures. */
-  private readonly variantBase = new Int32Array(16)
+  /** Views of the chunk `extend` copies the forest's arrays to. */
+  private readonly chunk: {
+    threshold: Float64Array
+    value: Float64Array
+    feature: Int32Array
+    left: Int32Array
+    right: Int32Array
+    kind: Uint8Array
+  }
 
   constructor(
     readonly forest: Forest,
@@ -424,53 +557,63 @@ export class WalkForest {
     const exports = new WebAssembly.Instance(this.module, { env: { memory: this.memory } }).exports
     this.batch = exports.batch as BatchFunction
     this.single = exports.single as SingleFunction
+    this.nodes = exports.nodes as RecordsFunction
+    this.leaves = exports.leaves as RecordsFunction
     const buffer = this.memory.buffer
     this.rowsView = new Float64Array(buffer, layout.raw, layout.blockRows * numFeatures)
     this.outView = new Float64Array(buffer, layout.out, layout.blockRows * width)
-    for (let kind = 0; kind < 16; kind++) this.variantBase[kind] = variantOf(kind) * numFeatures
+    const at = layout.chunk
+    this.chunk = {
+      threshold: new Float64Array(buffer, at + CHUNK_THRESHOLD, CHUNK),
+      value: new Float64Array(buffer, at + CHUNK_VALUE, CHUNK),
+      feature: new Int32Array(buffer, at + CHUNK_FEATURE, CHUNK),
+      left: new Int32Array(buffer, at + CHUNK_LEFT, CHUNK),
+      right: new Int32Array(buffer, at + CHUNK_RIGHT, CHUNK),
+      kind: new Uint8Array(buffer, at + CHUNK_KIND, CHUNK),
+    }
+    new Int32Array(buffer, at + CHUNK_BYTES, 6 * numFeatures).set(layout.columnOffset)
+    const kindTable = new Int32Array(buffer, at + CHUNK_BYTES + 4 * 6 * numFeatures, 16)
+    for (let kind = 0; kind < 16; kind++) kindTable[kind] = variantOf(kind) * numFeatures
   }
 
   /**
-   * Writes the records of trees [covered, end), as 32-bit words (no branch on a node's
-   * contents): an internal node's threshold is copied as its two words.
+   * Writes the records of trees [covered, end): the nodes' and leaves' arrays are copied a
+   * chunk at a time into the module's memory, where `nodes` and `leaves` write the records
+   * (compiled code from the first call on; a loop of JavaScript would run interpreted
+   * through most of a first call).
    */
   extend(end: number): void {
     if (end <= this.covered) return
-    const { forest, layout, variantBase } = this
-    const { leafBit, columnOffset } = layout
-    const buffer = this.memory.buffer
-    const words = new Int32Array(buffer, 0, (2 * leafBit) >> 2)
-    const roots = new Int32Array(buffer, layout.roots, forest.numTrees)
+    const { forest, layout } = this
+    const { leafBit } = layout
     const { splitFeature, threshold, nodeKind, leftChild, rightChild, treeRoot, leafValue } = forest
-    const thresholdWords = new Int32Array(threshold.buffer, threshold.byteOffset, 2 * threshold.length)
-    const valueWords = new Int32Array(leafValue.buffer, leafValue.byteOffset, 2 * leafValue.length)
-    // A child's address: 20 * node, or leafBit + 16 * leaf for ~leaf (mask: child < 0).
+    const roots = new Int32Array(this.memory.buffer, layout.roots, forest.numTrees)
     for (let t = this.covered; t < end; t++) {
       const c = treeRoot[t]
-      const m = c >> 31
-      roots[t] = (Math.imul(c, INTERNAL_BYTES) & ~m) | ((leafBit + (~c << 4)) & m)
+      roots[t] = c >= 0 ? c * INTERNAL_BYTES : leafBit + ~c * LEAF_BYTES
     }
-    for (let g = forest.treeNodeOffset[this.covered], gEnd = forest.treeNodeOffset[end]; g < gEnd; g++) {
-      const w = g * 5
-      words[w] = thresholdWords[2 * g]
-      words[w + 1] = thresholdWords[2 * g + 1]
-      words[w + 2] = columnOffset[variantBase[nodeKind[g]] + splitFeature[g]]
-      const right = rightChild[g]
-      const mr = right >> 31
-      words[w + 3] = (Math.imul(right, INTERNAL_BYTES) & ~mr) | ((leafBit + (~right << 4)) & mr)
-      const left = leftChild[g]
-      const ml = left >> 31
-      words[w + 4] = (Math.imul(left, INTERNAL_BYTES) & ~ml) | ((leafBit + (~left << 4)) & ml)
+    const chunk = this.chunk
+    for (
+      let g = forest.treeNodeOffset[this.covered], gEnd = forest.treeNodeOffset[end];
+      g < gEnd;
+      g += CHUNK
+    ) {
+      const next = Math.min(gEnd, g + CHUNK)
+      chunk.threshold.set(threshold.subarray(g, next))
+      chunk.feature.set(splitFeature.subarray(g, next))
+      chunk.kind.set(nodeKind.subarray(g, next))
+      chunk.left.set(leftChild.subarray(g, next))
+      chunk.right.set(rightChild.subarray(g, next))
+      this.nodes(g, next - g)
     }
-    // A leaf: its value | the NaN column's offset | its own address (x <= value is false
-    // on NaN, so the walk takes "right" and stays).
-    const nanColumn = layout.columns.length * 8
-    for (let l = forest.treeLeafOffset[this.covered], lEnd = forest.treeLeafOffset[end]; l < lEnd; l++) {
-      const w = (leafBit >> 2) + l * 4
-      words[w] = valueWords[2 * l]
-      words[w + 1] = valueWords[2 * l + 1]
-      words[w + 2] = nanColumn
-      words[w + 3] = leafBit + (l << 4)
+    for (
+      let l = forest.treeLeafOffset[this.covered], lEnd = forest.treeLeafOffset[end];
+      l < lEnd;
+      l += CHUNK
+    ) {
+      const next = Math.min(lEnd, l + CHUNK)
+      chunk.value.set(leafValue.subarray(l, next))
+      this.leaves(l, next - l)
     }
     this.covered = end
   }
