@@ -25,9 +25,11 @@
 //
 // Record layout (byte addresses in the shared memory):
 //   internal node g at g * 20: threshold f64 | variant column offset i32 | right i32 | left i32
-//   leaf l at LEAF + l * 16: NaN f64 | 0 i32 | its own address i32 (x <= NaN is false, so
-//   the walk takes "right" and stays); its value at VALUES + l * 8, read as
-//   (address >>> 1) + VALUES - LEAF / 2.
+//   leaf l at LEAF + l * 24: NaN f64 | 0 i32 | its own address i32 | its value f64 (x <= NaN
+//   is false, so the walk takes "right" and stays; "left" reads the value's first word).
+// The module writes the records itself (functions `nodes` and `leaves`) from the forest's
+// arrays, which `extend` copies into its memory a chunk at a time: compiled code from the
+// first call on, where a JavaScript loop would run interpreted through a first call.
 
 import { kZeroThreshold, NAN_LEFT, NodeKind, ZERO_LEFT } from './decision.ts'
 import { type Forest, TREE_LINEAR } from './forest.ts'
@@ -85,7 +87,7 @@ export interface WalkOptions {
 }
 
 const INTERNAL_BYTES = 20
-const LEAF_BYTES = 16
+const LEAF_BYTES = 24
 const PAGE = 65536
 // extend() copies the forest's arrays CHUNK nodes (or leaves) at a time into memory at
 // `chunk`: thresholds | leaf values | features | left | right | kinds, then the table of
@@ -121,7 +123,7 @@ interface Layout {
   blockRows: number
   /** Bytes of one expanded row. */
   stride: number
-  /** The expanded row's columns: variant * numFeatures + feature, in column order (then the NaN column). */
+  /** The expanded row's columns: variant * numFeatures + feature, in column order. */
   columns: number[]
   /** Byte offset in the expanded row of each variant * numFeatures + feature (-1: unused). */
   columnOffset: Int32Array
@@ -144,8 +146,9 @@ function layoutOf(
       columns.push(key)
     }
   }
-  // The last column, NaN in every row, is what a leaf's record compares.
-  const stride = (columns.length + 1) * 8
+  // A leaf's record reads column 0, which must exist.
+  if (columns.length === 0) columns.push(0)
+  const stride = columns.length * 8
   let leafBit = 16
   while (leafBit < numNodes * INTERNAL_BYTES || leafBit < numLeaves * LEAF_BYTES + 8) leafBit *= 2
   const roots = 2 * leafBit
@@ -206,11 +209,6 @@ function expandBody(numFeatures: number, layout: Layout): Bytes {
     code.byte(OP_f64Store, 3).u32(column * 8)
   })
   code
-    .byte(OP_localGet, DST)
-    .f64(Number.NaN)
-    .byte(OP_f64Store, 3)
-    .u32(layout.columns.length * 8)
-  code
     .byte(OP_localGet, SRC, OP_i32Const)
     .i32(numFeatures * 8)
     .byte(OP_i32Add, OP_localSet, SRC)
@@ -250,9 +248,9 @@ function emitWalk(
   code.byte(OP_i32Const).i32(leafBit).byte(OP_i32And, OP_i32Eqz, OP_brIf, 0, OP_end)
 }
 
-/** Pushes lane `n`'s leaf value (the first field of a leaf's record). */
+/** Pushes lane `n`'s leaf value (the last field of a leaf's record). */
 function emitLeafValue(code: Bytes, n: number): void {
-  code.byte(OP_localGet, n, OP_f64Load, 3, 0)
+  code.byte(OP_localGet, n, OP_f64Load, 3, 16)
 }
 
 function batchBody(width: number, layout: Layout, lanes: number, unroll: number): Bytes {
@@ -355,7 +353,9 @@ function singleBody(width: number, layout: Layout, lanes: number, unroll: number
 /** Pushes the address of child `c` (local): 20 * c for a node, leafBit + 16 * ~c for a leaf. */
 function emitChildAddress(code: Bytes, c: number, leafBit: number): void {
   code.byte(OP_localGet, c, OP_i32Const).i32(INTERNAL_BYTES).byte(OP_i32Mul)
-  code.byte(OP_localGet, c, OP_i32Const, 0x7f, OP_i32Xor, OP_i32Const, 4, OP_i32Shl, OP_i32Const).i32(leafBit)
+  code
+    .byte(OP_localGet, c, OP_i32Const, 0x7f, OP_i32Xor, OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const)
+    .i32(leafBit)
   code.byte(OP_i32Add, OP_localGet, c, OP_i32Const, 0, OP_i32GeS, OP_select)
 }
 
@@ -416,19 +416,17 @@ function leavesBody(layout: Layout): Bytes {
   const code = new Bytes()
   code.u32(1).u32(2).byte(I32)
   code
-    .byte(OP_localGet, L, OP_i32Const, 4, OP_i32Shl, OP_i32Const)
+    .byte(OP_localGet, L, OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const)
     .i32(layout.leafBit)
     .byte(OP_i32Add, OP_localSet, R)
   code.byte(OP_block, VOID, OP_localGet, COUNT, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
-  // value | the NaN column | itself
+  // NaN | column 0 | itself | value
   code
     .byte(OP_localGet, R, OP_localGet, J, OP_f64Load, 3)
     .u32(layout.chunk + CHUNK_VALUE)
-    .byte(OP_f64Store, 3, 0)
-  code
-    .byte(OP_localGet, R, OP_i32Const)
-    .i32(layout.columns.length * 8)
-    .byte(OP_i32Store, 2, 8)
+    .byte(OP_f64Store, 3, 16)
+  code.byte(OP_localGet, R).f64(Number.NaN).byte(OP_f64Store, 3, 0)
+  code.byte(OP_localGet, R, OP_i32Const, 0).byte(OP_i32Store, 2, 8)
   code.byte(OP_localGet, R, OP_localGet, R, OP_i32Store, 2, 12)
   code.byte(OP_localGet, R, OP_i32Const, LEAF_BYTES, OP_i32Add, OP_localSet, R)
   code.byte(OP_localGet, J, OP_i32Const, 8, OP_i32Add, OP_localSet, J)
