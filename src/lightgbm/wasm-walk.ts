@@ -27,7 +27,7 @@
 //   internal node g at g * 20: threshold f64 | variant column offset i32 | right i32 | left i32
 //   leaf l at LEAF + l * 24: NaN f64 | 0 i32 | its own address i32 | its value f64 (x <= NaN
 //   is false, so the walk takes "right" and stays; "left" reads the value's first word).
-// The module writes the records itself (functions `nodes` and `leaves`) from the forest's
+// The module writes the records itself (function `records`) from the forest's
 // arrays, which `extend` copies into its memory a chunk at a time: compiled code from the
 // first call on, where a JavaScript loop would run interpreted through a first call.
 
@@ -93,7 +93,6 @@ const PAGE = 65536
 // `chunk`: thresholds | leaf values | features | left | right | kinds, then the table of
 // column offsets (variant * numFeatures + feature) and per kind its variant * numFeatures.
 const CHUNK = 2048
-const CHUNK_THRESHOLD = 0
 const CHUNK_VALUE = 8 * CHUNK
 const CHUNK_FEATURE = 16 * CHUNK
 const CHUNK_LEFT = 20 * CHUNK
@@ -178,8 +177,8 @@ export function walkCovers(forest: Forest): boolean {
 // Function 0, expand(src, dst, count): each row's variants, side by side.
 // Function 1, batch(src, out, count, t0, t1): trees [t0, t1) on `count` rows, row lanes.
 // Function 2, single(src, out, t0, t1): trees [t0, t1) on one row, tree lanes.
-// Function 3, nodes(g, count): the records of nodes [g, g + count) from the chunk.
-// Function 4, leaves(l, count): the records of leaves [l, l + count) from the chunk.
+// Function 3, records(g, nodes, l, leaves): the records of nodes [g, g + nodes) and leaves
+// [l, l + leaves) from the chunk.
 
 function expandBody(numFeatures: number, layout: Layout): Bytes {
   const [SRC, DST, COUNT, X] = [0, 1, 2, 3]
@@ -350,28 +349,17 @@ function singleBody(width: number, layout: Layout, lanes: number, unroll: number
   return code
 }
 
-/** Pushes the address of child `c` (local): 20 * c for a node, leafBit + 16 * ~c for a leaf. */
-function emitChildAddress(code: Bytes, c: number, leafBit: number): void {
-  code.byte(OP_localGet, c, OP_i32Const).i32(INTERNAL_BYTES).byte(OP_i32Mul)
-  code
-    .byte(OP_localGet, c, OP_i32Const, 0x7f, OP_i32Xor, OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const)
-    .i32(leafBit)
-  code.byte(OP_i32Add, OP_localGet, c, OP_i32Const, 0, OP_i32GeS, OP_select)
-}
-
-function nodesBody(numFeatures: number, layout: Layout): Bytes {
-  const [G, COUNT, R, I, C] = [0, 1, 2, 3, 4]
+function recordsBody(numFeatures: number, layout: Layout): Bytes {
+  const [G, NODES, L, LEAVES, R, I, C] = [0, 1, 2, 3, 4, 5, 6]
   const { chunk } = layout
   const columnTable = chunk + CHUNK_BYTES
   const kindTable = columnTable + 4 * 6 * numFeatures
   const code = new Bytes()
   code.u32(1).u32(3).byte(I32)
+  // nodes [g, g + nodes): threshold | column offset | right | left (i = I / 4)
   code.byte(OP_localGet, G, OP_i32Const).i32(INTERNAL_BYTES).byte(OP_i32Mul, OP_localSet, R)
-  code.byte(OP_block, VOID, OP_localGet, COUNT, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
-  // threshold (i = I / 4)
-  code
-    .byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 1, OP_i32Shl, OP_f64Load, 3)
-    .u32(chunk + CHUNK_THRESHOLD)
+  code.byte(OP_block, VOID, OP_localGet, NODES, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
+  code.byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 1, OP_i32Shl, OP_f64Load, 3).u32(chunk)
   code.byte(OP_f64Store, 3, 0)
   // column offset: columnTable[kindTable[kind] + feature]
   code
@@ -389,65 +377,58 @@ function nodesBody(numFeatures: number, layout: Layout): Bytes {
       .byte(OP_localGet, R, OP_localGet, I, OP_i32Load, 2)
       .u32(chunk + from)
       .byte(OP_localSet, C)
-    emitChildAddress(code, C, layout.leafBit)
+    // 20 * c for a node, leafBit + 24 * ~c for a leaf
+    code.byte(
+      OP_localGet,
+      C,
+      OP_i32Const,
+      INTERNAL_BYTES,
+      OP_i32Mul,
+      OP_localGet,
+      C,
+      OP_i32Const,
+      0x7f,
+      OP_i32Xor,
+    )
+    code.byte(OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const).i32(layout.leafBit)
+    code.byte(OP_i32Add, OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select)
     code.byte(OP_i32Store, 2, at)
   }
   code.byte(OP_localGet, R, OP_i32Const, INTERNAL_BYTES, OP_i32Add, OP_localSet, R)
   code.byte(OP_localGet, I, OP_i32Const, 4, OP_i32Add, OP_localSet, I)
-  code.byte(
-    OP_localGet,
-    COUNT,
-    OP_i32Const,
-    1,
-    OP_i32Sub,
-    OP_localTee,
-    COUNT,
-    OP_brIf,
-    0,
-    OP_end,
-    OP_end,
-    OP_end,
-  )
-  return code
-}
-
-function leavesBody(layout: Layout): Bytes {
-  const [L, COUNT, R, J] = [0, 1, 2, 3]
-  const code = new Bytes()
-  code.u32(1).u32(2).byte(I32)
+  code.byte(OP_localGet, NODES, OP_i32Const, 1, OP_i32Sub, OP_localTee, NODES, OP_brIf, 0, OP_end, OP_end)
+  // leaves [l, l + leaves): NaN | column 0 | itself | value (value i = I / 8)
+  code.byte(OP_i32Const, 0, OP_localSet, I, OP_localGet, L, OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const)
+  code.i32(layout.leafBit).byte(OP_i32Add, OP_localSet, R)
+  code.byte(OP_block, VOID, OP_localGet, LEAVES, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
   code
-    .byte(OP_localGet, L, OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const)
-    .i32(layout.leafBit)
-    .byte(OP_i32Add, OP_localSet, R)
-  code.byte(OP_block, VOID, OP_localGet, COUNT, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
-  // NaN | column 0 | itself | value
-  code
-    .byte(OP_localGet, R, OP_localGet, J, OP_f64Load, 3)
-    .u32(layout.chunk + CHUNK_VALUE)
+    .byte(OP_localGet, R, OP_localGet, I, OP_f64Load, 3)
+    .u32(chunk + CHUNK_VALUE)
     .byte(OP_f64Store, 3, 16)
   code.byte(OP_localGet, R).f64(Number.NaN).byte(OP_f64Store, 3, 0)
-  code.byte(OP_localGet, R, OP_i32Const, 0).byte(OP_i32Store, 2, 8)
-  code.byte(OP_localGet, R, OP_localGet, R, OP_i32Store, 2, 12)
-  code.byte(OP_localGet, R, OP_i32Const, LEAF_BYTES, OP_i32Add, OP_localSet, R)
-  code.byte(OP_localGet, J, OP_i32Const, 8, OP_i32Add, OP_localSet, J)
   code.byte(
     OP_localGet,
-    COUNT,
+    R,
     OP_i32Const,
-    1,
-    OP_i32Sub,
-    OP_localTee,
-    COUNT,
-    OP_brIf,
     0,
-    OP_end,
-    OP_end,
-    OP_end,
+    OP_i32Store,
+    2,
+    8,
+    OP_localGet,
+    R,
+    OP_localGet,
+    R,
+    OP_i32Store,
+    2,
+    12,
   )
-  return code
+  code.byte(OP_localGet, R, OP_i32Const, LEAF_BYTES, OP_i32Add, OP_localSet, R)
+  code.byte(OP_localGet, I, OP_i32Const, 8, OP_i32Add, OP_localSet, I)
+  code.byte(OP_localGet, LEAVES, OP_i32Const, 1, OP_i32Sub, OP_localTee, LEAVES, OP_brIf, 0, OP_end, OP_end)
+  return code.byte(OP_end)
 }
 
-/** The walk module's bytes (five functions; all but `expand` exported). */
+/** The walk module's bytes (four functions; all but `expand` exported). */
 export function walkModuleBytes(
   shape: { numFeatures: number; width: number },
   layout: Layout,
@@ -459,25 +440,23 @@ export function walkModuleBytes(
     expandBody(numFeatures, layout),
     batchBody(width, layout, Math.max(1, options.rowLanes ?? 8), unroll),
     singleBody(width, layout, Math.max(1, options.treeLanes ?? 8), unroll),
-    nodesBody(numFeatures, layout),
-    leavesBody(layout),
+    recordsBody(numFeatures, layout),
   ]
   const name = (to: Bytes, s: string) => to.u32(s.length).byte(...Array.from(s, (ch) => ch.charCodeAt(0)))
   const out = new Bytes().byte(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
   const section = (id: number, content: Bytes) => out.byte(id).sized(content)
-  const types = new Bytes().u32(4)
+  const types = new Bytes().u32(3)
   types.byte(0x60).u32(3).byte(I32, I32, I32).u32(0)
   types.byte(0x60).u32(5).byte(I32, I32, I32, I32, I32).u32(0)
   types.byte(0x60).u32(4).byte(I32, I32, I32, I32).u32(0)
-  types.byte(0x60).u32(2).byte(I32, I32).u32(0)
   section(1, types)
   const imports = new Bytes().u32(1)
   name(imports, 'env')
   name(imports, 'memory')
   section(2, imports.byte(0x02, 0x00).u32(1))
-  section(3, new Bytes().u32(5).u32(0).u32(1).u32(2).u32(3).u32(3))
-  const exports = new Bytes().u32(4)
-  const exported = ['batch', 'single', 'nodes', 'leaves']
+  section(3, new Bytes().u32(4).u32(0).u32(1).u32(2).u32(2))
+  const exports = new Bytes().u32(3)
+  const exported = ['batch', 'single', 'records']
   exported.forEach((label, i) => {
     name(exports, label)
     exports.byte(0x00).u32(i + 1)
@@ -508,7 +487,7 @@ export interface WalkShare {
 
 type BatchFunction = (src: number, out: number, count: number, t0: number, t1: number) => void
 type SingleFunction = (src: number, out: number, t0: number, t1: number) => void
-type RecordsFunction = (first: number, count: number) => void
+type RecordsFunction = (g: number, nodes: number, l: number, leaves: number) => void
 
 /**
  * A forest's table walk, filled a slice of trees at a time (`extend` writes the trees'
@@ -525,18 +504,8 @@ export class WalkForest {
   private readonly single: SingleFunction
   private readonly rowsView: Float64Array
   private readonly outView: Float64Array
-  private readonly nodes: RecordsFunction
-  private readonly leaves: RecordsFunction
+  private readonly records: RecordsFunction
   private readonly singleBelow: number
-  /** Views of the chunk `extend` copies the forest's arrays to. */
-  private readonly chunk: {
-    threshold: Float64Array
-    value: Float64Array
-    feature: Int32Array
-    left: Int32Array
-    right: Int32Array
-    kind: Uint8Array
-  }
 
   constructor(
     readonly forest: Forest,
@@ -555,20 +524,11 @@ export class WalkForest {
     const exports = new WebAssembly.Instance(this.module, { env: { memory: this.memory } }).exports
     this.batch = exports.batch as BatchFunction
     this.single = exports.single as SingleFunction
-    this.nodes = exports.nodes as RecordsFunction
-    this.leaves = exports.leaves as RecordsFunction
+    this.records = exports.records as RecordsFunction
     const buffer = this.memory.buffer
     this.rowsView = new Float64Array(buffer, layout.raw, layout.blockRows * numFeatures)
     this.outView = new Float64Array(buffer, layout.out, layout.blockRows * width)
     const at = layout.chunk
-    this.chunk = {
-      threshold: new Float64Array(buffer, at + CHUNK_THRESHOLD, CHUNK),
-      value: new Float64Array(buffer, at + CHUNK_VALUE, CHUNK),
-      feature: new Int32Array(buffer, at + CHUNK_FEATURE, CHUNK),
-      left: new Int32Array(buffer, at + CHUNK_LEFT, CHUNK),
-      right: new Int32Array(buffer, at + CHUNK_RIGHT, CHUNK),
-      kind: new Uint8Array(buffer, at + CHUNK_KIND, CHUNK),
-    }
     new Int32Array(buffer, at + CHUNK_BYTES, 6 * numFeatures).set(layout.columnOffset)
     const kindTable = new Int32Array(buffer, at + CHUNK_BYTES + 4 * 6 * numFeatures, 16)
     for (let kind = 0; kind < 16; kind++) kindTable[kind] = variantOf(kind) * numFeatures
@@ -576,7 +536,7 @@ export class WalkForest {
 
   /**
    * Writes the records of trees [covered, end): the nodes' and leaves' arrays are copied a
-   * chunk at a time into the module's memory, where `nodes` and `leaves` write the records
+   * chunk at a time into the module's memory, where its function `records` writes them
    * (compiled code from the first call on; a loop of JavaScript would run interpreted
    * through most of a first call).
    */
@@ -590,19 +550,27 @@ export class WalkForest {
       const c = treeRoot[t]
       roots[t] = c >= 0 ? c * INTERNAL_BYTES : leafBit + ~c * LEAF_BYTES
     }
-    const chunk = this.chunk
+    // the chunk: each array's elements from `first` to `last` at their offset
+    const copy = (array: Float64Array | Int32Array | Uint8Array, at: number, first: number, last: number) =>
+      new Uint8Array(this.memory.buffer, layout.chunk + at).set(
+        new Uint8Array(
+          array.buffer,
+          array.byteOffset + first * array.BYTES_PER_ELEMENT,
+          (last - first) * array.BYTES_PER_ELEMENT,
+        ),
+      )
     for (
       let g = forest.treeNodeOffset[this.covered], gEnd = forest.treeNodeOffset[end];
       g < gEnd;
       g += CHUNK
     ) {
       const next = Math.min(gEnd, g + CHUNK)
-      chunk.threshold.set(threshold.subarray(g, next))
-      chunk.feature.set(splitFeature.subarray(g, next))
-      chunk.kind.set(nodeKind.subarray(g, next))
-      chunk.left.set(leftChild.subarray(g, next))
-      chunk.right.set(rightChild.subarray(g, next))
-      this.nodes(g, next - g)
+      copy(threshold, 0, g, next)
+      copy(splitFeature, CHUNK_FEATURE, g, next)
+      copy(nodeKind, CHUNK_KIND, g, next)
+      copy(leftChild, CHUNK_LEFT, g, next)
+      copy(rightChild, CHUNK_RIGHT, g, next)
+      this.records(g, next - g, 0, 0)
     }
     for (
       let l = forest.treeLeafOffset[this.covered], lEnd = forest.treeLeafOffset[end];
@@ -610,8 +578,8 @@ export class WalkForest {
       l += CHUNK
     ) {
       const next = Math.min(lEnd, l + CHUNK)
-      chunk.value.set(leafValue.subarray(l, next))
-      this.leaves(l, next - l)
+      copy(leafValue, CHUNK_VALUE, l, next)
+      this.records(0, 0, l, next - l)
     }
     this.covered = end
   }
