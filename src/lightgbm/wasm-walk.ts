@@ -25,9 +25,11 @@
 //
 // Record layout (byte addresses in the shared memory):
 //   internal node g at g * 20: threshold f64 | variant column offset i32 | right i32 | left i32
-//   leaf l at LEAF + l * 16: NaN f64 | 0 i32 | its own address i32 (x <= NaN is false, so
-//   the walk takes "right" and stays); its value at VALUES + l * 8, read as
-//   (address >>> 1) + VALUES - LEAF / 2.
+//   leaf l at LEAF + l * 24: NaN f64 | 0 i32 | its own address i32 | its value f64 (x <= NaN
+//   is false, so the walk takes "right" and stays; "left" reads the value's first word).
+// The module writes the records itself (function `records`) from the forest's
+// arrays, which `extend` copies into its memory a chunk at a time: compiled code from the
+// first call on, where a JavaScript loop would run interpreted through a first call.
 
 import { kZeroThreshold, NAN_LEFT, NodeKind, ZERO_LEFT } from './decision.ts'
 import { type Forest, TREE_LINEAR } from './forest.ts'
@@ -51,12 +53,17 @@ import {
   OP_i32Const,
   OP_i32Eq,
   OP_i32Eqz,
+  OP_i32GeS,
   OP_i32Load,
+  OP_i32Load8U,
   OP_i32LtU,
+  OP_i32Mul,
   OP_i32RemU,
   OP_i32Shl,
   OP_i32ShrU,
+  OP_i32Store,
   OP_i32Sub,
+  OP_i32Xor,
   OP_if,
   OP_localGet,
   OP_localSet,
@@ -81,8 +88,18 @@ export interface WalkOptions {
 }
 
 const INTERNAL_BYTES = 20
-const LEAF_BYTES = 16
+const LEAF_BYTES = 24
 const PAGE = 65536
+// extend() copies the forest's arrays CHUNK nodes (or leaves) at a time into memory at
+// `chunk`: thresholds | leaf values | features | left | right | kinds, then the table of
+// column offsets (variant * numFeatures + feature) and per kind its variant * numFeatures.
+const CHUNK = 2048
+const CHUNK_VALUE = 8 * CHUNK
+const CHUNK_FEATURE = 16 * CHUNK
+const CHUNK_LEFT = 20 * CHUNK
+const CHUNK_RIGHT = 24 * CHUNK
+const CHUNK_KIND = 28 * CHUNK
+const CHUNK_BYTES = 29 * CHUNK
 // Memory the walk may take (WebAssembly memories are at most 4 GiB; stay well below).
 const MAX_BYTES = 1 << 30
 
@@ -96,19 +113,20 @@ function variantOf(kind: number): number {
 /** Where the walk's parts sit in memory. */
 interface Layout {
   leafBit: number
-  values: number
   roots: number
   out: number
   raw: number
   expanded: number
+  /** Where `extend` copies a chunk of the forest's arrays for the module to write records from. */
+  chunk: number
   end: number
   blockRows: number
   /** Bytes of one expanded row. */
   stride: number
   /** The expanded row's columns: variant * numFeatures + feature, in column order. */
   columns: number[]
-  /** Column of each variant * numFeatures + feature (-1: unused). */
-  columnOf: Int32Array
+  /** Byte offset in the expanded row of each variant * numFeatures + feature (-1: unused). */
+  columnOffset: Int32Array
 }
 
 function layoutOf(
@@ -119,12 +137,12 @@ function layoutOf(
 ): Layout | undefined {
   const numNodes = forest.splitFeature.length
   const numLeaves = forest.leafValue.length
-  const columnOf = new Int32Array(6 * numFeatures).fill(-1)
+  const columnOffset = new Int32Array(6 * numFeatures).fill(-1)
   const columns: number[] = []
   for (let g = 0; g < numNodes; g++) {
     const key = variantOf(forest.nodeKind[g]) * numFeatures + forest.splitFeature[g]
-    if (columnOf[key] < 0) {
-      columnOf[key] = columns.length
+    if (columnOffset[key] < 0) {
+      columnOffset[key] = columns.length * 8
       columns.push(key)
     }
   }
@@ -133,15 +151,15 @@ function layoutOf(
   const stride = columns.length * 8
   let leafBit = 16
   while (leafBit < numNodes * INTERNAL_BYTES || leafBit < numLeaves * LEAF_BYTES + 8) leafBit *= 2
-  const values = 2 * leafBit
-  const roots = values + numLeaves * 8
+  const roots = 2 * leafBit
   const out = (roots + forest.numTrees * 4 + 7) & ~7
   const blockRows = Math.max(1, options.blockRows ?? Math.min(1024, Math.ceil((256 << 10) / stride)))
   const raw = out + blockRows * width * 8
   const expanded = raw + blockRows * numFeatures * 8
-  const end = expanded + blockRows * stride
+  const chunk = expanded + blockRows * stride
+  const end = chunk + CHUNK_BYTES + 4 * (6 * numFeatures + 16)
   if (end > MAX_BYTES) return undefined
-  return { leafBit, values, roots, out, raw, expanded, end, blockRows, stride, columns, columnOf }
+  return { leafBit, roots, out, raw, expanded, chunk, end, blockRows, stride, columns, columnOffset }
 }
 
 /**
@@ -160,6 +178,8 @@ export function walkCovers(forest: Forest): boolean {
 // Function 0, expand(src, dst, count): each row's variants, side by side.
 // Function 1, batch(src, out, count, t0, t1): trees [t0, t1) on `count` rows, row lanes.
 // Function 2, single(src, out, t0, t1): trees [t0, t1) on one row, tree lanes.
+// Function 3, records(g, nodes, l, leaves): the records of nodes [g, g + nodes) and leaves
+// [l, l + leaves) from the chunk.
 
 function expandBody(numFeatures: number, layout: Layout): Bytes {
   const [SRC, DST, COUNT, X] = [0, 1, 2, 3]
@@ -228,9 +248,9 @@ function emitWalk(
   code.byte(OP_i32Const).i32(leafBit).byte(OP_i32And, OP_i32Eqz, OP_brIf, 0, OP_end)
 }
 
-/** Pushes lane `n`'s leaf value. */
-function emitLeafValue(code: Bytes, n: number, layout: Layout): void {
-  code.byte(OP_localGet, n, OP_i32Const, 1, OP_i32ShrU, OP_f64Load, 3).u32(layout.values - layout.leafBit / 2)
+/** Pushes lane `n`'s leaf value (the last field of a leaf's record). */
+function emitLeafValue(code: Bytes, n: number): void {
+  code.byte(OP_localGet, n, OP_f64Load, 3, 16)
 }
 
 function batchBody(width: number, layout: Layout, lanes: number, unroll: number): Bytes {
@@ -266,7 +286,7 @@ function batchBody(width: number, layout: Layout, lanes: number, unroll: number)
     emitWalk(code, N, k, unroll, layout.leafBit, B, (i) => i * layout.stride)
     for (let i = 0; i < k; i++) {
       code.byte(OP_localGet, O, OP_localGet, O, OP_f64Load, 3).u32(i * width * 8)
-      emitLeafValue(code, N + i, layout)
+      emitLeafValue(code, N + i)
       code.byte(OP_f64Add, OP_f64Store, 3).u32(i * width * 8)
     }
     code
@@ -322,7 +342,7 @@ function singleBody(width: number, layout: Layout, lanes: number, unroll: number
     for (let i = 0; i < k; i++) {
       code.byte(OP_localGet, OUT, OP_localGet, KOFF, OP_i32Add)
       code.byte(OP_localGet, OUT, OP_localGet, KOFF, OP_i32Add, OP_f64Load, 3, 0)
-      emitLeafValue(code, N + i, layout)
+      emitLeafValue(code, N + i)
       code.byte(OP_f64Add, OP_f64Store, 3, 0)
       emitNextOutput(code, KOFF, width)
     }
@@ -333,7 +353,86 @@ function singleBody(width: number, layout: Layout, lanes: number, unroll: number
   return code
 }
 
-/** The walk module's bytes (three functions; `batch` and `single` exported). */
+function recordsBody(numFeatures: number, layout: Layout): Bytes {
+  const [G, NODES, L, LEAVES, R, I, C] = [0, 1, 2, 3, 4, 5, 6]
+  const { chunk } = layout
+  const columnTable = chunk + CHUNK_BYTES
+  const kindTable = columnTable + 4 * 6 * numFeatures
+  const code = new Bytes()
+  code.u32(1).u32(3).byte(I32)
+  // nodes [g, g + nodes): threshold | column offset | right | left (i = I / 4)
+  code.byte(OP_localGet, G, OP_i32Const).i32(INTERNAL_BYTES).byte(OP_i32Mul, OP_localSet, R)
+  code.byte(OP_block, VOID, OP_localGet, NODES, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
+  code.byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 1, OP_i32Shl, OP_f64Load, 3).u32(chunk)
+  code.byte(OP_f64Store, 3, 0)
+  // column offset: columnTable[kindTable[kind] + feature]
+  code
+    .byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 2, OP_i32ShrU, OP_i32Load8U, 0)
+    .u32(chunk + CHUNK_KIND)
+  code.byte(OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(kindTable)
+  code.byte(OP_localGet, I, OP_i32Load, 2).u32(chunk + CHUNK_FEATURE)
+  code.byte(OP_i32Add, OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(columnTable)
+  code.byte(OP_i32Store, 2, 8)
+  for (const [from, at] of [
+    [CHUNK_RIGHT, 12],
+    [CHUNK_LEFT, 16],
+  ]) {
+    code
+      .byte(OP_localGet, R, OP_localGet, I, OP_i32Load, 2)
+      .u32(chunk + from)
+      .byte(OP_localSet, C)
+    // 20 * c for a node, leafBit + 24 * ~c for a leaf
+    code.byte(
+      OP_localGet,
+      C,
+      OP_i32Const,
+      INTERNAL_BYTES,
+      OP_i32Mul,
+      OP_localGet,
+      C,
+      OP_i32Const,
+      0x7f,
+      OP_i32Xor,
+    )
+    code.byte(OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const).i32(layout.leafBit)
+    code.byte(OP_i32Add, OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select)
+    code.byte(OP_i32Store, 2, at)
+  }
+  code.byte(OP_localGet, R, OP_i32Const, INTERNAL_BYTES, OP_i32Add, OP_localSet, R)
+  code.byte(OP_localGet, I, OP_i32Const, 4, OP_i32Add, OP_localSet, I)
+  code.byte(OP_localGet, NODES, OP_i32Const, 1, OP_i32Sub, OP_localTee, NODES, OP_brIf, 0, OP_end, OP_end)
+  // leaves [l, l + leaves): NaN | column 0 | itself | value (value i = I / 8)
+  code.byte(OP_i32Const, 0, OP_localSet, I, OP_localGet, L, OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const)
+  code.i32(layout.leafBit).byte(OP_i32Add, OP_localSet, R)
+  code.byte(OP_block, VOID, OP_localGet, LEAVES, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
+  code
+    .byte(OP_localGet, R, OP_localGet, I, OP_f64Load, 3)
+    .u32(chunk + CHUNK_VALUE)
+    .byte(OP_f64Store, 3, 16)
+  code.byte(OP_localGet, R).f64(Number.NaN).byte(OP_f64Store, 3, 0)
+  code.byte(
+    OP_localGet,
+    R,
+    OP_i32Const,
+    0,
+    OP_i32Store,
+    2,
+    8,
+    OP_localGet,
+    R,
+    OP_localGet,
+    R,
+    OP_i32Store,
+    2,
+    12,
+  )
+  code.byte(OP_localGet, R, OP_i32Const, LEAF_BYTES, OP_i32Add, OP_localSet, R)
+  code.byte(OP_localGet, I, OP_i32Const, 8, OP_i32Add, OP_localSet, I)
+  code.byte(OP_localGet, LEAVES, OP_i32Const, 1, OP_i32Sub, OP_localTee, LEAVES, OP_brIf, 0, OP_end, OP_end)
+  return code.byte(OP_end)
+}
+
+/** The walk module's bytes (four functions; all but `expand` exported). */
 export function walkModuleBytes(
   shape: { numFeatures: number; width: number },
   layout: Layout,
@@ -345,6 +444,7 @@ export function walkModuleBytes(
     expandBody(numFeatures, layout),
     batchBody(width, layout, Math.max(1, options.rowLanes ?? 8), unroll),
     singleBody(width, layout, Math.max(1, options.treeLanes ?? 8), unroll),
+    recordsBody(numFeatures, layout),
   ]
   const name = (to: Bytes, s: string) => to.u32(s.length).byte(...Array.from(s, (ch) => ch.charCodeAt(0)))
   const out = new Bytes().byte(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
@@ -358,12 +458,13 @@ export function walkModuleBytes(
   name(imports, 'env')
   name(imports, 'memory')
   section(2, imports.byte(0x02, 0x00).u32(1))
-  section(3, new Bytes().u32(3).u32(0).u32(1).u32(2))
-  const exports = new Bytes().u32(2)
-  name(exports, 'batch')
-  exports.byte(0x00).u32(1)
-  name(exports, 'single')
-  exports.byte(0x00).u32(2)
+  section(3, new Bytes().u32(4).u32(0).u32(1).u32(2).u32(2))
+  const exports = new Bytes().u32(3)
+  const exported = ['batch', 'single', 'records']
+  exported.forEach((label, i) => {
+    name(exports, label)
+    exports.byte(0x00).u32(i + 1)
+  })
   section(7, exports)
   const code = new Bytes().u32(bodies.length)
   for (const body of bodies) code.sized(body)
@@ -407,6 +508,7 @@ export interface BlockWalk {
 
 type BatchFunction = (src: number, out: number, count: number, t0: number, t1: number) => void
 type SingleFunction = (src: number, out: number, t0: number, t1: number) => void
+type RecordsFunction = (g: number, nodes: number, l: number, leaves: number) => void
 
 /**
  * A forest's table walk, filled a slice of trees at a time (`extend` writes the trees'
@@ -423,6 +525,7 @@ export class WalkForest {
   private readonly single: SingleFunction
   private readonly rowsView: Float64Array
   private readonly outView: Float64Array
+  private readonly records: RecordsFunction
   private readonly singleBelow: number
 
   constructor(
@@ -442,40 +545,62 @@ export class WalkForest {
     const exports = new WebAssembly.Instance(this.module, { env: { memory: this.memory } }).exports
     this.batch = exports.batch as BatchFunction
     this.single = exports.single as SingleFunction
+    this.records = exports.records as RecordsFunction
     const buffer = this.memory.buffer
-    new Float64Array(buffer, layout.values, forest.leafValue.length).set(forest.leafValue)
     this.rowsView = new Float64Array(buffer, layout.raw, layout.blockRows * numFeatures)
     this.outView = new Float64Array(buffer, layout.out, layout.blockRows * width)
+    const at = layout.chunk
+    new Int32Array(buffer, at + CHUNK_BYTES, 6 * numFeatures).set(layout.columnOffset)
+    const kindTable = new Int32Array(buffer, at + CHUNK_BYTES + 4 * 6 * numFeatures, 16)
+    for (let kind = 0; kind < 16; kind++) kindTable[kind] = variantOf(kind) * numFeatures
   }
 
-  /** Writes the records of trees [covered, end). */
+  /**
+   * Writes the records of trees [covered, end): the nodes' and leaves' arrays are copied a
+   * chunk at a time into the module's memory, where its function `records` writes them
+   * (compiled code from the first call on; a loop of JavaScript would run interpreted
+   * through most of a first call).
+   */
   extend(end: number): void {
     if (end <= this.covered) return
     const { forest, layout } = this
-    const { numFeatures } = this.shape
-    const buffer = this.memory.buffer
-    const view = new DataView(buffer)
-    const roots = new Int32Array(buffer, layout.roots, forest.numTrees)
-    const { splitFeature, threshold, nodeKind, leftChild, rightChild, treeNodeOffset, treeLeafOffset } =
-      forest
-    const address = (child: number) =>
-      child >= 0 ? child * INTERNAL_BYTES : layout.leafBit + ~child * LEAF_BYTES
+    const { leafBit } = layout
+    const { splitFeature, threshold, nodeKind, leftChild, rightChild, treeRoot, leafValue } = forest
+    const roots = new Int32Array(this.memory.buffer, layout.roots, forest.numTrees)
     for (let t = this.covered; t < end; t++) {
-      roots[t] = address(forest.treeRoot[t])
-      for (let g = treeNodeOffset[t]; g < treeNodeOffset[t + 1]; g++) {
-        const at = g * INTERNAL_BYTES
-        view.setFloat64(at, threshold[g], true)
-        const column = layout.columnOf[variantOf(nodeKind[g]) * numFeatures + splitFeature[g]]
-        view.setInt32(at + 8, column * 8, true)
-        view.setInt32(at + 12, address(rightChild[g]), true)
-        view.setInt32(at + 16, address(leftChild[g]), true)
-      }
-      for (let l = treeLeafOffset[t]; l < treeLeafOffset[t + 1]; l++) {
-        const at = layout.leafBit + l * LEAF_BYTES
-        view.setFloat64(at, Number.NaN, true)
-        view.setInt32(at + 8, 0, true)
-        view.setInt32(at + 12, at, true)
-      }
+      const c = treeRoot[t]
+      roots[t] = c >= 0 ? c * INTERNAL_BYTES : leafBit + ~c * LEAF_BYTES
+    }
+    // the chunk: each array's elements from `first` to `last` at their offset
+    const copy = (array: Float64Array | Int32Array | Uint8Array, at: number, first: number, last: number) =>
+      new Uint8Array(this.memory.buffer, layout.chunk + at).set(
+        new Uint8Array(
+          array.buffer,
+          array.byteOffset + first * array.BYTES_PER_ELEMENT,
+          (last - first) * array.BYTES_PER_ELEMENT,
+        ),
+      )
+    for (
+      let g = forest.treeNodeOffset[this.covered], gEnd = forest.treeNodeOffset[end];
+      g < gEnd;
+      g += CHUNK
+    ) {
+      const next = Math.min(gEnd, g + CHUNK)
+      copy(threshold, 0, g, next)
+      copy(splitFeature, CHUNK_FEATURE, g, next)
+      copy(nodeKind, CHUNK_KIND, g, next)
+      copy(leftChild, CHUNK_LEFT, g, next)
+      copy(rightChild, CHUNK_RIGHT, g, next)
+      this.records(g, next - g, 0, 0)
+    }
+    for (
+      let l = forest.treeLeafOffset[this.covered], lEnd = forest.treeLeafOffset[end];
+      l < lEnd;
+      l += CHUNK
+    ) {
+      const next = Math.min(lEnd, l + CHUNK)
+      copy(leafValue, CHUNK_VALUE, l, next)
+      this.records(0, 0, l, next - l)
     }
     this.covered = end
   }

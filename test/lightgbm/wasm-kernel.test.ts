@@ -21,7 +21,7 @@ import {
   wasmCovers,
   wasmModuleBytes,
 } from '../../src/lightgbm/wasm-kernel.ts'
-import { walkCovers } from '../../src/lightgbm/wasm-walk.ts'
+import { WalkForest, walkCovers } from '../../src/lightgbm/wasm-walk.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 import { referenceParse, referenceRaw } from '../support/reference.ts'
 import { skipShared } from '../support/shared.ts'
@@ -202,6 +202,44 @@ describe('WebAssembly table walk (wasm-walk.ts)', () => {
       }
     },
   )
+  // extend() writes records from chunks of 2,048 nodes or leaves: slices that start and
+  // end inside a chunk, single-leaf trees (a root that is a leaf) and leaves on either side.
+  it.each(['deep', 'multiclass-single-leaf', 'constant-target'])(
+    '%s: records written in uneven slices give the portable bits for the trees covered so far',
+    (name) => {
+      const c = numeric.find((z) => z.name === name)
+      expect(c, name).toBeDefined()
+      const { model, rows } = load(c as ZooCase)
+      const { forest } = model
+      const shape = { numFeatures: model.numFeatures, width: model.numClass }
+      const numRows = rows.length / shape.numFeatures
+      const walk = new WalkForest(forest, shape, { blockRows: 7 })
+      const ends = [1, 2, Math.ceil(forest.numTrees / 3), forest.numTrees - 1, forest.numTrees]
+      let checked = 0
+      for (const end of ends) {
+        if (end < 1 || end > forest.numTrees || end <= walk.covered) continue
+        walk.extend(end)
+        expect(walk.covered).toBe(end)
+        const expected = new Float64Array(numRows * shape.width)
+        predictRawKernel(forest, rows, numRows, shape.numFeatures, shape.width, 0, end, expected)
+        const batch = walk.predictCovered(rows, numRows, new Float64Array(numRows * shape.width))
+        expect(firstMismatches(expected, batch)).toEqual([])
+        const one = walk.predictCovered(rows, 1, new Float64Array(shape.width))
+        expect(firstMismatches(expected.subarray(0, shape.width), one)).toEqual([])
+        checked++
+      }
+      expect(checked).toBeGreaterThan(0)
+    },
+  )
+
+  it('has single-leaf trees and nodes with a leaf on the left among the cases above', () => {
+    const forests = ['multiclass-single-leaf', 'constant-target', 'deep'].map(
+      (name) => load(numeric.find((z) => z.name === name) as ZooCase).model.forest,
+    )
+    expect(forests.some((f) => f.treeRoot.some((root) => root < 0))).toBe(true)
+    expect(forests.some((f) => f.leftChild.some((child) => child < 0))).toBe(true)
+    expect(forests[2].splitFeature.length).toBeGreaterThan(2 * 2048)
+  })
 })
 
 describe('auto (warmup.ts)', () => {
