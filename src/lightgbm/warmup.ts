@@ -8,7 +8,8 @@
 // kernel's speed on the way (issue 21). It stays available as `withKernel('compiled')`.
 //
 // Forests of numeric trees get the table walk (wasm-walk.ts): one small module, the nodes
-// written as records, so building it costs about as much as a few node visits a node. It
+// written as records, so building it costs a few ms plus about 200 ns a node (cold: the
+// first touches of its memory's pages are most of it), a few dozen node visits. It
 // is built whole by the first call whose own estimated portable time (half of it) and the
 // portable work done so far pay for the build (walkCall); calls before that run portable
 // and add up their measured time, and small calls set a timer at a quarter of the cost to
@@ -80,8 +81,8 @@ export const SMALL_SAMPLES = 16
  * been built in this process; then both are scaled by the least ratio of measured to
  * assumed so far.
  */
-export const WALK_FIXED_MS = 2
-export const WALK_MS_PER_NODE = 0.0004
+export const WALK_FIXED_MS = 6
+export const WALK_MS_PER_NODE = 0.0002
 /** Portable ms per node visit a batch is assumed to take until one is measured (measured 2-6 ns). */
 export const ASSUMED_MS_PER_VISIT = 0.000002
 /**
