@@ -40,5 +40,12 @@ export default async function setup(project: TestProject): Promise<() => void> {
     }
   }
   project.provide('postgresUrl', server?.url)
-  return () => server?.destroy()
+  // Also on exit: a run that ends without calling the teardown (it happened after full runs
+  // here) must not leave the server running. destroy() is synchronous and idempotent.
+  const destroy = () => {
+    server?.destroy()
+    server = undefined
+  }
+  process.once('exit', destroy)
+  return destroy
 }
