@@ -218,6 +218,17 @@ export function wasmKernelOf(forest: Forest, shape: Shape): WasmForest | undefin
 /** Least ratio of a table walk's measured build time to its assumed one in this process. */
 let walkScale: number | undefined
 
+/** The table walk's build time as assumed (ms), scaled by what builds measured in this process. */
+function walkBuildMs(forest: Forest, state: AutoState): number {
+  return (WALK_FIXED_MS + state.nodesBefore[forest.numTrees] * WALK_MS_PER_NODE) * (walkScale ?? 1)
+}
+
+/** Does a call of `visits` node visits pay for building the table walk now (WALK_CALL_SHARE)? */
+function walkPays(forest: Forest, state: AutoState, visits: number): boolean {
+  const callMs = visits * (state.msPerVisit ?? ASSUMED_MS_PER_VISIT)
+  return state.workMs + WALK_CALL_SHARE * callMs >= walkBuildMs(forest, state)
+}
+
 /** Would the forest's WebAssembly kernel be a table walk (built whole, in one go)? */
 function walks(forest: Forest, state: AutoState): boolean {
   state.walk ??= canCompileWasm() && wasmCovers(forest) && walkCovers(forest)
@@ -351,11 +362,8 @@ function walkCall(
 ): 'wasm' | 'portable' | undefined {
   let wasm = state.wasm && state.wasm.covered === forest.numTrees ? state.wasm : undefined
   if (!wasm) {
-    const nodes = state.nodesBefore[forest.numTrees]
-    const buildMs = (WALK_FIXED_MS + nodes * WALK_MS_PER_NODE) * (walkScale ?? 1)
-    const callMs = visits * (state.msPerVisit ?? ASSUMED_MS_PER_VISIT)
-    if (state.workMs + WALK_CALL_SHARE * callMs < buildMs) {
-      if (numRows < SMALL_ROWS && state.workMs >= WALK_TIMER_SHARE * buildMs)
+    if (!walkPays(forest, state, visits)) {
+      if (numRows < SMALL_ROWS && state.workMs >= WALK_TIMER_SHARE * walkBuildMs(forest, state))
         scheduleCompile(forest, shape, state)
       // The portable layout is built once, on first use: its time is not the kernel's speed.
       packedOf(forest)
@@ -429,15 +437,11 @@ export function walkBlocksFor(
   const state = stateOf(forest)
   if (state.wasm === null || !walks(forest, state)) return undefined
   const numTrees = forest.numTrees
-  const nodes = state.nodesBefore[numTrees]
   let wasm = state.wasm && state.wasm.covered === numTrees ? state.wasm : undefined
   if (!wasm) {
-    if (!force) {
-      if (nodes > AUTO_MAX_WALK_NODES) return undefined
-      const buildMs = (WALK_FIXED_MS + nodes * WALK_MS_PER_NODE) * (walkScale ?? 1)
-      const callMs = numRows * numTrees * state.depth * (state.msPerVisit ?? ASSUMED_MS_PER_VISIT)
-      if (state.workMs + WALK_CALL_SHARE * callMs < buildMs) return undefined
-    }
+    const visits = numRows * numTrees * state.depth
+    if (!force && (state.nodesBefore[numTrees] > AUTO_MAX_WALK_NODES || !walkPays(forest, state, visits)))
+      return undefined
     wasm = wasmKernelOf(forest, shape)
   }
   return wasm?.walkBlocks()

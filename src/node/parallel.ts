@@ -49,23 +49,28 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const { names, data, source, numFeatures, width, wasm, walk } = workerData
 let predictRawAll
+// A module's raw scores in blocks: each block's rows copied to rowsBase, its outputs zeroed
+// at outBase, run(count), the outputs copied out.
+const inBlocks = (memory, rowsBase, outBase, blockRows, run) => {
+  const rowsView = new Float64Array(memory.buffer, rowsBase, blockRows * numFeatures)
+  const outView = new Float64Array(memory.buffer, outBase, blockRows * width)
+  return (rows, numRows, out) => {
+    for (let s = 0; s < numRows; s += blockRows) {
+      const count = Math.min(blockRows, numRows - s)
+      rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
+      outView.fill(0, 0, count * width)
+      run(count)
+      out.set(outView.subarray(0, count * width), s * width)
+    }
+  }
+}
 if (walk) {
   // The table walk (wasm-walk.ts WalkShare): the records copied into this thread's memory.
   const { module, image, raw, out: outBase, blockRows, bytes, trees } = walk
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) })
   new Uint8Array(memory.buffer).set(image)
   const batch = new WebAssembly.Instance(module, { env: { memory } }).exports.batch
-  const rowsView = new Float64Array(memory.buffer, raw, blockRows * numFeatures)
-  const outView = new Float64Array(memory.buffer, outBase, blockRows * width)
-  predictRawAll = (rows, numRows, out) => {
-    for (let s = 0; s < numRows; s += blockRows) {
-      const count = Math.min(blockRows, numRows - s)
-      rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
-      outView.fill(0, 0, count * width)
-      batch(raw, outBase, count, 0, trees)
-      out.set(outView.subarray(0, count * width), s * width)
-    }
-  }
+  predictRawAll = inBlocks(memory, raw, outBase, blockRows, (count) => batch(raw, outBase, count, 0, trees))
 } else if (wasm) {
   // Memory: [catWords][outputs of a block][rows of a block], as WasmForest lays it out.
   const { module, catWords, blockRows } = wasm
@@ -75,17 +80,7 @@ if (walk) {
   const memory = new WebAssembly.Memory({ initial: pages })
   new Uint32Array(memory.buffer, 0, catWords.length).set(catWords)
   const block = new WebAssembly.Instance(module, { env: { memory } }).exports.block
-  const rowsView = new Float64Array(memory.buffer, rowsBase, blockRows * numFeatures)
-  const outView = new Float64Array(memory.buffer, outBase, blockRows * width)
-  predictRawAll = (rows, numRows, out) => {
-    for (let s = 0; s < numRows; s += blockRows) {
-      const count = Math.min(blockRows, numRows - s)
-      rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
-      outView.fill(0, 0, count * width)
-      block(rowsBase, outBase, count)
-      out.set(outView.subarray(0, count * width), s * width)
-    }
-  }
+  predictRawAll = inBlocks(memory, rowsBase, outBase, blockRows, (count) => block(rowsBase, outBase, count))
 } else {
   predictRawAll = new Function(...names, "'use strict'\\n" + source + 'return predictRawAll')(
     ...names.map((name) => data[name]),
