@@ -42,6 +42,9 @@ export interface ParallelOptions {
 /** Forests above this many internal nodes are not compiled; their batches stay on the calling thread. */
 const MAX_NODES = 1_000_000
 
+/** A batch goes to the workers in this many ranges a worker, taken as each finishes its last. */
+const RANGES_PER_THREAD = 4
+
 /** Rows each call of the WebAssembly module walks (as WasmForest's default). */
 const WASM_BLOCK_ROWS = 1024
 
@@ -274,23 +277,29 @@ async function runBatch(
     if (pool.out.byteLength < numRows * width * 8) pool.out = new SharedArrayBuffer(numRows * width * 8)
     outBuffer = pool.out
   }
-  const per = Math.ceil(numRows / threads)
+  // Ranges of rows a worker takes one after the other, as it finishes the last: a core slowed
+  // by other work takes fewer, so the batch does not wait for it (each row is still summed
+  // in one thread, so the bits do not change).
+  const per = Math.ceil(numRows / Math.min(numRows, threads * RANGES_PER_THREAD))
+  let next = 0
+  const take = async (worker: Worker): Promise<void> => {
+    while (next < numRows && !pool.stopped) {
+      const start = next
+      const end = Math.min(numRows, start + per)
+      next = end
+      const id = nextId++
+      await new Promise<void>((resolve, reject) => {
+        pool.pending.set(id, (error) => (error ? reject(error) : resolve()))
+        worker.postMessage({ id, rows: rowsBuffer, rowsOffset, out: outBuffer, outOffset, start, end })
+      })
+    }
+    if (pool.stopped) throw pool.stopped
+  }
   // Idle workers never keep the process alive, but a batch must: a program whose last
   // work is `await predictParallel(...)` would otherwise exit before the answer.
   for (const worker of pool.workers) worker.ref()
   try {
-    await Promise.all(
-      pool.workers.map((worker, i) => {
-        const start = Math.min(numRows, i * per)
-        const end = Math.min(numRows, start + per)
-        if (start === end) return Promise.resolve()
-        const id = nextId++
-        return new Promise<void>((resolve, reject) => {
-          pool.pending.set(id, (error) => (error ? reject(error) : resolve()))
-          worker.postMessage({ id, rows: rowsBuffer, rowsOffset, out: outBuffer, outOffset, start, end })
-        })
-      }),
-    )
+    await Promise.all(pool.workers.map(take))
   } finally {
     for (const worker of pool.workers) worker.unref()
   }
