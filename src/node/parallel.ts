@@ -1,4 +1,4 @@
-// Parallel batches: worker threads that each walk a contiguous range of rows with the
+// Parallel batches: worker threads that each walk ranges of rows (taking the next as they finish) with the
 // WebAssembly table walk (wasm-walk.ts, numeric forests: its module compiled once on the
 // calling thread, its records copied once into each worker's memory), the nested
 // WebAssembly kernel (wasm-kernel.ts: the module compiled once on the calling thread and
