@@ -15,6 +15,7 @@ export { forestOfParts, forestShape, partStarts, partStorage } from './forest.ts
 export { applyTransform } from './objective.ts'
 export { type ParsedModel, type PartOptions, parseModelPart } from './parse.ts'
 export { DATA_NAMES, dataOf, PRELUDE } from './prelude.ts'
-// The WebAssembly kernel's module, run by worker threads (node/parallel.ts).
+// The WebAssembly kernels run by worker threads (node/parallel.ts): the table walk `auto`
+// uses (its records copied into each worker) and the nested module.
+export { walkShareOf } from './warmup.ts'
 export { canCompileWasm, wasmCovers, wasmModuleBytes } from './wasm-kernel.ts'
-export { WalkForest, type WalkShare, walkCovers } from './wasm-walk.ts'

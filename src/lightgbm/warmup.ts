@@ -43,7 +43,7 @@ import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
 import { packedOf } from './packed.ts'
 import { canCompileWasm, type WasmForest, wasmCovers, wasmForest } from './wasm-kernel.ts'
-import { type BlockWalk, walkCovers } from './wasm-walk.ts'
+import { type BlockWalk, type WalkShare, walkCovers } from './wasm-walk.ts'
 
 /** Share of a batch's estimated portable time it may spend compiling beyond what compiled trees save it. */
 export const COMPILE_SHARE = 0.03
@@ -209,18 +209,31 @@ export function wasmKernelOf(forest: Forest, shape: Shape): WasmForest | undefin
   const wasm = wasmOf(forest, shape, state)
   if (!wasm || !extend(state, wasm, forest.numTrees)) return undefined
   if (fresh && walks(forest, state)) {
-    const assumed = WALK_FIXED_MS + state.nodesBefore[forest.numTrees] * WALK_MS_PER_NODE
-    walkScale = Math.min(walkScale ?? Number.POSITIVE_INFINITY, (performance.now() - started) / assumed)
+    const ratio = (performance.now() - started) / assumedWalkMs(forest, state)
+    walkScale = Math.min(walkScale ?? Number.POSITIVE_INFINITY, ratio)
   }
   return wasm
+}
+
+/**
+ * The forest's table walk for other threads (predictParallel's workers): the walk `auto`
+ * uses, built now if it is not yet; undefined where the table walk cannot serve the forest.
+ */
+export function walkShareOf(forest: Forest, shape: Shape): WalkShare | undefined {
+  return walks(forest, stateOf(forest)) ? wasmKernelOf(forest, shape)?.walkShare() : undefined
 }
 
 /** Least ratio of a table walk's measured build time to its assumed one in this process. */
 let walkScale: number | undefined
 
+/** The table walk's build time (ms) by the constants alone. */
+function assumedWalkMs(forest: Forest, state: AutoState): number {
+  return WALK_FIXED_MS + state.nodesBefore[forest.numTrees] * WALK_MS_PER_NODE
+}
+
 /** The table walk's build time as assumed (ms), scaled by what builds measured in this process. */
 function walkBuildMs(forest: Forest, state: AutoState): number {
-  return (WALK_FIXED_MS + state.nodesBefore[forest.numTrees] * WALK_MS_PER_NODE) * (walkScale ?? 1)
+  return assumedWalkMs(forest, state) * (walkScale ?? 1)
 }
 
 /** Does a call of `visits` node visits pay for building the table walk now (WALK_CALL_SHARE)? */
@@ -235,10 +248,15 @@ function walks(forest: Forest, state: AutoState): boolean {
   return state.walk
 }
 
+/** The forest's WebAssembly kernel if every tree of it is compiled already (never compiles). */
+function completeWasm(forest: Forest, state: AutoState | undefined): WasmForest | undefined {
+  const wasm = state?.wasm
+  return wasm && wasm.covered === forest.numTrees ? wasm : undefined
+}
+
 /** The WebAssembly kernel if every tree of it is compiled already (never compiles). */
 export function knownWasmKernel(forest: Forest): WasmForest | undefined {
-  const wasm = states.get(forest)?.wasm
-  return wasm && wasm.covered === forest.numTrees ? wasm : undefined
+  return completeWasm(forest, states.get(forest))
 }
 
 /** Compiles the rest of the forest in a timer callback, once, where the runtime has timers. */
@@ -285,7 +303,7 @@ export function autoPredictRaw(
     return 'portable'
   }
   if (numRows < SMALL_ROWS) return smallCall(forest, shape, state, rows, numRows, out, visits)
-  if (state.msPerVisit === undefined && !(state.wasm && state.wasm.covered === numTrees)) {
+  if (state.msPerVisit === undefined && !completeWasm(forest, state)) {
     // The first batch: portable, timed.
     const started = performance.now()
     portable(forest, shape, rows, numRows, out, 0)
@@ -360,7 +378,7 @@ function walkCall(
   out: Float64Array,
   visits: number,
 ): 'wasm' | 'portable' | undefined {
-  let wasm = state.wasm && state.wasm.covered === forest.numTrees ? state.wasm : undefined
+  let wasm = completeWasm(forest, state)
   if (!wasm) {
     if (!walkPays(forest, state, visits)) {
       if (numRows < SMALL_ROWS && state.workMs >= WALK_TIMER_SHARE * walkBuildMs(forest, state))
@@ -392,7 +410,7 @@ function smallCall(
   out: Float64Array,
   visits: number,
 ): 'wasm' | 'portable' {
-  const wasm = state.wasm && state.wasm.covered === forest.numTrees ? state.wasm : undefined
+  const wasm = completeWasm(forest, state)
   if (!wasm) {
     state.work += visits
     const covered = state.wasm ? state.nodesBefore[state.wasm.covered] : 0
@@ -437,7 +455,7 @@ export function walkBlocksFor(
   const state = stateOf(forest)
   if (state.wasm === null || !walks(forest, state)) return undefined
   const numTrees = forest.numTrees
-  let wasm = state.wasm && state.wasm.covered === numTrees ? state.wasm : undefined
+  let wasm = completeWasm(forest, state)
   if (!wasm) {
     const visits = numRows * numTrees * state.depth
     if (!force && (state.nodesBefore[numTrees] > AUTO_MAX_WALK_NODES || !walkPays(forest, state, visits)))

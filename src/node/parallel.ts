@@ -20,9 +20,7 @@ import {
   dataOf,
   generateSource,
   PRELUDE,
-  WalkForest,
-  type WalkShare,
-  walkCovers,
+  walkShareOf,
   wasmCovers,
   wasmModuleBytes,
 } from '../lightgbm/internal.ts'
@@ -146,25 +144,14 @@ function wasmModule(
   }
 }
 
-/** The forest's table walk for the workers (numeric forests); undefined where it cannot serve. */
-function walkShare(forest: Forest, shape: { numFeatures: number; width: number }): WalkShare | undefined {
-  if (!canCompileWasm() || !wasmCovers(forest) || !walkCovers(forest)) return undefined
-  try {
-    const walk = new WalkForest(forest, shape)
-    walk.extend(forest.numTrees)
-    return walk.share()
-  } catch {
-    return undefined
-  }
-}
-
 function poolOf(model: Model, threads: number): Pool {
   const known = pools.get(model.forest)
   if (known && known.workers.length === threads) return known
   if (known) stopPool(known, model.forest, new PredictionError('predictParallel: the pool was replaced'))
   const shape = { numFeatures: model.numFeatures, width: model.numClass }
   const workerData: Record<string, unknown> = { names: DATA_NAMES, ...shape }
-  const walk = walkShare(model.forest, shape)
+  // The walk `auto` uses (built now if need be): its records are written once.
+  const walk = walkShareOf(model.forest, shape)
   const module = walk ? undefined : wasmModule(model.forest, shape)
   if (walk) workerData.walk = walk
   else if (module) {
