@@ -82,7 +82,7 @@ export const SMALL_SAMPLES = 16
  * assumed so far.
  */
 export const WALK_FIXED_MS = 6
-export const WALK_MS_PER_NODE = 0.0002
+export const WALK_MS_PER_NODE = 0.0004
 /** Portable ms per node visit a batch is assumed to take until one is measured (measured 2-6 ns). */
 export const ASSUMED_MS_PER_VISIT = 0.000002
 /**
@@ -95,7 +95,7 @@ export const ASSUMED_MS_PER_VISIT = 0.000002
 export const WALK_CALL_SHARE = 0.5
 /** Small calls set a timer to build the walk off the caller's path once their work reaches this share of its cost. */
 export const WALK_TIMER_SHARE = 0.25
-/** Forests above this many nodes keep the portable kernel in `auto` (the table takes 20-24 bytes a node). */
+/** Forests above this many nodes keep the portable kernel in `auto` (the records take 20-24 bytes a node, and 40 more for chains). */
 export const AUTO_MAX_WALK_NODES = 8_000_000
 
 /** The forest's model facts the kernels need. */

@@ -39,6 +39,7 @@ export const OP_i32Sub = 0x6b
 export const OP_i32Mul = 0x6c
 export const OP_i32RemU = 0x70
 export const OP_i32And = 0x71
+export const OP_i32Or = 0x72
 export const OP_i32Xor = 0x73
 export const OP_i32Shl = 0x74
 export const OP_i32ShrU = 0x76

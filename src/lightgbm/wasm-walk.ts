@@ -58,6 +58,7 @@ import {
   OP_i32Load8U,
   OP_i32LtU,
   OP_i32Mul,
+  OP_i32Or,
   OP_i32RemU,
   OP_i32Shl,
   OP_i32ShrU,
@@ -83,11 +84,34 @@ export interface WalkOptions {
   unroll?: number
   /** Rows a call of the module walks, tree by tree (default: expanded rows of about 128 KiB). */
   blockRows?: number
+  /** Batches walk chains of trees (default: forests up to CHAIN_MAX_NODES nodes; false: tree by tree, as early stopping does). */
+  chains?: boolean
+  /** Steps per lane between two "all lanes at the sink?" tests of a chain (default 4). */
+  chainUnroll?: number
+  /** Rows walked through a chain at once (default 12). */
+  chainLanes?: number
+  /** Bytes of chained records after which a chain ends (default CHAIN_TARGET_BYTES). */
+  chainBytes?: number
   /** Calls of fewer rows than this walk tree lanes row by row (default 2). */
   singleBelow?: number
 }
 
 const INTERNAL_BYTES = 20
+/**
+ * A chained record: threshold f64 | right value f64 | left value f64 | right i32 | column i32 |
+ * left i32 | (pad): the side taken, 8 * (x <= threshold), offsets both the value and the child.
+ */
+const CHAIN_BYTES = 40
+/** A chain ends once its trees' records pass this many bytes (32-256 KiB measured alike). */
+const CHAIN_TARGET_BYTES = 1 << 16
+/**
+ * Forests of more nodes walk batches tree by tree unless asked (`chains: true`): the chained
+ * records take 40 bytes a node more, which on a 5-million-node forest would double both the
+ * walk's memory and its build time (page faults) for 1.1-1.5x on batches.
+ */
+const CHAIN_MAX_NODES = 2_000_000
+/** Where a chained record keeps its column offset (between the right and left children). */
+const CHAIN_COLUMN = 28
 const LEAF_BYTES = 24
 const PAGE = 65536
 // extend() copies the forest's arrays CHUNK nodes (or leaves) at a time into memory at
@@ -99,7 +123,9 @@ const CHUNK_FEATURE = 16 * CHUNK
 const CHUNK_LEFT = 20 * CHUNK
 const CHUNK_RIGHT = 24 * CHUNK
 const CHUNK_KIND = 28 * CHUNK
-const CHUNK_BYTES = 29 * CHUNK
+// per node, the chained records' address after its tree (the next tree's root in its chain, or the sink)
+const CHUNK_AFTER = 29 * CHUNK
+const CHUNK_BYTES = 33 * CHUNK
 // Memory the walk may take (WebAssembly memories are at most 4 GiB; stay well below).
 const MAX_BYTES = 1 << 30
 
@@ -112,6 +138,12 @@ function variantOf(kind: number): number {
 
 /** Where the walk's parts sit in memory. */
 interface Layout {
+  /** Whether batches walk chains (the memory below `base` holds the chained records). */
+  chains: boolean
+  /** Where the table walk's records start (below: the chained records, the sink at 0). */
+  base: number
+  /** The chain table: per chain its first root (i32) and its output's byte offset (i32). */
+  chainTable: number
   leafBit: number
   roots: number
   out: number
@@ -134,6 +166,7 @@ function layoutOf(
   numFeatures: number,
   width: number,
   options: WalkOptions,
+  chains: boolean,
 ): Layout | undefined {
   const numNodes = forest.splitFeature.length
   const numLeaves = forest.leafValue.length
@@ -151,15 +184,34 @@ function layoutOf(
   const stride = columns.length * 8
   let leafBit = 16
   while (leafBit < numNodes * INTERNAL_BYTES || leafBit < numLeaves * LEAF_BYTES + 8) leafBit *= 2
-  const roots = 2 * leafBit
+  // chained records: the sink, the nodes, a stub a tree (single-leaf trees use theirs)
+  const chainTable = chains ? CHAIN_BYTES * (numNodes + 1 + forest.numTrees) : 0
+  const chainEnd = chains ? chainTable + 8 * forest.numTrees : 0
+  const base = Math.ceil(chainEnd / (2 * leafBit)) * 2 * leafBit
+  const roots = base + 2 * leafBit
   const out = (roots + forest.numTrees * 4 + 7) & ~7
   const blockRows = Math.max(1, options.blockRows ?? Math.min(1024, Math.ceil((256 << 10) / stride)))
   const raw = out + blockRows * width * 8
   const expanded = raw + blockRows * numFeatures * 8
   const chunk = expanded + blockRows * stride
   const end = chunk + CHUNK_BYTES + 4 * (6 * numFeatures + 16)
-  if (end > MAX_BYTES) return undefined
-  return { leafBit, roots, out, raw, expanded, chunk, end, blockRows, stride, columns, columnOffset }
+  if (end > MAX_BYTES) return chains ? layoutOf(forest, numFeatures, width, options, false) : undefined
+  return {
+    chains,
+    base,
+    chainTable,
+    leafBit,
+    roots,
+    out,
+    raw,
+    expanded,
+    chunk,
+    end,
+    blockRows,
+    stride,
+    columns,
+    columnOffset,
+  }
 }
 
 /**
@@ -306,6 +358,99 @@ function batchBody(width: number, layout: Layout, lanes: number, unroll: number)
   return code
 }
 
+/**
+ * Function 4, chain(src, out, count, c0, c1): chains [c0, c1) on `count` rows, row lanes.
+ * A chain is a run of one output's trees whose records (CHAIN_BYTES) point from a leaf
+ * straight to the next tree's root (the last to the sink at 0, which points to itself):
+ * each lane walks its row through every tree of the chain, adding the leaf values on the
+ * way (an internal child adds +0, which changes no sum), so a group waits for its
+ * slowest row once a chain instead of once a tree.
+ */
+function chainBody(width: number, layout: Layout, lanes: number, unroll: number): Bytes {
+  const [SRC, OUT, COUNT, C0, C1, C, ROOT, R, B, O, COND, N] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+  const S = N + lanes
+  const code = new Bytes()
+  code
+    .u32(2)
+    .u32(6 + lanes)
+    .byte(I32)
+    .u32(lanes)
+    .byte(F64)
+  code.byte(OP_localGet, SRC, OP_if, VOID)
+  code.byte(OP_localGet, SRC, OP_i32Const).i32(layout.expanded).byte(OP_localGet, COUNT, OP_call, 0)
+  code.byte(OP_end)
+  code.byte(OP_localGet, C0, OP_localSet, C)
+  code.byte(OP_block, VOID, OP_loop, VOID)
+  code.byte(OP_localGet, C, OP_localGet, C1, OP_i32LtU, OP_i32Eqz, OP_brIf, 1)
+  code
+    .byte(OP_localGet, C, OP_i32Const, 3, OP_i32Shl, OP_i32Load, 2)
+    .u32(layout.chainTable)
+    .byte(OP_localSet, ROOT)
+  code
+    .byte(OP_localGet, OUT, OP_localGet, C, OP_i32Const, 3, OP_i32Shl, OP_i32Load, 2)
+    .u32(layout.chainTable + 4)
+  code.byte(OP_i32Add, OP_localSet, O)
+  code.byte(OP_i32Const).i32(layout.expanded).byte(OP_localSet, B)
+  code.byte(OP_localGet, COUNT, OP_localSet, R)
+  for (const k of lanes > 1 ? [lanes, 1] : [1]) {
+    code.byte(OP_block, VOID, OP_loop, VOID)
+    code.byte(OP_localGet, R, OP_i32Const).i32(k).byte(OP_i32LtU, OP_brIf, 1)
+    for (let i = 0; i < k; i++) {
+      code.byte(OP_localGet, ROOT, OP_localSet, N + i)
+      code
+        .byte(OP_localGet, O, OP_f64Load, 3)
+        .u32(i * width * 8)
+        .byte(OP_localSet, S + i)
+    }
+    code.byte(OP_loop, VOID)
+    for (let u = 0; u < unroll; u++) {
+      for (let i = 0; i < k; i++) {
+        const n = N + i
+        // a = n + 8 * (x <= threshold)
+        code.byte(OP_localGet, n, OP_localGet, B, OP_localGet, n, OP_i32Load, 2, CHAIN_COLUMN, OP_i32Add)
+        code.byte(OP_f64Load, 3).u32(i * layout.stride)
+        code.byte(
+          OP_localGet,
+          n,
+          OP_f64Load,
+          3,
+          0,
+          OP_f64Le,
+          OP_i32Const,
+          3,
+          OP_i32Shl,
+          OP_i32Add,
+          OP_localSet,
+          COND,
+        )
+        // sum += the value at a + 8 (right, left: a float select would branch)
+        code.byte(OP_localGet, S + i, OP_localGet, COND, OP_f64Load, 3, 8, OP_f64Add, OP_localSet, S + i)
+        // node = the child at a + 24 (right, left)
+        code.byte(OP_localGet, COND, OP_i32Load, 2, 24, OP_localSet, n)
+      }
+    }
+    code.byte(OP_localGet, N)
+    for (let i = 1; i < k; i++) code.byte(OP_localGet, N + i, OP_i32Or)
+    code.byte(OP_brIf, 0, OP_end)
+    for (let i = 0; i < k; i++) {
+      code.byte(OP_localGet, O, OP_localGet, S + i, OP_f64Store, 3).u32(i * width * 8)
+    }
+    code
+      .byte(OP_localGet, B, OP_i32Const)
+      .i32(k * layout.stride)
+      .byte(OP_i32Add, OP_localSet, B)
+    code
+      .byte(OP_localGet, O, OP_i32Const)
+      .i32(k * width * 8)
+      .byte(OP_i32Add, OP_localSet, O)
+    code.byte(OP_localGet, R, OP_i32Const).i32(k).byte(OP_i32Sub, OP_localSet, R)
+    code.byte(OP_br, 0, OP_end, OP_end)
+  }
+  code.byte(OP_localGet, C, OP_i32Const, 1, OP_i32Add, OP_localSet, C)
+  code.byte(OP_br, 0, OP_end, OP_end, OP_end)
+  return code
+}
+
 /** kOff = (kOff + 8) mod (width * 8). */
 function emitNextOutput(code: Bytes, kOff: number, width: number): void {
   if (width === 1) return
@@ -361,7 +506,8 @@ function recordsBody(numFeatures: number, layout: Layout): Bytes {
   const code = new Bytes()
   code.u32(1).u32(3).byte(I32)
   // nodes [g, g + nodes): threshold | column offset | right | left (i = I / 4)
-  code.byte(OP_localGet, G, OP_i32Const).i32(INTERNAL_BYTES).byte(OP_i32Mul, OP_localSet, R)
+  code.byte(OP_localGet, G, OP_i32Const).i32(INTERNAL_BYTES).byte(OP_i32Mul, OP_i32Const).i32(layout.base)
+  code.byte(OP_i32Add, OP_localSet, R)
   code.byte(OP_block, VOID, OP_localGet, NODES, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
   code.byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 1, OP_i32Shl, OP_f64Load, 3).u32(chunk)
   code.byte(OP_f64Store, 3, 0)
@@ -396,6 +542,7 @@ function recordsBody(numFeatures: number, layout: Layout): Bytes {
     )
     code.byte(OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const).i32(layout.leafBit)
     code.byte(OP_i32Add, OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select)
+    code.byte(OP_i32Const).i32(layout.base).byte(OP_i32Add)
     code.byte(OP_i32Store, 2, at)
   }
   code.byte(OP_localGet, R, OP_i32Const, INTERNAL_BYTES, OP_i32Add, OP_localSet, R)
@@ -403,7 +550,7 @@ function recordsBody(numFeatures: number, layout: Layout): Bytes {
   code.byte(OP_localGet, NODES, OP_i32Const, 1, OP_i32Sub, OP_localTee, NODES, OP_brIf, 0, OP_end, OP_end)
   // leaves [l, l + leaves): NaN | column 0 | itself | value (value i = I / 8)
   code.byte(OP_i32Const, 0, OP_localSet, I, OP_localGet, L, OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const)
-  code.i32(layout.leafBit).byte(OP_i32Add, OP_localSet, R)
+  code.i32(layout.base + layout.leafBit).byte(OP_i32Add, OP_localSet, R)
   code.byte(OP_block, VOID, OP_localGet, LEAVES, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
   code
     .byte(OP_localGet, R, OP_localGet, I, OP_f64Load, 3)
@@ -432,6 +579,55 @@ function recordsBody(numFeatures: number, layout: Layout): Bytes {
   return code.byte(OP_end)
 }
 
+/**
+ * Function 5, chainRecords(g, nodes): the chained records of nodes [g, g + nodes) from the
+ * chunk (and the leaves' values from their records, written first): a child that is a leaf
+ * becomes its value and the address after the tree (CHUNK_AFTER), an internal child its
+ * record and the value +0 (read from the sink's, at 8).
+ */
+function chainRecordsBody(numFeatures: number, layout: Layout): Bytes {
+  const [G, NODES, R, I, C] = [0, 1, 4, 5, 6]
+  const { chunk } = layout
+  const columnTable = chunk + CHUNK_BYTES
+  const kindTable = columnTable + 4 * 6 * numFeatures
+  const code = new Bytes()
+  code.u32(1).u32(3).byte(I32)
+  code.byte(OP_localGet, G, OP_i32Const).i32(CHAIN_BYTES).byte(OP_i32Mul, OP_i32Const).i32(CHAIN_BYTES)
+  code.byte(OP_i32Add, OP_localSet, R)
+  code.byte(OP_block, VOID, OP_localGet, NODES, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
+  code.byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 1, OP_i32Shl, OP_f64Load, 3).u32(chunk)
+  code.byte(OP_f64Store, 3, 0)
+  code
+    .byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 2, OP_i32ShrU, OP_i32Load8U, 0)
+    .u32(chunk + CHUNK_KIND)
+  code.byte(OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(kindTable)
+  code.byte(OP_localGet, I, OP_i32Load, 2).u32(chunk + CHUNK_FEATURE)
+  code.byte(OP_i32Add, OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(columnTable)
+  code.byte(OP_i32Store, 2, CHAIN_COLUMN)
+  for (const [from, valueAt, childAt] of [
+    [CHUNK_RIGHT, 8, 24],
+    [CHUNK_LEFT, 16, 32],
+  ]) {
+    code
+      .byte(OP_localGet, R, OP_localGet, I, OP_i32Load, 2)
+      .u32(chunk + from)
+      .byte(OP_localSet, C)
+    // child: 40 * (c + 1) for a node, the address after the tree for a leaf
+    code.byte(OP_localGet, C, OP_i32Const).i32(CHAIN_BYTES).byte(OP_i32Mul, OP_i32Const).i32(CHAIN_BYTES)
+    code.byte(OP_i32Add, OP_localGet, I, OP_i32Load, 2).u32(chunk + CHUNK_AFTER)
+    code.byte(OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select, OP_i32Store, 2).u32(childAt)
+    // value: +0 (the sink's right value) for a node, the leaf record's value for a leaf
+    code.byte(OP_localGet, R, OP_i32Const, 8, OP_localGet, C, OP_i32Const, 0x7f, OP_i32Xor)
+    code.byte(OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const).i32(layout.base + layout.leafBit + 16)
+    code.byte(OP_i32Add, OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select, OP_f64Load, 3, 0)
+    code.byte(OP_f64Store, 3).u32(valueAt)
+  }
+  code.byte(OP_localGet, R, OP_i32Const).i32(CHAIN_BYTES).byte(OP_i32Add, OP_localSet, R)
+  code.byte(OP_localGet, I, OP_i32Const, 4, OP_i32Add, OP_localSet, I)
+  code.byte(OP_localGet, NODES, OP_i32Const, 1, OP_i32Sub, OP_localTee, NODES, OP_brIf, 0, OP_end, OP_end)
+  return code.byte(OP_end)
+}
+
 /** The walk module's bytes (four functions; all but `expand` exported). */
 export function walkModuleBytes(
   shape: { numFeatures: number; width: number },
@@ -445,6 +641,8 @@ export function walkModuleBytes(
     batchBody(width, layout, Math.max(1, options.rowLanes ?? 8), unroll),
     singleBody(width, layout, Math.max(1, options.treeLanes ?? 8), unroll),
     recordsBody(numFeatures, layout),
+    chainBody(width, layout, Math.max(1, options.chainLanes ?? 12), Math.max(1, options.chainUnroll ?? 4)),
+    chainRecordsBody(numFeatures, layout),
   ]
   const name = (to: Bytes, s: string) => to.u32(s.length).byte(...Array.from(s, (ch) => ch.charCodeAt(0)))
   const out = new Bytes().byte(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
@@ -458,9 +656,9 @@ export function walkModuleBytes(
   name(imports, 'env')
   name(imports, 'memory')
   section(2, imports.byte(0x02, 0x00).u32(1))
-  section(3, new Bytes().u32(4).u32(0).u32(1).u32(2).u32(2))
-  const exports = new Bytes().u32(3)
-  const exported = ['batch', 'single', 'records']
+  section(3, new Bytes().u32(6).u32(0).u32(1).u32(2).u32(2).u32(1).u32(2))
+  const exported = ['batch', 'single', 'records', 'chain', 'chainRecords']
+  const exports = new Bytes().u32(exported.length)
   exported.forEach((label, i) => {
     name(exports, label)
     exports.byte(0x00).u32(i + 1)
@@ -487,6 +685,8 @@ export interface WalkShare {
   blockRows: number
   bytes: number
   trees: number
+  /** Chains covering the trees (call `chain(raw, out, count, 0, chains)`), or -1: call `batch`. */
+  chains: number
 }
 
 /**
@@ -509,6 +709,7 @@ export interface BlockWalk {
 type BatchFunction = (src: number, out: number, count: number, t0: number, t1: number) => void
 type SingleFunction = (src: number, out: number, t0: number, t1: number) => void
 type RecordsFunction = (g: number, nodes: number, l: number, leaves: number) => void
+type ChainFunction = (src: number, out: number, count: number, c0: number, c1: number) => void
 
 /**
  * A forest's table walk, filled a slice of trees at a time (`extend` writes the trees'
@@ -527,6 +728,11 @@ export class WalkForest {
   private readonly outView: Float64Array
   private readonly records: RecordsFunction
   private readonly singleBelow: number
+  private readonly chain: ChainFunction
+  private readonly chainRecords: RecordsFunction
+  /** Chains written so far (they cover trees [0, covered)). */
+  private chains = 0
+  private readonly chainBytes: number
 
   constructor(
     readonly forest: Forest,
@@ -534,7 +740,8 @@ export class WalkForest {
     options: WalkOptions = {},
   ) {
     const { numFeatures, width } = shape
-    const layout = layoutOf(forest, numFeatures, width, options)
+    const chains = options.chains ?? forest.splitFeature.length <= CHAIN_MAX_NODES
+    const layout = layoutOf(forest, numFeatures, width, options, chains)
     if (!layout) throw new RangeError('forest too big for the WebAssembly table walk')
     this.layout = layout
     this.singleBelow = options.singleBelow ?? 2
@@ -546,6 +753,10 @@ export class WalkForest {
     this.batch = exports.batch as BatchFunction
     this.single = exports.single as SingleFunction
     this.records = exports.records as RecordsFunction
+    this.chain = exports.chain as ChainFunction
+    this.chainRecords = exports.chainRecords as RecordsFunction
+    this.chainBytes = options.chainBytes ?? CHAIN_TARGET_BYTES
+    if (layout.chains) new Float64Array(this.memory.buffer, 0, 1)[0] = Number.NaN
     const buffer = this.memory.buffer
     this.rowsView = new Float64Array(buffer, layout.raw, layout.blockRows * numFeatures)
     this.outView = new Float64Array(buffer, layout.out, layout.blockRows * width)
@@ -564,13 +775,15 @@ export class WalkForest {
   extend(end: number): void {
     if (end <= this.covered) return
     const { forest, layout } = this
-    const { leafBit } = layout
-    const { splitFeature, threshold, nodeKind, leftChild, rightChild, treeRoot, leafValue } = forest
+    const { leafBit, base } = layout
+    const { splitFeature, threshold, nodeKind, leftChild, rightChild, treeRoot, leafValue, treeNodeOffset } =
+      forest
     const roots = new Int32Array(this.memory.buffer, layout.roots, forest.numTrees)
     for (let t = this.covered; t < end; t++) {
       const c = treeRoot[t]
-      roots[t] = c >= 0 ? c * INTERNAL_BYTES : leafBit + ~c * LEAF_BYTES
+      roots[t] = base + (c >= 0 ? c * INTERNAL_BYTES : leafBit + ~c * LEAF_BYTES)
     }
+    const after = layout.chains ? this.link(this.covered, end) : undefined
     // the chunk: each array's elements from `first` to `last` at their offset
     const copy = (array: Float64Array | Int32Array | Uint8Array, at: number, first: number, last: number) =>
       new Uint8Array(this.memory.buffer, layout.chunk + at).set(
@@ -580,19 +793,7 @@ export class WalkForest {
           (last - first) * array.BYTES_PER_ELEMENT,
         ),
       )
-    for (
-      let g = forest.treeNodeOffset[this.covered], gEnd = forest.treeNodeOffset[end];
-      g < gEnd;
-      g += CHUNK
-    ) {
-      const next = Math.min(gEnd, g + CHUNK)
-      copy(threshold, 0, g, next)
-      copy(splitFeature, CHUNK_FEATURE, g, next)
-      copy(nodeKind, CHUNK_KIND, g, next)
-      copy(leftChild, CHUNK_LEFT, g, next)
-      copy(rightChild, CHUNK_RIGHT, g, next)
-      this.records(g, next - g, 0, 0)
-    }
+    // leaves first: the chained records read their values from the leaves' records
     for (
       let l = forest.treeLeafOffset[this.covered], lEnd = forest.treeLeafOffset[end];
       l < lEnd;
@@ -602,7 +803,77 @@ export class WalkForest {
       copy(leafValue, CHUNK_VALUE, l, next)
       this.records(0, 0, l, next - l)
     }
+    const afterChunk = new Int32Array(this.memory.buffer, layout.chunk + CHUNK_AFTER, CHUNK)
+    let t = this.covered
+    for (let g = treeNodeOffset[this.covered], gEnd = treeNodeOffset[end]; g < gEnd; g += CHUNK) {
+      const next = Math.min(gEnd, g + CHUNK)
+      copy(threshold, 0, g, next)
+      copy(splitFeature, CHUNK_FEATURE, g, next)
+      copy(nodeKind, CHUNK_KIND, g, next)
+      copy(leftChild, CHUNK_LEFT, g, next)
+      copy(rightChild, CHUNK_RIGHT, g, next)
+      this.records(g, next - g, 0, 0)
+      if (after) {
+        // each tree's nodes in the chunk: the address after the tree
+        while (treeNodeOffset[t + 1] <= g) t++
+        for (let u = t; u < end && treeNodeOffset[u] < next; u++) {
+          afterChunk.fill(
+            after[u - this.covered],
+            Math.max(g, treeNodeOffset[u]) - g,
+            Math.min(next, treeNodeOffset[u + 1]) - g,
+          )
+        }
+        this.chainRecords(g, next - g, 0, 0)
+      }
+    }
     this.covered = end
+  }
+
+  /**
+   * Cuts trees [t0, t1) into chains: each output's trees in order, a chain ending once its
+   * records pass `chainBytes`. Writes the chain table (chains in order of their first tree)
+   * and the stub records of single-leaf trees; returns each tree's address after it (the
+   * next tree's root in its chain, or the sink).
+   */
+  private link(t0: number, t1: number): Int32Array {
+    const { forest, layout } = this
+    const { treeRoot, treeNodeOffset, numTrees } = forest
+    const width = this.shape.width
+    const numNodes = forest.splitFeature.length
+    const memory = this.memory.buffer
+    const rootOf = (t: number) => CHAIN_BYTES * (treeRoot[t] >= 0 ? treeRoot[t] + 1 : numNodes + 1 + t)
+    const after = new Int32Array(t1 - t0)
+    const firsts: number[] = []
+    for (let k = 0; k < width; k++) {
+      let bytes = 0
+      let previous = -1
+      for (let t = t0 + ((k - (t0 % width) + width) % width); t < t1; t += width) {
+        if (previous < 0 || bytes >= this.chainBytes) {
+          firsts.push(t)
+          bytes = 0
+        } else after[previous - t0] = rootOf(t)
+        bytes += CHAIN_BYTES * (treeNodeOffset[t + 1] - treeNodeOffset[t] + 1)
+        previous = t
+      }
+    }
+    firsts.sort((a, b) => a - b)
+    const table = new Int32Array(memory, layout.chainTable, 2 * numTrees)
+    for (const t of firsts) {
+      table[2 * this.chains] = rootOf(t)
+      table[2 * this.chains + 1] = (t % width) * 8
+      this.chains++
+    }
+    // a single-leaf tree's stub: threshold NaN (always right), its value, then what follows it
+    for (let t = t0; t < t1; t++) {
+      if (treeRoot[t] >= 0) continue
+      const at = rootOf(t)
+      const view = new DataView(memory, at, CHAIN_BYTES)
+      view.setFloat64(0, Number.NaN, true)
+      view.setFloat64(8, forest.leafValue[~treeRoot[t]], true)
+      view.setInt32(24, after[t - t0], true)
+      view.setInt32(32, after[t - t0], true)
+    }
+    return after
   }
 
   /** This walk for another thread, covering trees [0, covered); the image on a SharedArrayBuffer. */
@@ -610,7 +881,8 @@ export class WalkForest {
     const { raw, out, blockRows, end } = this.layout
     const image = new Uint8Array(new SharedArrayBuffer(out))
     image.set(new Uint8Array(this.memory.buffer, 0, out))
-    return { module: this.module, image, raw, out, blockRows, bytes: end, trees: this.covered }
+    const chains = this.layout.chains ? this.chains : -1
+    return { module: this.module, image, raw, out, blockRows, bytes: end, trees: this.covered, chains }
   }
 
   /** This walk's blocks (BlockWalk), for trees [0, covered). */
@@ -646,11 +918,13 @@ export class WalkForest {
       }
       return out
     }
+    const chains = this.layout.chains
     for (let s = 0; s < numRows; s += blockRows) {
       const count = Math.min(blockRows, numRows - s)
       this.rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
       this.outView.fill(0, 0, count * width)
-      this.batch(raw, outBase, count, 0, covered)
+      if (chains) this.chain(raw, outBase, count, 0, this.chains)
+      else this.batch(raw, outBase, count, 0, covered)
       out.set(this.outView.subarray(0, count * width), s * width)
     }
     return out

@@ -67,11 +67,13 @@ const inBlocks = (memory, rowsBase, outBase, blockRows, run) => {
 }
 if (walk) {
   // The table walk (wasm-walk.ts WalkShare): the records copied into this thread's memory.
-  const { module, image, raw, out: outBase, blockRows, bytes, trees } = walk
+  const { module, image, raw, out: outBase, blockRows, bytes, trees, chains } = walk
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) })
   new Uint8Array(memory.buffer).set(image)
-  const batch = new WebAssembly.Instance(module, { env: { memory } }).exports.batch
-  predictRawAll = inBlocks(memory, raw, outBase, blockRows, (count) => batch(raw, outBase, count, 0, trees))
+  const { batch, chain } = new WebAssembly.Instance(module, { env: { memory } }).exports
+  predictRawAll = inBlocks(memory, raw, outBase, blockRows, (count) =>
+    chains >= 0 ? chain(raw, outBase, count, 0, chains) : batch(raw, outBase, count, 0, trees),
+  )
 } else if (wasm) {
   // Memory: [catWords][outputs of a block][rows of a block], as WasmForest lays it out.
   const { module, catWords, blockRows } = wasm

@@ -61,12 +61,16 @@ describe('WebAssembly kernel', () => {
       expect(wasm.lastKernel).toBe(model.isLinear ? 'portable' : 'wasm')
       expect(firstMismatches(raw.flat(), out)).toEqual([])
       // The nested code (both shapes for a split over two leaves) and the table walk (odd
-      // lane counts, rows one by one or in blocks of a few), blocks of a few rows.
+      // lane counts, rows one by one or in blocks of a few; batches tree by tree, or in
+      // chains of one tree, of a few and of every tree), blocks of a few rows.
       const variants: WasmOptions[] = [
         { walk: false, selectLeafPairs: true, blockRows: 3, nodesPerChunk: 64 },
         { walk: false, selectLeafPairs: false, blockRows: 3, nodesPerChunk: 64 },
-        { blockRows: 5, walkOptions: { rowLanes: 3, treeLanes: 3, unroll: 1 } },
-        { walkOptions: { rowLanes: 1, treeLanes: 5, unroll: 3, singleBelow: 1000 } },
+        { blockRows: 5, walkOptions: { chains: false, rowLanes: 3, treeLanes: 3, unroll: 1 } },
+        { walkOptions: { chains: false, rowLanes: 1, treeLanes: 5, unroll: 3, singleBelow: 1000 } },
+        { blockRows: 5, walkOptions: { chainLanes: 5, chainBytes: 1, chainUnroll: 1 } },
+        { blockRows: 29, walkOptions: { chainLanes: 1, chainBytes: 2000, chainUnroll: 3 } },
+        { walkOptions: { chainBytes: 1 << 30 } },
       ]
       for (const options of variants) {
         const kernel = compileWasm(
@@ -195,7 +199,11 @@ describe('WebAssembly table walk (wasm-walk.ts)', () => {
       )
       const expected = new Float64Array(numRows * shape.width)
       predictRawKernel(forest, rows, numRows, shape.numFeatures, shape.width, 0, forest.numTrees, expected)
-      for (const walkOptions of [{}, { rowLanes: 3, treeLanes: 2, singleBelow: 1000 }]) {
+      for (const walkOptions of [
+        {},
+        { chainLanes: 3, chainBytes: 100 },
+        { chains: false, rowLanes: 3, treeLanes: 2, singleBelow: 1000 },
+      ]) {
         const kernel = compileWasm(forest, shape, { blockRows: 8, walkOptions })
         const out = kernel?.predictRaw(rows, numRows, new Float64Array(numRows * shape.width)) ?? []
         expect(firstMismatches(expected, out)).toEqual([])
@@ -217,22 +225,28 @@ describe('WebAssembly table walk (wasm-walk.ts)', () => {
       const { forest } = model
       const shape = { numFeatures: model.numFeatures, width: model.numClass }
       const numRows = rows.length / shape.numFeatures
-      const walk = new WalkForest(forest, shape, { blockRows: 7 })
       const ends = [1, 2, Math.ceil(forest.numTrees / 3), forest.numTrees - 1, forest.numTrees]
       let checked = 0
-      for (const end of ends) {
-        if (end < 1 || end > forest.numTrees || end <= walk.covered) continue
-        walk.extend(end)
-        expect(walk.covered).toBe(end)
-        const expected = new Float64Array(numRows * shape.width)
-        predictRawKernel(forest, rows, numRows, shape.numFeatures, shape.width, 0, end, expected)
-        const batch = walk.predictCovered(rows, numRows, new Float64Array(numRows * shape.width))
-        expect(firstMismatches(expected, batch)).toEqual([])
-        const one = walk.predictCovered(rows, 1, new Float64Array(shape.width))
-        expect(firstMismatches(expected.subarray(0, shape.width), one)).toEqual([])
-        checked++
-      }
-      expect(checked).toBeGreaterThan(0)
+      // chains of every tree a slice gives, of one tree, and no chains
+      for (const options of [{}, { chainBytes: 1 }, { chains: false }])
+        for (
+          let walk = new WalkForest(forest, shape, { blockRows: 7, ...options }), e = 0;
+          e < ends.length;
+          e++
+        ) {
+          const end = ends[e]
+          if (end < 1 || end > forest.numTrees || end <= walk.covered) continue
+          walk.extend(end)
+          expect(walk.covered).toBe(end)
+          const expected = new Float64Array(numRows * shape.width)
+          predictRawKernel(forest, rows, numRows, shape.numFeatures, shape.width, 0, end, expected)
+          const batch = walk.predictCovered(rows, numRows, new Float64Array(numRows * shape.width))
+          expect(firstMismatches(expected, batch)).toEqual([])
+          const one = walk.predictCovered(rows, 1, new Float64Array(shape.width))
+          expect(firstMismatches(expected.subarray(0, shape.width), one)).toEqual([])
+          checked++
+        }
+      expect(checked).toBeGreaterThan(2)
     },
   )
 
