@@ -82,7 +82,9 @@ export const SMALL_SAMPLES = 16
  * assumed so far.
  */
 export const WALK_FIXED_MS = 6
-export const WALK_MS_PER_NODE = 0.0004
+export const WALK_MS_PER_NODE = 0.0002
+/** Batches walk chains of trees, whose records the first batch writes: as much again a node (measured 0.1-0.25 us, mostly page faults). */
+export const CHAIN_MS_PER_NODE = 0.0002
 /** Portable ms per node visit a batch is assumed to take until one is measured (measured 2-6 ns). */
 export const ASSUMED_MS_PER_VISIT = 0.000002
 /**
@@ -95,7 +97,7 @@ export const ASSUMED_MS_PER_VISIT = 0.000002
 export const WALK_CALL_SHARE = 0.5
 /** Small calls set a timer to build the walk off the caller's path once their work reaches this share of its cost. */
 export const WALK_TIMER_SHARE = 0.25
-/** Forests above this many nodes keep the portable kernel in `auto` (the records take 20-24 bytes a node, and 40 more for chains). */
+/** Forests above this many nodes keep the portable kernel in `auto` (the records take 20-24 bytes a node). */
 export const AUTO_MAX_WALK_NODES = 8_000_000
 
 /** The forest's model facts the kernels need. */
@@ -236,10 +238,14 @@ function walkBuildMs(forest: Forest, state: AutoState): number {
   return assumedWalkMs(forest, state) * (walkScale ?? 1)
 }
 
-/** Does a call of `visits` node visits pay for building the table walk now (WALK_CALL_SHARE)? */
-function walkPays(forest: Forest, state: AutoState, visits: number): boolean {
+/**
+ * Does a call of `visits` node visits pay for building the table walk now (WALK_CALL_SHARE)?
+ * A batch (`chains`) also writes the chained records.
+ */
+function walkPays(forest: Forest, state: AutoState, visits: number, chains: boolean): boolean {
   const callMs = visits * (state.msPerVisit ?? ASSUMED_MS_PER_VISIT)
-  return state.workMs + WALK_CALL_SHARE * callMs >= walkBuildMs(forest, state)
+  const chainMs = chains ? state.nodesBefore[forest.numTrees] * CHAIN_MS_PER_NODE * (walkScale ?? 1) : 0
+  return state.workMs + WALK_CALL_SHARE * callMs >= walkBuildMs(forest, state) + chainMs
 }
 
 /** Would the forest's WebAssembly kernel be a table walk (built whole, in one go)? */
@@ -380,7 +386,7 @@ function walkCall(
 ): 'wasm' | 'portable' | undefined {
   let wasm = completeWasm(forest, state)
   if (!wasm) {
-    if (!walkPays(forest, state, visits)) {
+    if (!walkPays(forest, state, visits, numRows >= SMALL_ROWS)) {
       if (numRows < SMALL_ROWS && state.workMs >= WALK_TIMER_SHARE * walkBuildMs(forest, state))
         scheduleCompile(forest, shape, state)
       // The portable layout is built once, on first use: its time is not the kernel's speed.
@@ -458,7 +464,7 @@ export function walkBlocksFor(
   let wasm = completeWasm(forest, state)
   if (!wasm) {
     const visits = numRows * numTrees * state.depth
-    if (!force && (state.nodesBefore[numTrees] > AUTO_MAX_WALK_NODES || !walkPays(forest, state, visits)))
+    if (!force && (state.nodesBefore[numTrees] > AUTO_MAX_WALK_NODES || !walkPays(forest, state, visits, false)))
       return undefined
     wasm = wasmKernelOf(forest, shape)
   }

@@ -730,8 +730,9 @@ export class WalkForest {
   private readonly singleBelow: number
   private readonly chain: ChainFunction
   private readonly chainRecords: RecordsFunction
-  /** Chains written so far (they cover trees [0, covered)). */
+  /** Chains written so far (they cover trees [0, chained)). */
   private chains = 0
+  private chained = 0
   private readonly chainBytes: number
 
   constructor(
@@ -776,57 +777,67 @@ export class WalkForest {
     if (end <= this.covered) return
     const { forest, layout } = this
     const { leafBit, base } = layout
-    const { splitFeature, threshold, nodeKind, leftChild, rightChild, treeRoot, leafValue, treeNodeOffset } =
-      forest
+    const { treeRoot, treeNodeOffset, treeLeafOffset } = forest
     const roots = new Int32Array(this.memory.buffer, layout.roots, forest.numTrees)
     for (let t = this.covered; t < end; t++) {
       const c = treeRoot[t]
       roots[t] = base + (c >= 0 ? c * INTERNAL_BYTES : leafBit + ~c * LEAF_BYTES)
     }
-    const after = layout.chains ? this.link(this.covered, end) : undefined
-    // the chunk: each array's elements from `first` to `last` at their offset
-    const copy = (array: Float64Array | Int32Array | Uint8Array, at: number, first: number, last: number) =>
-      new Uint8Array(this.memory.buffer, layout.chunk + at).set(
-        new Uint8Array(
-          array.buffer,
-          array.byteOffset + first * array.BYTES_PER_ELEMENT,
-          (last - first) * array.BYTES_PER_ELEMENT,
-        ),
-      )
-    // leaves first: the chained records read their values from the leaves' records
-    for (
-      let l = forest.treeLeafOffset[this.covered], lEnd = forest.treeLeafOffset[end];
-      l < lEnd;
-      l += CHUNK
-    ) {
+    for (let l = treeLeafOffset[this.covered], lEnd = treeLeafOffset[end]; l < lEnd; l += CHUNK) {
       const next = Math.min(lEnd, l + CHUNK)
-      copy(leafValue, CHUNK_VALUE, l, next)
+      this.copy(forest.leafValue, CHUNK_VALUE, l, next)
       this.records(0, 0, l, next - l)
     }
-    const afterChunk = new Int32Array(this.memory.buffer, layout.chunk + CHUNK_AFTER, CHUNK)
-    let t = this.covered
     for (let g = treeNodeOffset[this.covered], gEnd = treeNodeOffset[end]; g < gEnd; g += CHUNK) {
       const next = Math.min(gEnd, g + CHUNK)
-      copy(threshold, 0, g, next)
-      copy(splitFeature, CHUNK_FEATURE, g, next)
-      copy(nodeKind, CHUNK_KIND, g, next)
-      copy(leftChild, CHUNK_LEFT, g, next)
-      copy(rightChild, CHUNK_RIGHT, g, next)
+      this.copyNodes(g, next)
       this.records(g, next - g, 0, 0)
-      if (after) {
-        // each tree's nodes in the chunk: the address after the tree
-        while (treeNodeOffset[t + 1] <= g) t++
-        for (let u = t; u < end && treeNodeOffset[u] < next; u++) {
-          afterChunk.fill(
-            after[u - this.covered],
-            Math.max(g, treeNodeOffset[u]) - g,
-            Math.min(next, treeNodeOffset[u + 1]) - g,
-          )
-        }
-        this.chainRecords(g, next - g, 0, 0)
-      }
     }
     this.covered = end
+  }
+
+  /**
+   * Writes the chained records of trees [chained, covered), which batches walk: on the first
+   * batch after `extend`, not in it, so that a walk built for single rows costs the plain
+   * records only (the chained ones double the pages to touch).
+   */
+  private writeChains(): void {
+    const { forest, layout } = this
+    const { treeNodeOffset } = forest
+    const [t0, t1] = [this.chained, this.covered]
+    const after = this.link(t0, t1)
+    const afterChunk = new Int32Array(this.memory.buffer, layout.chunk + CHUNK_AFTER, CHUNK)
+    let t = t0
+    for (let g = treeNodeOffset[t0], gEnd = treeNodeOffset[t1]; g < gEnd; g += CHUNK) {
+      const next = Math.min(gEnd, g + CHUNK)
+      this.copyNodes(g, next)
+      // each tree's nodes in the chunk: the address after the tree
+      while (treeNodeOffset[t + 1] <= g) t++
+      for (let u = t; u < t1 && treeNodeOffset[u] < next; u++) {
+        const from = Math.max(g, treeNodeOffset[u]) - g
+        afterChunk.fill(after[u - t0], from, Math.min(next, treeNodeOffset[u + 1]) - g)
+      }
+      this.chainRecords(g, next - g, 0, 0)
+    }
+    this.chained = t1
+  }
+
+  /** Copies nodes [g, next) of the forest's node arrays into the chunk. */
+  private copyNodes(g: number, next: number): void {
+    const { threshold, splitFeature, nodeKind, leftChild, rightChild } = this.forest
+    this.copy(threshold, 0, g, next)
+    this.copy(splitFeature, CHUNK_FEATURE, g, next)
+    this.copy(nodeKind, CHUNK_KIND, g, next)
+    this.copy(leftChild, CHUNK_LEFT, g, next)
+    this.copy(rightChild, CHUNK_RIGHT, g, next)
+  }
+
+  /** Copies elements [first, last) of `array` into the chunk at byte offset `at`. */
+  private copy(array: Float64Array | Int32Array | Uint8Array, at: number, first: number, last: number): void {
+    const size = array.BYTES_PER_ELEMENT
+    new Uint8Array(this.memory.buffer, this.layout.chunk + at).set(
+      new Uint8Array(array.buffer, array.byteOffset + first * size, (last - first) * size),
+    )
   }
 
   /**
@@ -879,6 +890,7 @@ export class WalkForest {
   /** This walk for another thread, covering trees [0, covered); the image on a SharedArrayBuffer. */
   share(): WalkShare {
     const { raw, out, blockRows, end } = this.layout
+    if (this.layout.chains && this.chained < this.covered) this.writeChains()
     const image = new Uint8Array(new SharedArrayBuffer(out))
     image.set(new Uint8Array(this.memory.buffer, 0, out))
     const chains = this.layout.chains ? this.chains : -1
@@ -919,6 +931,7 @@ export class WalkForest {
       return out
     }
     const chains = this.layout.chains
+    if (chains && this.chained < covered) this.writeChains()
     for (let s = 0; s < numRows; s += blockRows) {
       const count = Math.min(blockRows, numRows - s)
       this.rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))
