@@ -40,6 +40,7 @@ for (const { name, path } of models.filter((m) => only < 0 || m.name.startsWith(
     chainBytes,
     chainUnroll: unroll,
     chainLanes: arg('--lanes', 12),
+    chainRowTrees: 0,
   })
   chained.extend(forest.numTrees)
   const rows = normalRows(N, shape.numFeatures)

@@ -83,8 +83,6 @@ export const SMALL_SAMPLES = 16
  */
 export const WALK_FIXED_MS = 6
 export const WALK_MS_PER_NODE = 0.0002
-/** Batches walk chains of trees, whose records the first batch writes: as much again a node (measured 0.1-0.25 us, mostly page faults). */
-export const CHAIN_MS_PER_NODE = 0.0002
 /** Portable ms per node visit a batch is assumed to take until one is measured (measured 2-6 ns). */
 export const ASSUMED_MS_PER_VISIT = 0.000002
 /**
@@ -238,14 +236,10 @@ function walkBuildMs(forest: Forest, state: AutoState): number {
   return assumedWalkMs(forest, state) * (walkScale ?? 1)
 }
 
-/**
- * Does a call of `visits` node visits pay for building the table walk now (WALK_CALL_SHARE)?
- * A batch (`chains`) also writes the chained records.
- */
-function walkPays(forest: Forest, state: AutoState, visits: number, chains: boolean): boolean {
+/** Does a call of `visits` node visits pay for building the table walk now (WALK_CALL_SHARE)? */
+function walkPays(forest: Forest, state: AutoState, visits: number): boolean {
   const callMs = visits * (state.msPerVisit ?? ASSUMED_MS_PER_VISIT)
-  const chainMs = chains ? state.nodesBefore[forest.numTrees] * CHAIN_MS_PER_NODE * (walkScale ?? 1) : 0
-  return state.workMs + WALK_CALL_SHARE * callMs >= walkBuildMs(forest, state) + chainMs
+  return state.workMs + WALK_CALL_SHARE * callMs >= walkBuildMs(forest, state)
 }
 
 /** Would the forest's WebAssembly kernel be a table walk (built whole, in one go)? */
@@ -386,7 +380,7 @@ function walkCall(
 ): 'wasm' | 'portable' | undefined {
   let wasm = completeWasm(forest, state)
   if (!wasm) {
-    if (!walkPays(forest, state, visits, numRows >= SMALL_ROWS)) {
+    if (!walkPays(forest, state, visits)) {
       if (numRows < SMALL_ROWS && state.workMs >= WALK_TIMER_SHARE * walkBuildMs(forest, state))
         scheduleCompile(forest, shape, state)
       // The portable layout is built once, on first use: its time is not the kernel's speed.
@@ -464,7 +458,7 @@ export function walkBlocksFor(
   let wasm = completeWasm(forest, state)
   if (!wasm) {
     const visits = numRows * numTrees * state.depth
-    if (!force && (state.nodesBefore[numTrees] > AUTO_MAX_WALK_NODES || !walkPays(forest, state, visits, false)))
+    if (!force && (state.nodesBefore[numTrees] > AUTO_MAX_WALK_NODES || !walkPays(forest, state, visits)))
       return undefined
     wasm = wasmKernelOf(forest, shape)
   }

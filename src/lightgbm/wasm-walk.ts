@@ -92,6 +92,8 @@ export interface WalkOptions {
   chainLanes?: number
   /** Bytes of chained records after which a chain ends (default CHAIN_TARGET_BYTES). */
   chainBytes?: number
+  /** Rows times trees a node walked tree by tree before a batch writes the chains (default CHAIN_ROW_TREES_PER_NODE; 0: the first batch). */
+  chainRowTrees?: number
   /** Calls of fewer rows than this walk tree lanes row by row (default 2). */
   singleBelow?: number
 }
@@ -110,6 +112,8 @@ const CHAIN_TARGET_BYTES = 1 << 16
  * walk's memory and its build time (page faults) for 1.1-1.5x on batches.
  */
 const CHAIN_MAX_NODES = 2_000_000
+/** Rows times trees walked tree by tree, a node, after which a batch writes the chains (chainsPay). */
+const CHAIN_ROW_TREES_PER_NODE = 60
 /** Where a chained record keeps its column offset (between the right and left children). */
 const CHAIN_COLUMN = 28
 const LEAF_BYTES = 24
@@ -733,6 +737,9 @@ export class WalkForest {
   /** Chains written so far (they cover trees [0, chained)). */
   private chains = 0
   private chained = 0
+  /** Rows times trees walked tree by tree since the last chains were written. */
+  private rowTrees = 0
+  private readonly chainRowTrees: number
   private readonly chainBytes: number
 
   constructor(
@@ -757,6 +764,7 @@ export class WalkForest {
     this.chain = exports.chain as ChainFunction
     this.chainRecords = exports.chainRecords as RecordsFunction
     this.chainBytes = options.chainBytes ?? CHAIN_TARGET_BYTES
+    this.chainRowTrees = options.chainRowTrees ?? CHAIN_ROW_TREES_PER_NODE
     if (layout.chains) new Float64Array(this.memory.buffer, 0, 1)[0] = Number.NaN
     const buffer = this.memory.buffer
     this.rowsView = new Float64Array(buffer, layout.raw, layout.blockRows * numFeatures)
@@ -797,9 +805,10 @@ export class WalkForest {
   }
 
   /**
-   * Writes the chained records of trees [chained, covered), which batches walk: on the first
-   * batch after `extend`, not in it, so that a walk built for single rows costs the plain
-   * records only (the chained ones double the pages to touch).
+   * Writes the chained records of trees [chained, covered), which batches walk: once batches
+   * have walked enough rows tree by tree to pay for them (chainsPay), not in `extend`, so
+   * that a walk built for single rows or small batches costs the plain records only (the
+   * chained ones double the pages to touch).
    */
   private writeChains(): void {
     const { forest, layout } = this
@@ -820,6 +829,27 @@ export class WalkForest {
       this.chainRecords(g, next - g, 0, 0)
     }
     this.chained = t1
+    this.rowTrees = 0
+  }
+
+  /**
+   * Are the chains written (or worth writing now)? Once the rows walked tree by tree since
+   * `extend`, times its trees, reach CHAIN_ROW_TREES_PER_NODE a node: the chained records
+   * cost 100-250 ns a node to write (mostly page faults) and save about 3 ns a row and tree.
+   */
+  private chainsPay(numRows: number): boolean {
+    if (this.chained === this.covered) return true
+    const { treeNodeOffset } = this.forest
+    this.rowTrees += numRows * (this.covered - this.chained)
+    const nodes = treeNodeOffset[this.covered] - treeNodeOffset[this.chained]
+    if (this.rowTrees < this.chainRowTrees * nodes) return false
+    this.writeChains()
+    return true
+  }
+
+  /** Trees whose chained records are written (for tests and benchmarks). */
+  get chainedTrees(): number {
+    return this.layout.chains ? this.chained : 0
   }
 
   /** Copies nodes [g, next) of the forest's node arrays into the chunk. */
@@ -930,8 +960,7 @@ export class WalkForest {
       }
       return out
     }
-    const chains = this.layout.chains
-    if (chains && this.chained < covered) this.writeChains()
+    const chains = this.layout.chains && this.chainsPay(numRows)
     for (let s = 0; s < numRows; s += blockRows) {
       const count = Math.min(blockRows, numRows - s)
       this.rowsView.set(rows.subarray(s * numFeatures, (s + count) * numFeatures))

@@ -68,9 +68,9 @@ describe('WebAssembly kernel', () => {
         { walk: false, selectLeafPairs: false, blockRows: 3, nodesPerChunk: 64 },
         { blockRows: 5, walkOptions: { chains: false, rowLanes: 3, treeLanes: 3, unroll: 1 } },
         { walkOptions: { chains: false, rowLanes: 1, treeLanes: 5, unroll: 3, singleBelow: 1000 } },
-        { blockRows: 5, walkOptions: { chainLanes: 5, chainBytes: 1, chainUnroll: 1 } },
-        { blockRows: 29, walkOptions: { chainLanes: 1, chainBytes: 2000, chainUnroll: 3 } },
-        { walkOptions: { chainBytes: 1 << 30 } },
+        { blockRows: 5, walkOptions: { chainLanes: 5, chainBytes: 1, chainUnroll: 1, chainRowTrees: 0 } },
+        { blockRows: 29, walkOptions: { chainLanes: 1, chainBytes: 2000, chainUnroll: 3, chainRowTrees: 0 } },
+        { walkOptions: { chainBytes: 1 << 30, chainRowTrees: 0 } },
       ]
       for (const options of variants) {
         const kernel = compileWasm(
@@ -201,7 +201,7 @@ describe('WebAssembly table walk (wasm-walk.ts)', () => {
       predictRawKernel(forest, rows, numRows, shape.numFeatures, shape.width, 0, forest.numTrees, expected)
       for (const walkOptions of [
         {},
-        { chainLanes: 3, chainBytes: 100 },
+        { chainLanes: 3, chainBytes: 100, chainRowTrees: 0 },
         { chains: false, rowLanes: 3, treeLanes: 2, singleBelow: 1000 },
       ]) {
         const kernel = compileWasm(forest, shape, { blockRows: 8, walkOptions })
@@ -228,7 +228,12 @@ describe('WebAssembly table walk (wasm-walk.ts)', () => {
       const ends = [1, 2, Math.ceil(forest.numTrees / 3), forest.numTrees - 1, forest.numTrees]
       let checked = 0
       // chains of every tree a slice gives, of one tree, and no chains
-      for (const options of [{}, { chainBytes: 1 }, { chains: false }])
+      for (const options of [
+        { chainRowTrees: 0 },
+        { chainBytes: 1, chainRowTrees: 0 },
+        {},
+        { chains: false },
+      ])
         for (
           let walk = new WalkForest(forest, shape, { blockRows: 7, ...options }), e = 0;
           e < ends.length;
@@ -247,6 +252,31 @@ describe('WebAssembly table walk (wasm-walk.ts)', () => {
           checked++
         }
       expect(checked).toBeGreaterThan(2)
+    },
+  )
+
+  it.each(sliceCases)(
+    '%s: batches walk tree by tree until they have walked enough rows to pay for the chains, the same bits before and after',
+    (name) => {
+      const { model, rows } = load(numeric.find((z) => z.name === name) as ZooCase)
+      const { forest } = model
+      const shape = { numFeatures: model.numFeatures, width: model.numClass }
+      const numRows = rows.length / shape.numFeatures
+      const expected = new Float64Array(numRows * shape.width)
+      predictRawKernel(forest, rows, numRows, shape.numFeatures, shape.width, 0, forest.numTrees, expected)
+      const walk = new WalkForest(forest, shape, { blockRows: 7, chainRowTrees: 3 })
+      walk.extend(forest.numTrees)
+      const needed = 3 * forest.splitFeature.length
+      let walked = 0
+      for (let call = 0; call < 1000 && walk.chainedTrees < forest.numTrees; call++) {
+        walked += numRows * forest.numTrees
+        const out = walk.predictCovered(rows, numRows, new Float64Array(numRows * shape.width))
+        expect(firstMismatches(expected, out)).toEqual([])
+        expect(walk.chainedTrees).toBe(walked >= needed ? forest.numTrees : 0)
+      }
+      expect(walk.chainedTrees).toBe(forest.numTrees)
+      const out = walk.predictCovered(rows, numRows, new Float64Array(numRows * shape.width))
+      expect(firstMismatches(expected, out)).toEqual([])
     },
   )
 
