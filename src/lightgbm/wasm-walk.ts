@@ -19,13 +19,21 @@
 // zero-aware nodes send NaN and tiny values to fixed sides and compare the rest). Forests
 // with categorical nodes or non-finite thresholds keep the nested code (wasm-kernel.ts).
 //
+// Batches walk chains of trees (function `chain`, once they have walked enough rows tree by
+// tree to pay for the chained records): a lane that leaves a tree goes on to its row's next
+// tree of the same output, adding the leaf's value on the way, so a group of lanes waits
+// for its slowest row once a chain instead of once a tree (docs/performance.md).
+//
 // Exactness: each output is still summed tree by tree in LightGBM's order from +0: row
-// lanes add one tree's leaf value to each row's sum before the next tree; tree lanes add
-// their leaf values in tree order after the walks.
+// lanes add one tree's leaf value to each row's sum before the next tree (in chains, a
+// lane adds +0 on each step down, which changes no sum, and the leaf's value on the step
+// that leaves the tree); tree lanes add their leaf values in tree order after the walks.
 //
 // Record layout (byte addresses in the shared memory):
-//   internal node g at g * 20: threshold f64 | variant column offset i32 | right i32 | left i32
-//   leaf l at LEAF + l * 24: NaN f64 | 0 i32 | its own address i32 | its value f64 (x <= NaN
+//   chained records (below `base`, forests up to CHAIN_MAX_NODES): the sink at 0, node g at
+//   (g + 1) * 40 (CHAIN_BYTES), a single-leaf tree's stub after the nodes
+//   internal node g at base + g * 20: threshold f64 | variant column offset i32 | right i32 | left i32
+//   leaf l at base + LEAF + l * 24: NaN f64 | 0 i32 | its own address i32 | its value f64 (x <= NaN
 //   is false, so the walk takes "right" and stays; "left" reads the value's first word).
 // The module writes the records itself (function `records`) from the forest's
 // arrays, which `extend` copies into its memory a chunk at a time: compiled code from the
