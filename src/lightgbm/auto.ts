@@ -94,7 +94,10 @@ export class KernelPicker {
     const auto = this.kernelChoice === 'auto'
     const blocks =
       auto || this.kernelChoice === 'wasm'
-        ? walkBlocksFor(forest, { numFeatures, width: numClass }, numRows, !auto)
+        ? walkBlocksFor(forest, { numFeatures, width: numClass }, numRows, !auto, {
+            start: w.treeStart,
+            trees: plan.freq * numClass,
+          })
         : undefined
     if (blocks) {
       this.lastKernel = 'wasm'

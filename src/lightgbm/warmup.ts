@@ -43,7 +43,7 @@ import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
 import { packedOf } from './packed.ts'
 import { canCompileWasm, type WasmForest, wasmCovers, wasmForest } from './wasm-kernel.ts'
-import { type BlockWalk, type WalkShare, walkCovers } from './wasm-walk.ts'
+import { type BlockWalk, type Rounds, type WalkShare, walkCovers } from './wasm-walk.ts'
 
 /** Share of a batch's estimated portable time it may spend compiling beyond what compiled trees save it. */
 export const COMPILE_SHARE = 0.03
@@ -451,6 +451,7 @@ export function walkBlocksFor(
   shape: Shape,
   numRows: number,
   force: boolean,
+  rounds?: Rounds,
 ): BlockWalk | undefined {
   const state = stateOf(forest)
   if (state.wasm === null || !walks(forest, state)) return undefined
@@ -462,7 +463,7 @@ export function walkBlocksFor(
       return undefined
     wasm = wasmKernelOf(forest, shape)
   }
-  return wasm?.walkBlocks()
+  return wasm?.walkBlocks(rounds, numRows)
 }
 
 /** Counts `ms` of portable work done outside autoPredictRaw (early stopping) toward building the table walk. */

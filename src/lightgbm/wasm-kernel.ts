@@ -62,7 +62,14 @@ import {
   OP_select,
   VOID,
 } from './wasm-bytes.ts'
-import { type BlockWalk, WalkForest, type WalkOptions, type WalkShare, walkCovers } from './wasm-walk.ts'
+import {
+  type BlockWalk,
+  type Rounds,
+  WalkForest,
+  type WalkOptions,
+  type WalkShare,
+  walkCovers,
+} from './wasm-walk.ts'
 
 /** A forest compiled to WebAssembly: raw scores of all trees, `width` a row. */
 export interface WasmKernel {
@@ -334,8 +341,8 @@ export class WasmForest {
   }
 
   /** The table walk's blocks (early stopping walks them in rounds); undefined for nested code. */
-  walkBlocks(): BlockWalk | undefined {
-    return this.walk?.blocks()
+  walkBlocks(rounds?: Rounds, numRows?: number): BlockWalk | undefined {
+    return this.walk?.blocks(rounds, numRows)
   }
 
   /** The table walk for other threads (WalkShare); undefined for nested code. */

@@ -718,6 +718,12 @@ export interface BlockWalk {
   walk(count: number, t0: number, t1: number): void
 }
 
+/** Early stopping's rounds: `trees` trees each (freq iterations times the outputs), from tree `start`. */
+export interface Rounds {
+  start: number
+  trees: number
+}
+
 type BatchFunction = (src: number, out: number, count: number, t0: number, t1: number) => void
 type SingleFunction = (src: number, out: number, t0: number, t1: number) => void
 type RecordsFunction = (g: number, nodes: number, l: number, leaves: number) => void
@@ -745,6 +751,10 @@ export class WalkForest {
   /** Chains written so far (they cover trees [0, chained)). */
   private chains = 0
   private chained = 0
+  /** Early stopping's rounds, at whose bounds chains are cut too (blocks). */
+  private rounds: Rounds | undefined
+  /** Each chain's first tree, in chain order. */
+  private readonly chainFirst: Int32Array
   /** Rows times trees walked tree by tree since the last chains were written. */
   private rowTrees = 0
   private readonly chainRowTrees: number
@@ -773,6 +783,7 @@ export class WalkForest {
     this.chainRecords = exports.chainRecords as RecordsFunction
     this.chainBytes = options.chainBytes ?? CHAIN_TARGET_BYTES
     this.chainRowTrees = options.chainRowTrees ?? CHAIN_ROW_TREES_PER_NODE
+    this.chainFirst = new Int32Array(layout.chains ? forest.numTrees : 0)
     if (layout.chains) new Float64Array(this.memory.buffer, 0, 1)[0] = Number.NaN
     const buffer = this.memory.buffer
     this.rowsView = new Float64Array(buffer, layout.raw, layout.blockRows * numFeatures)
@@ -893,11 +904,13 @@ export class WalkForest {
     const rootOf = (t: number) => CHAIN_BYTES * (treeRoot[t] >= 0 ? treeRoot[t] + 1 : numNodes + 1 + t)
     const after = new Int32Array(t1 - t0)
     const firsts: number[] = []
+    const rounds = this.rounds
+    const roundOf = (t: number) => (rounds ? Math.floor((t - rounds.start) / rounds.trees) : 0)
     for (let k = 0; k < width; k++) {
       let bytes = 0
       let previous = -1
       for (let t = t0 + ((k - (t0 % width) + width) % width); t < t1; t += width) {
-        if (previous < 0 || bytes >= this.chainBytes) {
+        if (previous < 0 || bytes >= this.chainBytes || roundOf(t) !== roundOf(previous)) {
           firsts.push(t)
           bytes = 0
         } else after[previous - t0] = rootOf(t)
@@ -908,6 +921,7 @@ export class WalkForest {
     firsts.sort((a, b) => a - b)
     const table = new Int32Array(memory, layout.chainTable, 2 * numTrees)
     for (const t of firsts) {
+      this.chainFirst[this.chains] = t
       table[2 * this.chains] = rootOf(t)
       table[2 * this.chains + 1] = (t % width) * 8
       this.chains++
@@ -935,10 +949,38 @@ export class WalkForest {
     return { module: this.module, image, raw, out, blockRows, bytes: end, trees: this.covered, chains }
   }
 
-  /** This walk's blocks (BlockWalk), for trees [0, covered). */
-  blocks(): BlockWalk {
+  /**
+   * This walk's blocks (BlockWalk), for trees [0, covered). With `rounds` (early stopping:
+   * rounds of `trees` trees from tree `start`), rounds walk chains cut at the rounds'
+   * bounds once the chains pay (chainsPay, counting `numRows` rows of every tree), the
+   * chains rewritten with those cuts if they had others; other ranges walk tree by tree.
+   */
+  blocks(rounds?: Rounds, numRows = 0): BlockWalk {
     const { blockRows, raw, out, expanded, stride } = this.layout
     const batch = this.batch
+    let chained = false
+    if (rounds && this.layout.chains) {
+      const same = this.rounds?.start === rounds.start && this.rounds.trees === rounds.trees
+      if (!same && this.chained > 0) {
+        // rewrite the chains with the rounds' cuts (they paid for themselves already)
+        this.rounds = rounds
+        this.chains = 0
+        this.chained = 0
+        this.writeChains()
+      } else if (!same) this.rounds = rounds
+      chained = this.chainsPay(numRows)
+    }
+    const firsts = this.chainFirst
+    // the first chain whose first tree is at or after t
+    const chainAt = (t: number) => {
+      let [lo, hi] = [0, this.chains]
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (firsts[mid] < t) lo = mid + 1
+        else hi = mid
+      }
+      return lo
+    }
     // A walk of no tree still expands the rows (batch's first step).
     return {
       blockRows,
@@ -947,7 +989,16 @@ export class WalkForest {
       expanded: new Float64Array(this.memory.buffer, expanded, (blockRows * stride) / 8),
       stride: stride / 8,
       expand: (count) => batch(raw, out, count, 0, 0),
-      walk: (count, t0, t1) => batch(0, out, count, t0, t1),
+      walk: (count, t0, t1) => {
+        // a whole number of rounds (the last may end at the last tree)
+        const inRounds =
+          rounds !== undefined &&
+          t0 >= rounds.start &&
+          (t0 - rounds.start) % rounds.trees === 0 &&
+          (t1 === this.covered || (t1 - rounds.start) % rounds.trees === 0)
+        if (chained && inRounds) this.chain(0, out, count, chainAt(t0), chainAt(t1))
+        else batch(0, out, count, t0, t1)
+      },
     }
   }
 

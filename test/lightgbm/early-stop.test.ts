@@ -4,6 +4,8 @@
 // random forests; never for leaf indices or SHAP values.
 import { describe, expect, it } from 'vitest'
 import { PredictionError, parseModel } from '../../src/index.ts'
+import { predictRawEarlyStop, predictRawEarlyStopWalk } from '../../src/lightgbm/early-stop.ts'
+import { WalkForest } from '../../src/lightgbm/wasm-walk.ts'
 import { bits, compatJson, compatText, flatRows } from '../support/compat.ts'
 
 interface Setting {
@@ -58,6 +60,71 @@ describe.each(['binary', 'multiclass', 'multiclassova', 'lambdarank'])(
         }
       },
     )
+
+    it('the table walk in chains cut at the rounds gives the portable bits, for several rounds on one walk', () => {
+      const { forest } = model
+      const width = model.numClass
+      const shape = { numFeatures: model.numFeatures, width }
+      const numRows = rows.length / model.numFeatures
+      const many = new Float64Array(rows.length * 9).map((_, i) =>
+        i % 89 === 0 ? Number.NaN : rows[i % rows.length] * (1 - (i % 5) / 9),
+      )
+      const manyRows = many.length / model.numFeatures
+      // chains of one tree, of a few, and as long as the rounds allow; one walk for every setting
+      for (const chainBytes of [1, 3000, 1 << 30]) {
+        const walk = new WalkForest(forest, shape, { chainBytes, chainRowTrees: 0, blockRows: 13 })
+        walk.extend(forest.numTrees)
+        for (const setting of expected.early_stop) {
+          for (const startIteration of [0, 1]) {
+            const plan = { freq: setting.freq, margin: setting.margin }
+            const treeStart = startIteration * width
+            const expectedRaw = new Float64Array(manyRows * width)
+            predictRawEarlyStop(
+              forest,
+              many,
+              manyRows,
+              model.numFeatures,
+              width,
+              treeStart,
+              forest.numTrees,
+              plan,
+              expectedRaw,
+            )
+            const blocks = walk.blocks({ start: treeStart, trees: plan.freq * width }, manyRows)
+            const out = new Float64Array(manyRows * width)
+            predictRawEarlyStopWalk(
+              blocks,
+              many,
+              manyRows,
+              model.numFeatures,
+              width,
+              treeStart,
+              forest.numTrees,
+              plan,
+              out,
+            )
+            expect(bits(out), `${chainBytes} ${setting.freq} ${startIteration}`).toEqual(bits(expectedRaw))
+            expect(walk.chainedTrees).toBe(forest.numTrees)
+            // the full prediction on chains cut at these rounds
+            const full = new Float64Array(numRows * width)
+            predictRawEarlyStop(
+              forest,
+              rows,
+              numRows,
+              model.numFeatures,
+              width,
+              0,
+              forest.numTrees,
+              { freq: 1, margin: Number.POSITIVE_INFINITY },
+              full,
+            )
+            expect(bits(walk.predictCovered(rows, numRows, new Float64Array(numRows * width)))).toEqual(
+              bits(full),
+            )
+          }
+        }
+      }
+    })
 
     it('the table walk stops the same rows as the portable walk over many blocks, rows leaving at every round', () => {
       // The fixture's rows repeated (with a NaN sprinkled in) past several of the walk's blocks.
