@@ -325,9 +325,7 @@ function batchBody(width: number, layout: Layout, lanes: number, unroll: number)
     .u32(6 + lanes)
     .byte(I32)
   // src 0: the rows are expanded already (early stopping walks them in rounds).
-  code.byte(OP_localGet, SRC, OP_if, VOID)
-  code.byte(OP_localGet, SRC, OP_i32Const).i32(layout.expanded).byte(OP_localGet, COUNT, OP_call, 0)
-  code.byte(OP_end)
+  emitExpand(code, layout, SRC, COUNT)
   code.byte(OP_localGet, T0, OP_localSet, T)
   code
     .byte(OP_localGet, T0, OP_i32Const)
@@ -353,15 +351,7 @@ function batchBody(width: number, layout: Layout, lanes: number, unroll: number)
       emitLeafValue(code, N + i)
       code.byte(OP_f64Add, OP_f64Store, 3).u32(i * width * 8)
     }
-    code
-      .byte(OP_localGet, B, OP_i32Const)
-      .i32(k * layout.stride)
-      .byte(OP_i32Add, OP_localSet, B)
-    code
-      .byte(OP_localGet, O, OP_i32Const)
-      .i32(k * width * 8)
-      .byte(OP_i32Add, OP_localSet, O)
-    code.byte(OP_localGet, R, OP_i32Const).i32(k).byte(OP_i32Sub, OP_localSet, R)
+    emitNextRows(code, layout, width, k, B, O, R)
     code.byte(OP_br, 0, OP_end, OP_end)
   }
   code.byte(OP_localGet, T, OP_i32Const, 1, OP_i32Add, OP_localSet, T)
@@ -388,9 +378,7 @@ function chainBody(width: number, layout: Layout, lanes: number, unroll: number)
     .byte(I32)
     .u32(lanes)
     .byte(F64)
-  code.byte(OP_localGet, SRC, OP_if, VOID)
-  code.byte(OP_localGet, SRC, OP_i32Const).i32(layout.expanded).byte(OP_localGet, COUNT, OP_call, 0)
-  code.byte(OP_end)
+  emitExpand(code, layout, SRC, COUNT)
   code.byte(OP_localGet, C0, OP_localSet, C)
   code.byte(OP_block, VOID, OP_loop, VOID)
   code.byte(OP_localGet, C, OP_localGet, C1, OP_i32LtU, OP_i32Eqz, OP_brIf, 1)
@@ -447,20 +435,40 @@ function chainBody(width: number, layout: Layout, lanes: number, unroll: number)
     for (let i = 0; i < k; i++) {
       code.byte(OP_localGet, O, OP_localGet, S + i, OP_f64Store, 3).u32(i * width * 8)
     }
-    code
-      .byte(OP_localGet, B, OP_i32Const)
-      .i32(k * layout.stride)
-      .byte(OP_i32Add, OP_localSet, B)
-    code
-      .byte(OP_localGet, O, OP_i32Const)
-      .i32(k * width * 8)
-      .byte(OP_i32Add, OP_localSet, O)
-    code.byte(OP_localGet, R, OP_i32Const).i32(k).byte(OP_i32Sub, OP_localSet, R)
+    emitNextRows(code, layout, width, k, B, O, R)
     code.byte(OP_br, 0, OP_end, OP_end)
   }
   code.byte(OP_localGet, C, OP_i32Const, 1, OP_i32Add, OP_localSet, C)
   code.byte(OP_br, 0, OP_end, OP_end, OP_end)
   return code
+}
+
+/** if (src) expand(src, expanded, count): rows already expanded (src 0) are walked as they are. */
+function emitExpand(code: Bytes, layout: Layout, src: number, count: number): void {
+  code.byte(OP_localGet, src, OP_if, VOID)
+  code.byte(OP_localGet, src, OP_i32Const).i32(layout.expanded).byte(OP_localGet, count, OP_call, 0)
+  code.byte(OP_end)
+}
+
+/** The next `k` rows: b (expanded rows) and o (outputs) move on by k rows, r (rows left) drops by k. */
+function emitNextRows(
+  code: Bytes,
+  layout: Layout,
+  width: number,
+  k: number,
+  b: number,
+  o: number,
+  r: number,
+): void {
+  code
+    .byte(OP_localGet, b, OP_i32Const)
+    .i32(k * layout.stride)
+    .byte(OP_i32Add, OP_localSet, b)
+  code
+    .byte(OP_localGet, o, OP_i32Const)
+    .i32(k * width * 8)
+    .byte(OP_i32Add, OP_localSet, o)
+  code.byte(OP_localGet, r, OP_i32Const).i32(k).byte(OP_i32Sub, OP_localSet, r)
 }
 
 /** kOff = (kOff + 8) mod (width * 8). */
@@ -510,56 +518,84 @@ function singleBody(width: number, layout: Layout, lanes: number, unroll: number
   return code
 }
 
-function recordsBody(numFeatures: number, layout: Layout): Bytes {
-  const [G, NODES, L, LEAVES, R, I, C] = [0, 1, 2, 3, 4, 5, 6]
+/**
+ * Appends the loop over chunk nodes [0, nodes) that writes their records of `size` bytes
+ * from address `first + g * size`: the threshold at 0 and the column offset
+ * (columnTable[kindTable[kind] + feature]) at `columnAt`, then what `children` appends
+ * (locals: R the record's address, I four times the node's index in the chunk).
+ */
+function emitNodeRecords(
+  code: Bytes,
+  numFeatures: number,
+  layout: Layout,
+  locals: { g: number; nodes: number; r: number; i: number },
+  record: { size: number; first: number; columnAt: number },
+  children: () => void,
+): void {
+  const { g: G, nodes: NODES, r: R, i: I } = locals
   const { chunk } = layout
   const columnTable = chunk + CHUNK_BYTES
   const kindTable = columnTable + 4 * 6 * numFeatures
-  const code = new Bytes()
-  code.u32(1).u32(3).byte(I32)
-  // nodes [g, g + nodes): threshold | column offset | right | left (i = I / 4)
-  code.byte(OP_localGet, G, OP_i32Const).i32(INTERNAL_BYTES).byte(OP_i32Mul, OP_i32Const).i32(layout.base)
+  code.byte(OP_localGet, G, OP_i32Const).i32(record.size).byte(OP_i32Mul, OP_i32Const).i32(record.first)
   code.byte(OP_i32Add, OP_localSet, R)
   code.byte(OP_block, VOID, OP_localGet, NODES, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
   code.byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 1, OP_i32Shl, OP_f64Load, 3).u32(chunk)
   code.byte(OP_f64Store, 3, 0)
-  // column offset: columnTable[kindTable[kind] + feature]
   code
     .byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 2, OP_i32ShrU, OP_i32Load8U, 0)
     .u32(chunk + CHUNK_KIND)
   code.byte(OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(kindTable)
   code.byte(OP_localGet, I, OP_i32Load, 2).u32(chunk + CHUNK_FEATURE)
   code.byte(OP_i32Add, OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(columnTable)
-  code.byte(OP_i32Store, 2, 8)
-  for (const [from, at] of [
-    [CHUNK_RIGHT, 12],
-    [CHUNK_LEFT, 16],
-  ]) {
-    code
-      .byte(OP_localGet, R, OP_localGet, I, OP_i32Load, 2)
-      .u32(chunk + from)
-      .byte(OP_localSet, C)
-    // 20 * c for a node, leafBit + 24 * ~c for a leaf
-    code.byte(
-      OP_localGet,
-      C,
-      OP_i32Const,
-      INTERNAL_BYTES,
-      OP_i32Mul,
-      OP_localGet,
-      C,
-      OP_i32Const,
-      0x7f,
-      OP_i32Xor,
-    )
-    code.byte(OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const).i32(layout.leafBit)
-    code.byte(OP_i32Add, OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select)
-    code.byte(OP_i32Const).i32(layout.base).byte(OP_i32Add)
-    code.byte(OP_i32Store, 2, at)
-  }
-  code.byte(OP_localGet, R, OP_i32Const, INTERNAL_BYTES, OP_i32Add, OP_localSet, R)
+  code.byte(OP_i32Store, 2).u32(record.columnAt)
+  children()
+  code.byte(OP_localGet, R, OP_i32Const).i32(record.size).byte(OP_i32Add, OP_localSet, R)
   code.byte(OP_localGet, I, OP_i32Const, 4, OP_i32Add, OP_localSet, I)
   code.byte(OP_localGet, NODES, OP_i32Const, 1, OP_i32Sub, OP_localTee, NODES, OP_brIf, 0, OP_end, OP_end)
+}
+
+function recordsBody(numFeatures: number, layout: Layout): Bytes {
+  const [G, NODES, L, LEAVES, R, I, C] = [0, 1, 2, 3, 4, 5, 6]
+  const { chunk } = layout
+  const code = new Bytes()
+  code.u32(1).u32(3).byte(I32)
+  // nodes [g, g + nodes): threshold | column offset | right | left (i = I / 4)
+  const locals = { g: G, nodes: NODES, r: R, i: I }
+  emitNodeRecords(
+    code,
+    numFeatures,
+    layout,
+    locals,
+    { size: INTERNAL_BYTES, first: layout.base, columnAt: 8 },
+    () => {
+      for (const [from, at] of [
+        [CHUNK_RIGHT, 12],
+        [CHUNK_LEFT, 16],
+      ]) {
+        code
+          .byte(OP_localGet, R, OP_localGet, I, OP_i32Load, 2)
+          .u32(chunk + from)
+          .byte(OP_localSet, C)
+        // 20 * c for a node, leafBit + 24 * ~c for a leaf
+        code.byte(
+          OP_localGet,
+          C,
+          OP_i32Const,
+          INTERNAL_BYTES,
+          OP_i32Mul,
+          OP_localGet,
+          C,
+          OP_i32Const,
+          0x7f,
+          OP_i32Xor,
+        )
+        code.byte(OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const).i32(layout.leafBit)
+        code.byte(OP_i32Add, OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select)
+        code.byte(OP_i32Const).i32(layout.base).byte(OP_i32Add)
+        code.byte(OP_i32Store, 2, at)
+      }
+    },
+  )
   // leaves [l, l + leaves): NaN | column 0 | itself | value (value i = I / 8)
   code.byte(OP_i32Const, 0, OP_localSet, I, OP_localGet, L, OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const)
   code.i32(layout.base + layout.leafBit).byte(OP_i32Add, OP_localSet, R)
@@ -600,47 +636,40 @@ function recordsBody(numFeatures: number, layout: Layout): Bytes {
 function chainRecordsBody(numFeatures: number, layout: Layout): Bytes {
   const [G, NODES, R, I, C] = [0, 1, 4, 5, 6]
   const { chunk } = layout
-  const columnTable = chunk + CHUNK_BYTES
-  const kindTable = columnTable + 4 * 6 * numFeatures
   const code = new Bytes()
   code.u32(1).u32(3).byte(I32)
-  code.byte(OP_localGet, G, OP_i32Const).i32(CHAIN_BYTES).byte(OP_i32Mul, OP_i32Const).i32(CHAIN_BYTES)
-  code.byte(OP_i32Add, OP_localSet, R)
-  code.byte(OP_block, VOID, OP_localGet, NODES, OP_i32Eqz, OP_brIf, 0, OP_loop, VOID)
-  code.byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 1, OP_i32Shl, OP_f64Load, 3).u32(chunk)
-  code.byte(OP_f64Store, 3, 0)
-  code
-    .byte(OP_localGet, R, OP_localGet, I, OP_i32Const, 2, OP_i32ShrU, OP_i32Load8U, 0)
-    .u32(chunk + CHUNK_KIND)
-  code.byte(OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(kindTable)
-  code.byte(OP_localGet, I, OP_i32Load, 2).u32(chunk + CHUNK_FEATURE)
-  code.byte(OP_i32Add, OP_i32Const, 2, OP_i32Shl, OP_i32Load, 2).u32(columnTable)
-  code.byte(OP_i32Store, 2, CHAIN_COLUMN)
-  for (const [from, valueAt, childAt] of [
-    [CHUNK_RIGHT, 8, 24],
-    [CHUNK_LEFT, 16, 32],
-  ]) {
-    code
-      .byte(OP_localGet, R, OP_localGet, I, OP_i32Load, 2)
-      .u32(chunk + from)
-      .byte(OP_localSet, C)
-    // child: 40 * (c + 1) for a node, the address after the tree for a leaf
-    code.byte(OP_localGet, C, OP_i32Const).i32(CHAIN_BYTES).byte(OP_i32Mul, OP_i32Const).i32(CHAIN_BYTES)
-    code.byte(OP_i32Add, OP_localGet, I, OP_i32Load, 2).u32(chunk + CHUNK_AFTER)
-    code.byte(OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select, OP_i32Store, 2).u32(childAt)
-    // value: +0 (the sink's right value) for a node, the leaf record's value for a leaf
-    code.byte(OP_localGet, R, OP_i32Const, 8, OP_localGet, C, OP_i32Const, 0x7f, OP_i32Xor)
-    code.byte(OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const).i32(layout.base + layout.leafBit + 16)
-    code.byte(OP_i32Add, OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select, OP_f64Load, 3, 0)
-    code.byte(OP_f64Store, 3).u32(valueAt)
-  }
-  code.byte(OP_localGet, R, OP_i32Const).i32(CHAIN_BYTES).byte(OP_i32Add, OP_localSet, R)
-  code.byte(OP_localGet, I, OP_i32Const, 4, OP_i32Add, OP_localSet, I)
-  code.byte(OP_localGet, NODES, OP_i32Const, 1, OP_i32Sub, OP_localTee, NODES, OP_brIf, 0, OP_end, OP_end)
+  const locals = { g: G, nodes: NODES, r: R, i: I }
+  emitNodeRecords(
+    code,
+    numFeatures,
+    layout,
+    locals,
+    { size: CHAIN_BYTES, first: CHAIN_BYTES, columnAt: CHAIN_COLUMN },
+    () => {
+      for (const [from, valueAt, childAt] of [
+        [CHUNK_RIGHT, 8, 24],
+        [CHUNK_LEFT, 16, 32],
+      ]) {
+        code
+          .byte(OP_localGet, R, OP_localGet, I, OP_i32Load, 2)
+          .u32(chunk + from)
+          .byte(OP_localSet, C)
+        // child: 40 * (c + 1) for a node, the address after the tree for a leaf
+        code.byte(OP_localGet, C, OP_i32Const).i32(CHAIN_BYTES).byte(OP_i32Mul, OP_i32Const).i32(CHAIN_BYTES)
+        code.byte(OP_i32Add, OP_localGet, I, OP_i32Load, 2).u32(chunk + CHUNK_AFTER)
+        code.byte(OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select, OP_i32Store, 2).u32(childAt)
+        // value: +0 (the sink's right value) for a node, the leaf record's value for a leaf
+        code.byte(OP_localGet, R, OP_i32Const, 8, OP_localGet, C, OP_i32Const, 0x7f, OP_i32Xor)
+        code.byte(OP_i32Const, LEAF_BYTES, OP_i32Mul, OP_i32Const).i32(layout.base + layout.leafBit + 16)
+        code.byte(OP_i32Add, OP_localGet, C, OP_i32Const, 0, OP_i32GeS, OP_select, OP_f64Load, 3, 0)
+        code.byte(OP_f64Store, 3).u32(valueAt)
+      }
+    },
+  )
   return code.byte(OP_end)
 }
 
-/** The walk module's bytes (four functions; all but `expand` exported). */
+/** The walk module's bytes (six functions; all but `expand` exported). */
 export function walkModuleBytes(
   shape: { numFeatures: number; width: number },
   layout: Layout,
@@ -961,13 +990,15 @@ export class WalkForest {
     let chained = false
     if (rounds && this.layout.chains) {
       const same = this.rounds?.start === rounds.start && this.rounds.trees === rounds.trees
-      if (!same && this.chained > 0) {
-        // rewrite the chains with the rounds' cuts (they paid for themselves already)
+      if (!same) {
         this.rounds = rounds
-        this.chains = 0
-        this.chained = 0
-        this.writeChains()
-      } else if (!same) this.rounds = rounds
+        if (this.chained > 0) {
+          // rewrite the chains with the rounds' cuts (they paid for themselves already)
+          this.chains = 0
+          this.chained = 0
+          this.writeChains()
+        }
+      }
       chained = this.chainsPay(numRows)
     }
     const firsts = this.chainFirst
