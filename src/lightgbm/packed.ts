@@ -46,6 +46,11 @@ const MAX_FEATURES = 1 << 24
 
 const packedForests = new WeakMap<Forest, PackedForest>()
 
+/** Has the packed layout of `forest` been built (so the portable kernel no longer pays for it)? */
+export function hasPacked(forest: Forest): boolean {
+  return packedForests.has(forest)
+}
+
 /** The packed layout of `forest`, built on first use and cached. */
 export function packedOf(forest: Forest): PackedForest {
   let packed = packedForests.get(forest)

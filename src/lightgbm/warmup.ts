@@ -9,13 +9,18 @@
 //
 // Forests of numeric trees get the table walk (wasm-walk.ts): one small module, the nodes
 // written as records, so building it costs a few ms plus about 200 ns a node (cold: the
-// first touches of its memory's pages are most of it), a few dozen node visits. It
-// is built whole by the first call whose own estimated portable time (half of it) and the
-// portable work done so far pay for the build (walkCall); calls before that run portable
-// and add up their measured time, and small calls set a timer at a quarter of the cost to
-// build it off the caller's path. Its first batch, still partly in baseline code, ran at
-// least 1.4x the portable kernel on every bench model, so a call that builds is no slower
-// than a portable one.
+// first touches of its memory's pages are most of it), a few dozen node visits. The
+// portable kernel's first call costs about as much: it builds its own packed layout
+// (packed.ts, 0.14-0.30 us a node and leaf with that first call, in fresh processes), which
+// the walk makes useless. So the walk is built whole by the first call whose cost on the
+// portable kernel pays for it (walkCall, walkPays): the packed layout if it is not built
+// yet, half of the call's own estimated time, and the portable work done so far. On big
+// forests that is the very first call, single row or batch; on small ones (a few thousand
+// nodes, where the walk's fixed cost dominates) calls run portable and add up their
+// measured time, and small calls set a timer at a quarter of the cost to build it off the
+// caller's path. Its first batch, still partly in baseline code, ran at least 1.4x the
+// portable kernel on every bench model, so a call that builds is no slower than a
+// portable one.
 //
 // Other forests (categorical nodes, non-finite thresholds) get nested code, a module a
 // slice of trees, which costs far more a node, so it grows with the calls (batches of at
@@ -35,13 +40,14 @@
 //   each small call compiles a slice of an eighth of the forest (a loop of synchronous small calls
 //   never lets the timer run).
 // Once the forest is compiled (either kind), small calls time both kernels a few calls
-// each and keep the faster, timing them again after 256 calls, 512 more, and so on (V8
+// each and keep the faster (a table walk only once the portable kernel's packed layout
+// exists), timing them again after 256 calls, 512 more, and so on (V8
 // optimizes the WebAssembly code meanwhile): one row through a big forest's code runs
 // from cold instruction caches, so the answer depends on the model.
 
 import type { Forest } from './forest.ts'
 import { predictRawKernel } from './kernel.ts'
-import { packedOf } from './packed.ts'
+import { hasPacked, packedOf } from './packed.ts'
 import { canCompileWasm, type WasmForest, wasmCovers, wasmForest } from './wasm-kernel.ts'
 import { type BlockWalk, type Rounds, type WalkShare, walkCovers } from './wasm-walk.ts'
 
@@ -65,6 +71,8 @@ const SLICE_MAX_NODES = 16_384
 const ASSUMED_MS_PER_NODE = 0.0015
 /** Rows run once through a forest compiled for small calls, so V8 optimizes its code (warmUp). */
 const WARM_ROWS = 1024
+/** Single rows walked through a table walk built by a small call before it returns (warmSingle). */
+const WARM_SINGLE_CALLS = 32
 /** Small calls after which `auto` times both kernels again for small calls (doubling each time). */
 const RECHECK_CALLS = 256
 /**
@@ -81,8 +89,17 @@ export const SMALL_SAMPLES = 16
  * been built in this process; then both are scaled by the least ratio of measured to
  * assumed so far.
  */
-export const WALK_FIXED_MS = 6
+export const WALK_FIXED_MS = 4
 export const WALK_MS_PER_NODE = 0.0002
+/**
+ * The portable kernel's first call on a forest builds its packed layout (packed.ts) and
+ * runs from cold code: assumed to cost this much a node and leaf (measured in fresh
+ * processes, layout and first call: 0.14-0.30 us; on this 2-core VM a first touch of a
+ * memory page costs about 12 us, a fifth of it). On big forests that is more than the
+ * table walk's whole build (WALK_*), so a first call builds the walk instead: the layout
+ * would only be wasted once the walk is built.
+ */
+export const PACK_MS_PER_ENTRY = 0.0002
 /** Portable ms per node visit a batch is assumed to take until one is measured (measured 2-6 ns). */
 export const ASSUMED_MS_PER_VISIT = 0.000002
 /**
@@ -111,8 +128,8 @@ interface AutoState {
   walk?: boolean
   /** Ms spent on the portable kernel so far, while the table walk was not built. */
   workMs: number
-  /** Mean leaf depth of the forest's trees (at least 1). */
-  depth: number
+  /** Mean leaf depth of the forest's trees (at least 1), computed on first need (depthOf). */
+  depth?: number
   /** Nodes of trees [0, t), per tree boundary t. */
   nodesBefore: Float64Array
   /** Portable ms per node visit, measured on a portable batch. */
@@ -146,7 +163,6 @@ function stateOf(forest: Forest): AutoState {
     for (let t = 0; t < forest.numTrees; t++)
       nodesBefore[t + 1] = nodesBefore[t] + forest.treeNodeOffset[t + 1] - forest.treeNodeOffset[t] + 1
     state = {
-      depth: meanLeafDepth(forest),
       nodesBefore,
       work: 0,
       workMs: 0,
@@ -157,6 +173,12 @@ function stateOf(forest: Forest): AutoState {
     states.set(forest, state)
   }
   return state
+}
+
+/** The forest's mean leaf depth, computed once (a walk over every node: a few ms on big forests). */
+function depthOf(forest: Forest, state: AutoState): number {
+  state.depth ??= meanLeafDepth(forest)
+  return state.depth
 }
 
 /** The mean depth of the forest's leaves (each leaf counted once; at least 1). */
@@ -236,10 +258,29 @@ function walkBuildMs(forest: Forest, state: AutoState): number {
   return assumedWalkMs(forest, state) * (walkScale ?? 1)
 }
 
-/** Does a call of `visits` node visits pay for building the table walk now (WALK_CALL_SHARE)? */
-function walkPays(forest: Forest, state: AutoState, visits: number): boolean {
+/**
+ * Does a call of `numRows` rows pay for building the table walk now? The portable work
+ * so far, plus what this call would spend on the portable kernel: building its packed
+ * layout if no call has yet (packed.ts: more than the whole walk on big forests), and
+ * WALK_CALL_SHARE of its own estimated time.
+ */
+function walkPays(forest: Forest, state: AutoState, numRows: number): boolean {
+  const buildMs = walkBuildMs(forest, state)
+  const packMs = hasPacked(forest) ? 0 : packBuildMs(forest)
+  if (state.workMs + packMs >= buildMs) return true
+  const visits = numRows * forest.numTrees * depthOf(forest, state)
   const callMs = visits * (state.msPerVisit ?? ASSUMED_MS_PER_VISIT)
-  return state.workMs + WALK_CALL_SHARE * callMs >= walkBuildMs(forest, state)
+  return state.workMs + packMs + WALK_CALL_SHARE * callMs >= buildMs
+}
+
+/**
+ * The portable kernel's packed layout's build time (ms) as assumed (PACK_MS_PER_ENTRY),
+ * scaled like the walk's: both are mostly first touches of memory and code run once, so
+ * a machine or process that builds walks faster than assumed builds layouts faster too
+ * (and the choice between them on a first call follows the constants alone).
+ */
+function packBuildMs(forest: Forest): number {
+  return (forest.splitFeature.length + forest.leafValue.length) * PACK_MS_PER_ENTRY * (walkScale ?? 1)
 }
 
 /** Would the forest's WebAssembly kernel be a table walk (built whole, in one go)? */
@@ -295,9 +336,9 @@ export function autoPredictRaw(
     wasm.predictCovered(rows, numRows, out)
     return 'wasm'
   }
-  const visits = numRows * numTrees * state.depth
   if (nodes <= AUTO_MAX_WALK_NODES && walks(forest, state))
-    return walkCall(forest, shape, state, rows, numRows, out, visits)
+    return walkCall(forest, shape, state, rows, numRows, out)
+  const visits = numRows * numTrees * depthOf(forest, state)
   if (nodes > AUTO_MAX_NODES) {
     portable(forest, shape, rows, numRows, out, 0)
     return 'portable'
@@ -362,6 +403,17 @@ function warmUp(wasm: WasmForest, shape: Shape, rows: Float64Array): void {
 }
 
 /**
+ * Walks the first row WARM_SINGLE_CALLS times through a table walk just built by a small
+ * call: V8 moves a WebAssembly function to its optimizing compiler once it has run a
+ * while, and single rows took some 20 calls at 2-5x their later time to get there.
+ */
+function warmSingle(wasm: WasmForest, shape: Shape, rows: Float64Array): void {
+  const scratch = new Float64Array(shape.width)
+  const row = rows.subarray(0, shape.numFeatures)
+  for (let i = 0; i < WARM_SINGLE_CALLS; i++) wasm.predictCovered(row, 1, scratch)
+}
+
+/**
  * `auto` on a forest the table walk covers: its build is cheap (a small module and the
  * nodes written as records), so the whole forest is built by the first call whose
  * estimated portable time pays for it with the work done so far (WALK_CALL_SHARE); until
@@ -376,11 +428,10 @@ function walkCall(
   rows: Float64Array,
   numRows: number,
   out: Float64Array,
-  visits: number,
 ): 'wasm' | 'portable' | undefined {
   let wasm = completeWasm(forest, state)
   if (!wasm) {
-    if (!walkPays(forest, state, visits)) {
+    if (!walkPays(forest, state, numRows)) {
       if (numRows < SMALL_ROWS && state.workMs >= WALK_TIMER_SHARE * walkBuildMs(forest, state))
         scheduleCompile(forest, shape, state)
       // The portable layout is built once, on first use: its time is not the kernel's speed.
@@ -389,11 +440,13 @@ function walkCall(
       portable(forest, shape, rows, numRows, out, 0)
       const ms = performance.now() - started
       state.workMs += ms
+      const visits = numRows * forest.numTrees * depthOf(forest, state)
       if (numRows >= SMALL_ROWS && visits > 0) state.msPerVisit = ms / visits
       return 'portable'
     }
     wasm = wasmKernelOf(forest, shape)
     if (!wasm) return undefined
+    if (numRows < SMALL_ROWS) warmSingle(wasm, shape, rows)
   }
   if (numRows < SMALL_ROWS) return timedSmallCall(forest, shape, state, wasm, rows, numRows, out)
   wasm.predictCovered(rows, numRows, out)
@@ -458,8 +511,7 @@ export function walkBlocksFor(
   const numTrees = forest.numTrees
   let wasm = completeWasm(forest, state)
   if (!wasm) {
-    const visits = numRows * numTrees * state.depth
-    if (!force && (state.nodesBefore[numTrees] > AUTO_MAX_WALK_NODES || !walkPays(forest, state, visits)))
+    if (!force && (state.nodesBefore[numTrees] > AUTO_MAX_WALK_NODES || !walkPays(forest, state, numRows)))
       return undefined
     wasm = wasmKernelOf(forest, shape)
   }
@@ -492,6 +544,12 @@ function timedSmallCall(
     small.wasm.length = 0
     small.since = 0
     small.recheck *= 2
+  }
+  // The portable kernel is timed against the table walk only once its packed layout
+  // exists: building it for a timing would cost about the walk's whole build (walkPays).
+  if (small.decided === undefined && state.walk && !hasPacked(forest)) {
+    wasm.predictCovered(rows, numRows, out)
+    return 'wasm'
   }
   let use = small.decided
   const timing = use === undefined

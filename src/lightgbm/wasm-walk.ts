@@ -184,8 +184,12 @@ function layoutOf(
   const numLeaves = forest.leafValue.length
   const columnOffset = new Int32Array(6 * numFeatures).fill(-1)
   const columns: number[] = []
+  // (a lookup a node: this loop runs once, mostly before V8 optimizes it)
+  const variants = new Int32Array(256)
+  for (let kind = 0; kind < 256; kind++) variants[kind] = variantOf(kind) * numFeatures
+  const { nodeKind, splitFeature } = forest
   for (let g = 0; g < numNodes; g++) {
-    const key = variantOf(forest.nodeKind[g]) * numFeatures + forest.splitFeature[g]
+    const key = variants[nodeKind[g]] + splitFeature[g]
     if (columnOffset[key] < 0) {
       columnOffset[key] = columns.length * 8
       columns.push(key)

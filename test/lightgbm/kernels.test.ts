@@ -12,7 +12,9 @@ import { type Model, parseModel } from '../../src/index.ts'
 import { aotModuleSource } from '../../src/lightgbm/aot.ts'
 import { canCompile, chunkRanges, compileForest, numberLiteral } from '../../src/lightgbm/compile.ts'
 import { predictLeafKernel, predictRawKernel } from '../../src/lightgbm/kernel.ts'
+import { hasPacked } from '../../src/lightgbm/packed.ts'
 import { canCompileWasm } from '../../src/lightgbm/wasm-kernel.ts'
+import { walkCovers } from '../../src/lightgbm/wasm-walk.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 
 const cases: ZooCase[] = [...sharedZooCases(), ...ownZooCases()]
@@ -149,6 +151,20 @@ describe('compiled kernel (new Function)', () => {
     const used = new Set<string>()
     const numRows = rows.length / model.numFeatures
     const lastKernels: string[] = []
+    const walk = canCompileWasm() && walkCovers(auto.forest)
+    if (walk) {
+      // A table walk is not timed against the portable kernel before the portable kernel's
+      // packed layout exists (building it for a timing costs about as much as the walk).
+      for (let call = 0; call < 40; call++) {
+        const r = call % numRows
+        const out = auto.predictRaw(rows.subarray(r * model.numFeatures, (r + 1) * model.numFeatures))
+        for (let k = 0; k < width; k++) expect(sameDouble(expected[r * width + k], out[k])).toBe(true)
+        expect(auto.lastKernel).toBe('wasm')
+      }
+      expect(hasPacked(auto.forest)).toBe(false)
+      auto.withKernel('portable').predictRaw(rows.subarray(0, model.numFeatures))
+      expect(hasPacked(auto.forest)).toBe(true)
+    }
     for (let call = 0; call < 32 + 2 * 64 + 20; call++) {
       const r = call % numRows
       const out = auto.predictRaw(rows.subarray(r * model.numFeatures, (r + 1) * model.numFeatures))

@@ -3,15 +3,20 @@
 // rows, and `auto` never running anything but the portable kernel until it has the
 // WebAssembly kernel compiled.
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Model, parseModel } from '../../src/index.ts'
 import { predictRawKernel } from '../../src/lightgbm/kernel.ts'
+import { hasPacked } from '../../src/lightgbm/packed.ts'
 import {
   COMPILE_VISITS_PER_NODE,
   meanLeafDepth,
+  PACK_MS_PER_ENTRY,
   SMALL_ROWS,
   SMALL_SAMPLES,
+  WALK_FIXED_MS,
+  WALK_MS_PER_NODE,
   wasmCoverage,
 } from '../../src/lightgbm/warmup.ts'
 import {
@@ -24,7 +29,7 @@ import {
 import { WalkForest, walkCovers } from '../../src/lightgbm/wasm-walk.ts'
 import { flatRows, ownZooCases, sameDouble, sharedZooCases, type ZooCase } from '../support/fixtures.ts'
 import { referenceParse, referenceRaw } from '../support/reference.ts'
-import { skipShared } from '../support/shared.ts'
+import { repoRoot, skipShared } from '../support/shared.ts'
 
 const cases: ZooCase[] = [...sharedZooCases(), ...ownZooCases()]
 
@@ -488,6 +493,52 @@ describe('auto (warmup.ts)', () => {
       expect(used).toEqual(new Set(['portable', 'wasm']))
     },
   )
+
+  // The committed sentiment-fusion model (750 trees, 22,500 nodes): its packed layout is
+  // assumed to cost more than its table walk, as measured in fresh processes.
+  const bigPath = join(repoRoot, 'models/sentiment-fusion/v1.1.0/model.txt')
+  const entries = (model: Model) => model.forest.splitFeature.length + model.forest.leafValue.length
+  const packWins = (model: Model) =>
+    entries(model) * PACK_MS_PER_ENTRY < WALK_FIXED_MS + model.forest.splitFeature.length * WALK_MS_PER_NODE
+
+  it("builds a big forest's table walk on its first call, never its packed layout, the same bits", () => {
+    for (const batch of [1, 3, 200]) {
+      const model = parseModel(readFileSync(bigPath))
+      expect(packWins(model)).toBe(false)
+      const rows = new Float64Array(batch * 8 * model.numFeatures).map((_, i) =>
+        i % 11 === 0 ? Number.NaN : Math.sin(i) * 2,
+      )
+      const expected = parseModel(readFileSync(bigPath)).withKernel('portable').predictRaw(rows)
+      const first = model.predictRaw(rows.subarray(0, batch * model.numFeatures))
+      expect(firstMismatches(expected.subarray(0, batch * model.numClass), first)).toEqual([])
+      expect(model.lastKernel).toBe('wasm')
+      expect(wasmCoverage(model.forest)).toBe(model.numTrees)
+      // Small calls keep the walk (the portable kernel is not timed before its layout exists).
+      for (let i = 0; i < 8; i++) {
+        const part = rows.subarray(i * batch * model.numFeatures, (i + 1) * batch * model.numFeatures)
+        const want = expected.subarray(i * batch * model.numClass, (i + 1) * batch * model.numClass)
+        expect(firstMismatches(want, model.predictRaw(part))).toEqual([])
+        expect(model.lastKernel).toBe('wasm')
+      }
+      expect(hasPacked(model.forest)).toBe(false)
+    }
+  })
+
+  it("runs a small forest's first call portable: its packed layout costs less than the walk's module", () => {
+    const small = cases.filter((c) => {
+      const model = parseModel(readFileSync(c.modelPath))
+      return walkCovers(model.forest) && packWins(model)
+    })
+    expect(small.length).toBeGreaterThan(0)
+    for (const c of small.slice(0, 3)) {
+      const { model, rows, raw } = load(c)
+      const one = rows.subarray(0, model.numFeatures)
+      expect(firstMismatches(raw[0], model.predictRaw(one))).toEqual([])
+      expect(model.lastKernel).toBe('portable')
+      expect(wasmCoverage(model.forest)).toBe(0)
+      expect(hasPacked(model.forest)).toBe(true)
+    }
+  })
 
   it('measures the mean leaf depth', () => {
     // multiclass: trees of several shapes; a single-leaf tree counts as depth 1.
