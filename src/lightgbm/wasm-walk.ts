@@ -235,12 +235,32 @@ function layoutOf(
  * node) with finite thresholds, and a memory of at most 1 GiB.
  */
 export function walkCovers(forest: Forest): boolean {
-  for (let t = 0; t < forest.numTrees; t++) if ((forest.treeFlags[t] & TREE_LINEAR) !== 0) return false
-  const { nodeKind, threshold } = forest
-  for (let g = 0; g < nodeKind.length; g++) {
-    if ((nodeKind[g] & 3) === NodeKind.Categorical || Number.isNaN(threshold[g])) return false
+  let covers = coverage.get(forest)
+  if (covers === undefined) {
+    covers = !forest.treeFlags.some((flags) => (flags & TREE_LINEAR) !== 0)
+    // (a first call runs this before V8 optimizes anything: a builtin search for NaN, and
+    // the kinds four at a time)
+    covers &&= !forest.threshold.includes(Number.NaN) && !hasCategorical(forest.nodeKind)
+    coverage.set(forest, covers)
   }
-  return true
+  return covers
+}
+const coverage = new WeakMap<Forest, boolean>()
+
+/** Is any kind categorical (low two bits 3)? Bytes up to a 4-byte boundary, then four a word. */
+function hasCategorical(kinds: Uint8Array): boolean {
+  const categorical = (kind: number) => (kind & 3) === NodeKind.Categorical
+  let g = 0
+  while (g < kinds.length && (kinds.byteOffset + g) % 4 !== 0) if (categorical(kinds[g++])) return true
+  if (g === kinds.length) return false
+  const words = new Uint32Array(kinds.buffer, kinds.byteOffset + g, (kinds.length - g) >> 2)
+  for (let w = 0; w < words.length; w++) {
+    // a byte whose bits 0 and 1 are both set
+    const x = words[w] & 0x03030303
+    if ((x & (x >>> 1)) !== 0) return true
+  }
+  for (g += 4 * words.length; g < kinds.length; g++) if (categorical(kinds[g])) return true
+  return false
 }
 
 // Function 0, expand(src, dst, count): each row's variants, side by side.

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Model, parseModel } from '../../src/index.ts'
+import { NodeKind } from '../../src/lightgbm/decision.ts'
 import { predictRawKernel } from '../../src/lightgbm/kernel.ts'
 import { hasPacked } from '../../src/lightgbm/packed.ts'
 import {
@@ -182,6 +183,37 @@ describe('WebAssembly table walk (wasm-walk.ts)', () => {
     const threshold = forest.threshold.slice()
     threshold[0] = Number.NaN
     expect(walkCovers({ ...forest, threshold })).toBe(false)
+  })
+
+  it('finds a categorical kind anywhere in the kinds, at any byte offset (read four at a time)', () => {
+    const { forest } = load(numeric[0]).model
+    const buffer = new Uint8Array(40)
+    for (let offset = 0; offset < 4; offset++) {
+      for (let length = 0; length <= 13; length++) {
+        // numeric kinds only (ZeroAware with its flags, whose bits 2-3 are set)
+        const nodeKind = buffer.subarray(offset, offset + length)
+        nodeKind.forEach((_, g) => {
+          nodeKind[g] = [0, 1, 2, 6, 10, 14][g % 6]
+        })
+        const threshold = new Float64Array(length)
+        expect(walkCovers({ ...forest, nodeKind, threshold }), `${offset}/${length}`).toBe(true)
+        for (let at = 0; at < length; at++) {
+          const kinds = nodeKind.slice()
+          const shifted = buffer.slice().subarray(offset, offset + length)
+          for (const [copy, label] of [
+            [kinds, 'copy'],
+            [shifted, 'offset'],
+          ] as const) {
+            copy.set(nodeKind)
+            copy[at] = NodeKind.Categorical
+            expect(
+              walkCovers({ ...forest, nodeKind: copy, threshold }),
+              `${label} ${offset}/${length}@${at}`,
+            ).toBe(false)
+          }
+        }
+      }
+    }
   })
 
   // Infinite thresholds (LightGBM writes them, e.g. 1.0000000000000001e+300 or inf for a
