@@ -100,6 +100,8 @@ export const WALK_MS_PER_NODE = 0.0002
  * would only be wasted once the walk is built.
  */
 export const PACK_MS_PER_ENTRY = 0.0002
+/** And this much once (the packing and kernel code run cold: 1-8 ms on forests of 1,000-15,000 nodes). */
+export const PACK_FIXED_MS = 2
 /** Portable ms per node visit a batch is assumed to take until one is measured (measured 2-6 ns). */
 export const ASSUMED_MS_PER_VISIT = 0.000002
 /**
@@ -130,6 +132,8 @@ interface AutoState {
   workMs: number
   /** Mean leaf depth of the forest's trees (at least 1), computed on first need (depthOf). */
   depth?: number
+  /** Mean over trees of the longest path (at least 1): the table walk's visits a row and tree, as estimated (walkDepth). */
+  walkDepth?: number
   /** Nodes of trees [0, t), per tree boundary t. */
   nodesBefore: Float64Array
   /** Portable ms per node visit, measured on a portable batch. */
@@ -179,6 +183,20 @@ function stateOf(forest: Forest): AutoState {
 function depthOf(forest: Forest, state: AutoState): number {
   state.depth ??= meanLeafDepth(forest)
   return state.depth
+}
+
+/**
+ * The node visits a row and tree assumed for the table walk's choices: the trees' mean
+ * longest path, read from the forest (meanLeafDepth walks every node, a few ms of a first
+ * call; this overestimates a little, which only builds the walk sooner on batches).
+ */
+function walkDepth(forest: Forest, state: AutoState): number {
+  if (state.walkDepth === undefined) {
+    let sum = 0
+    for (let t = 0; t < forest.numTrees; t++) sum += Math.max(1, forest.treeDepth[t])
+    state.walkDepth = forest.numTrees > 0 ? sum / forest.numTrees : 1
+  }
+  return state.walkDepth
 }
 
 /** The mean depth of the forest's leaves (each leaf counted once; at least 1). */
@@ -268,19 +286,20 @@ function walkPays(forest: Forest, state: AutoState, numRows: number): boolean {
   const buildMs = walkBuildMs(forest, state)
   const packMs = hasPacked(forest) ? 0 : packBuildMs(forest)
   if (state.workMs + packMs >= buildMs) return true
-  const visits = numRows * forest.numTrees * depthOf(forest, state)
+  const visits = numRows * forest.numTrees * walkDepth(forest, state)
   const callMs = visits * (state.msPerVisit ?? ASSUMED_MS_PER_VISIT)
   return state.workMs + packMs + WALK_CALL_SHARE * callMs >= buildMs
 }
 
 /**
- * The portable kernel's packed layout's build time (ms) as assumed (PACK_MS_PER_ENTRY),
+ * The portable kernel's packed layout's build time (ms) as assumed (PACK_*),
  * scaled like the walk's: both are mostly first touches of memory and code run once, so
  * a machine or process that builds walks faster than assumed builds layouts faster too
  * (and the choice between them on a first call follows the constants alone).
  */
 function packBuildMs(forest: Forest): number {
-  return (forest.splitFeature.length + forest.leafValue.length) * PACK_MS_PER_ENTRY * (walkScale ?? 1)
+  const entries = forest.splitFeature.length + forest.leafValue.length
+  return (PACK_FIXED_MS + entries * PACK_MS_PER_ENTRY) * (walkScale ?? 1)
 }
 
 /** Would the forest's WebAssembly kernel be a table walk (built whole, in one go)? */
@@ -440,7 +459,7 @@ function walkCall(
       portable(forest, shape, rows, numRows, out, 0)
       const ms = performance.now() - started
       state.workMs += ms
-      const visits = numRows * forest.numTrees * depthOf(forest, state)
+      const visits = numRows * forest.numTrees * walkDepth(forest, state)
       if (numRows >= SMALL_ROWS && visits > 0) state.msPerVisit = ms / visits
       return 'portable'
     }
