@@ -14,9 +14,9 @@
 // (packed.ts, 0.14-0.30 us a node and leaf with that first call, in fresh processes), which
 // the walk makes useless. So the walk is built whole by the first call whose cost on the
 // portable kernel pays for it (walkCall, walkPays): the packed layout if it is not built
-// yet, half of the call's own estimated time, and the portable work done so far. On big
-// forests that is the very first call, single row or batch; on small ones (a few thousand
-// nodes, where the walk's fixed cost dominates) calls run portable and add up their
+// yet, half of the call's own estimated time, and the portable work done so far. On
+// forests from some 10,000 nodes that is the very first call, single row or batch; on
+// smaller ones (where the walk's fixed cost dominates) calls run portable and add up their
 // measured time, and small calls set a timer at a quarter of the cost to build it off the
 // caller's path. Its first batch, still partly in baseline code, ran at least 1.4x the
 // portable kernel on every bench model, so a call that builds is no slower than a
