@@ -171,6 +171,8 @@ interface Layout {
   columns: number[]
   /** Byte offset in the expanded row of each variant * numFeatures + feature (-1: unused). */
   columnOffset: Int32Array
+  /** Per node kind byte: its variant * numFeatures (the records' kind table holds the first 16). */
+  variantBase: Int32Array
 }
 
 function layoutOf(
@@ -185,11 +187,11 @@ function layoutOf(
   const columnOffset = new Int32Array(6 * numFeatures).fill(-1)
   const columns: number[] = []
   // (a lookup a node: this loop runs once, mostly before V8 optimizes it)
-  const variants = new Int32Array(256)
-  for (let kind = 0; kind < 256; kind++) variants[kind] = variantOf(kind) * numFeatures
+  const variantBase = new Int32Array(256)
+  for (let kind = 0; kind < 256; kind++) variantBase[kind] = variantOf(kind) * numFeatures
   const { nodeKind, splitFeature } = forest
   for (let g = 0; g < numNodes; g++) {
-    const key = variants[nodeKind[g]] + splitFeature[g]
+    const key = variantBase[nodeKind[g]] + splitFeature[g]
     if (columnOffset[key] < 0) {
       columnOffset[key] = columns.length * 8
       columns.push(key)
@@ -227,6 +229,7 @@ function layoutOf(
     stride,
     columns,
     columnOffset,
+    variantBase,
   }
 }
 
@@ -843,8 +846,7 @@ export class WalkForest {
     this.outView = new Float64Array(buffer, layout.out, layout.blockRows * width)
     const at = layout.chunk
     new Int32Array(buffer, at + CHUNK_BYTES, 6 * numFeatures).set(layout.columnOffset)
-    const kindTable = new Int32Array(buffer, at + CHUNK_BYTES + 4 * 6 * numFeatures, 16)
-    for (let kind = 0; kind < 16; kind++) kindTable[kind] = variantOf(kind) * numFeatures
+    new Int32Array(buffer, at + CHUNK_BYTES + 4 * 6 * numFeatures, 16).set(layout.variantBase.subarray(0, 16))
   }
 
   /**
